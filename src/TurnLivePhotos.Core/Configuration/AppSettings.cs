@@ -1,0 +1,106 @@
+using TurnLivePhotos.Engine;
+
+namespace TurnLivePhotos.Core.Configuration;
+
+/// <summary>Everything configuration.ini (and TLP_ environment variables, and the command line) can set, validated.</summary>
+public sealed record AppSettings
+{
+    public StoreSettings Store { get; init; } = new();
+
+    public ModelSettings Model { get; init; } = new();
+
+    public WebSettings Web { get; init; } = new();
+
+    public InputSettings Input { get; init; } = new();
+
+    /// <summary>[InstallationOptions] ModelRepositoryUrl (the seed spelled the section InstalltionOptions; both are read).</summary>
+    public string ModelRepositoryUrl { get; init; } = "https://huggingface.co/stabilityai/stable-video-diffusion-img2vid-xt";
+
+    /// <summary>[LaunchOptions] RunArguments: extra arguments appended when <c>serve</c> starts.</summary>
+    public string RunArguments { get; init; } = string.Empty;
+
+    /// <summary>The configuration file that was read, if any.</summary>
+    public string? ConfigurationFile { get; init; }
+}
+
+/// <summary>[StoreOptions]</summary>
+public sealed record StoreSettings
+{
+    public string ModelsHome { get; init; } = "models";
+
+    public string OutputsHome { get; init; } = "outputs";
+}
+
+/// <summary>[ModelOptions]: the seed's keys plus the generation defaults.</summary>
+public sealed record ModelSettings
+{
+    public string ModelName { get; init; } = "stabilityai/stable-video-diffusion-img2vid-xt";
+
+    public int OutputFps { get; init; } = 7;
+
+    public int OutputFrames { get; init; } = 25;
+
+    public int InferenceSteps { get; init; } = 25;
+
+    /// <summary>Frames decoded at once; null decodes all frames together (diffusers' default).</summary>
+    public int? DecodeChunkSize { get; init; }
+
+    /// <summary>The seed's UNet switch (True: run the UNet as loaded, False: the seed compiled it ahead of time). Read and kept.</summary>
+    public bool UNet { get; init; } = true;
+
+    public int ImagePromptWidth { get; init; } = 1024;
+
+    public int ImagePromptHeight { get; init; } = 576;
+
+    public int MotionBucketId { get; init; } = 127;
+
+    public double NoiseAugStrength { get; init; } = 0.02;
+
+    public double MinGuidanceScale { get; init; } = 1.0;
+
+    public double MaxGuidanceScale { get; init; } = 3.0;
+
+    public EngineKind Engine { get; init; } = EngineKind.Auto;
+
+    public long? Seed { get; init; }
+
+    /// <summary>The generation parameters these settings give when a request leaves them out.</summary>
+    public MotionParameters DefaultParameters => new()
+    {
+        Frames = OutputFrames,
+        Fps = OutputFps,
+        MotionBucketId = MotionBucketId,
+        NoiseAugStrength = NoiseAugStrength,
+        MinGuidanceScale = MinGuidanceScale,
+        MaxGuidanceScale = MaxGuidanceScale,
+        InferenceSteps = InferenceSteps,
+        DecodeChunkSize = DecodeChunkSize,
+        Seed = Seed,
+        TargetWidth = ImagePromptWidth,
+        TargetHeight = ImagePromptHeight,
+    };
+}
+
+/// <summary>[WebOptions]</summary>
+public sealed record WebSettings
+{
+    public string Host { get; init; } = "0.0.0.0";
+
+    /// <summary>0 picks a free port (the address in use is logged).</summary>
+    public int Port { get; init; } = 5000;
+
+    /// <summary>Largest request body in bytes, like Flask's MAX_CONTENT_LENGTH in the seed.</summary>
+    public long MaxContentLength { get; init; } = 10 * 1024 * 1024;
+
+    /// <summary>Jobs that may wait for the engine; one more is answered 503 with Retry-After.</summary>
+    public int MaxQueuedJobs { get; init; } = 8;
+}
+
+/// <summary>[InputOptions]</summary>
+public sealed record InputSettings
+{
+    /// <summary>Largest photo accepted, in megapixels, checked from the header before any decoding.</summary>
+    public int MaxMegapixels { get; init; } = 100;
+
+    public long MaxPixels => MaxMegapixels * 1_000_000L;
+}

@@ -1,0 +1,200 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.Extensions.Configuration.Ini;
+using Microsoft.Extensions.Configuration.Memory;
+using TurnLivePhotos.Engine;
+
+namespace TurnLivePhotos.Core.Configuration;
+
+/// <summary>A setting that cannot be used; the message is one line naming the section, key, value and where it came from.</summary>
+public sealed class SettingsException(string message) : Exception(message);
+
+/// <summary>
+/// Reads configuration.ini, then TLP_-prefixed environment variables (TLP_WebOptions__Port), then command-line
+/// overrides; a later source wins. Unknown keys (the seed's UseVenv, PipMirrorUrl…) are ignored, so an old seed
+/// configuration.ini loads unchanged.
+/// </summary>
+public static class SettingsLoader
+{
+    public const string EnvironmentPrefix = "TLP_";
+    public const string DefaultFileName = "configuration.ini";
+
+    /// <param name="configurationPath">An explicit --config file (must exist); null looks for configuration.ini in the current folder, then beside the program.</param>
+    /// <param name="overrides">Command-line values as "Section:Key" → value.</param>
+    public static AppSettings Load(string? configurationPath = null, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var file = FindConfigurationFile(configurationPath);
+        var builder = new ConfigurationBuilder();
+        if (file is not null)
+        {
+            builder.AddIniFile(file, optional: false, reloadOnChange: false);
+        }
+
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
+
+        IConfigurationRoot root;
+        try
+        {
+            root = builder.Build();
+        }
+        catch (FormatException ex)
+        {
+            throw new SettingsException($"{file}: not a valid INI file ({ex.Message})");
+        }
+
+        var baseDirectory = file is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(file)!;
+        return Read(new SettingsReader(root), baseDirectory) with { ConfigurationFile = file };
+    }
+
+    public static string? FindConfigurationFile(string? explicitPath)
+    {
+        if (explicitPath is not null)
+        {
+            var full = Path.GetFullPath(explicitPath);
+            return File.Exists(full) ? full : throw new SettingsException($"configuration file not found: {full}");
+        }
+
+        return new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory }
+            .Select(folder => Path.Combine(folder, DefaultFileName))
+            .FirstOrDefault(File.Exists);
+    }
+
+    private static AppSettings Read(SettingsReader read, string baseDirectory)
+    {
+        var defaults = new AppSettings();
+        var model = defaults.Model;
+        var frames = read.Int("ModelOptions", "OutputFrames", model.OutputFrames, ParameterLimits.Frames);
+        return defaults with
+        {
+            Store = new StoreSettings
+            {
+                ModelsHome = Path.GetFullPath(read.Text("StoreOptions", "ModelsHome", defaults.Store.ModelsHome), baseDirectory),
+                OutputsHome = Path.GetFullPath(read.Text("StoreOptions", "OutputsHome", defaults.Store.OutputsHome), baseDirectory),
+            },
+            Model = new ModelSettings
+            {
+                ModelName = read.Text("ModelOptions", "ModelName", model.ModelName),
+                OutputFps = read.Int("ModelOptions", "OutputFPS", model.OutputFps, ParameterLimits.Fps),
+                OutputFrames = frames,
+                InferenceSteps = read.Int("ModelOptions", "InferenceSteps", model.InferenceSteps, ParameterLimits.InferenceSteps),
+                DecodeChunkSize = read.OptionalInt("ModelOptions", "DecodeChunkSize", ParameterLimits.DecodeChunkSize),
+                UNet = read.Bool("ModelOptions", "UNet", model.UNet),
+                ImagePromptWidth = read.Int("ModelOptions", "ImagePromptWidth", model.ImagePromptWidth, ParameterLimits.ImagePromptSide),
+                ImagePromptHeight = read.Int("ModelOptions", "ImagePromptHeight", model.ImagePromptHeight, ParameterLimits.ImagePromptSide),
+                MotionBucketId = read.Int("ModelOptions", "MotionBucketId", model.MotionBucketId, ParameterLimits.MotionBucketId),
+                NoiseAugStrength = read.Double("ModelOptions", "NoiseAugStrength", model.NoiseAugStrength, ParameterLimits.NoiseAugStrength),
+                MinGuidanceScale = read.Double("ModelOptions", "MinGuidanceScale", model.MinGuidanceScale, ParameterLimits.GuidanceScale),
+                MaxGuidanceScale = read.Double("ModelOptions", "MaxGuidanceScale", model.MaxGuidanceScale, ParameterLimits.GuidanceScale),
+                Engine = read.Enum("ModelOptions", "Engine", model.Engine),
+                Seed = read.OptionalLong("ModelOptions", "Seed", ParameterLimits.Seed),
+            },
+            Web = new WebSettings
+            {
+                Host = read.Text("WebOptions", "Host", defaults.Web.Host),
+                Port = read.Int("WebOptions", "Port", defaults.Web.Port, ParameterLimits.Port),
+                MaxContentLength = read.Long("WebOptions", "MaxContentLength", defaults.Web.MaxContentLength, ParameterLimits.MaxContentLength),
+                MaxQueuedJobs = read.Int("WebOptions", "MaxQueuedJobs", defaults.Web.MaxQueuedJobs, ParameterLimits.MaxQueuedJobs),
+            },
+            Input = new InputSettings
+            {
+                MaxMegapixels = read.Int("InputOptions", "MaxMegapixels", defaults.Input.MaxMegapixels, ParameterLimits.MaxMegapixels),
+            },
+            ModelRepositoryUrl = read.Text("InstallationOptions", "ModelRepositoryUrl", read.Text("InstalltionOptions", "ModelRepositoryUrl", defaults.ModelRepositoryUrl)),
+            RunArguments = read.Text("LaunchOptions", "RunArguments", defaults.RunArguments),
+        };
+    }
+
+    /// <summary>Parses raw configuration strings, naming the offending key and its source on failure.</summary>
+    private sealed class SettingsReader(IConfigurationRoot root)
+    {
+        public string Text(string section, string key, string fallback)
+        {
+            var raw = Raw(section, key);
+            return string.IsNullOrWhiteSpace(raw) ? fallback : raw.Trim();
+        }
+
+        public int Int(string section, string key, int fallback, Range<int> range) =>
+            OptionalInt(section, key, range) ?? fallback;
+
+        public int? OptionalInt(string section, string key, Range<int> range) =>
+            Parse(section, key, range, text => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null, "a whole number");
+
+        public long Long(string section, string key, long fallback, Range<long> range) =>
+            OptionalLong(section, key, range) ?? fallback;
+
+        public long? OptionalLong(string section, string key, Range<long> range) =>
+            Parse(section, key, range, text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null, "a whole number");
+
+        public double Double(string section, string key, double fallback, Range<double> range) =>
+            Parse(section, key, range, text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null, "a number") ?? fallback;
+
+        public bool Bool(string section, string key, bool fallback)
+        {
+            var raw = Raw(section, key);
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                return fallback;
+            }
+
+            return raw.Trim().ToLowerInvariant() switch
+            {
+                "true" or "yes" or "on" or "1" => true,
+                "false" or "no" or "off" or "0" => false,
+                _ => throw Invalid(section, key, raw, "expected True or False"),
+            };
+        }
+
+        public TEnum Enum<TEnum>(string section, string key, TEnum fallback)
+            where TEnum : struct, Enum
+        {
+            var raw = Raw(section, key);
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                return fallback;
+            }
+
+            var names = System.Enum.GetNames<TEnum>();
+            return System.Enum.TryParse<TEnum>(raw.Trim(), ignoreCase: true, out var value) && names.Contains(value.ToString())
+                ? value
+                : throw Invalid(section, key, raw, "expected one of " + string.Join(", ", names.Select(n => n.ToLowerInvariant())));
+        }
+
+        private T? Parse<T>(string section, string key, Range<T> range, Func<string, T?> parse, string kind)
+            where T : struct, IComparable<T>
+        {
+            var raw = Raw(section, key);
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                return null;
+            }
+
+            var value = parse(raw.Trim());
+            if (value is null || !range.Contains(value.Value))
+            {
+                throw Invalid(section, key, raw, $"expected {kind} from {range}");
+            }
+
+            return value;
+        }
+
+        private string? Raw(string section, string key) => root[$"{section}:{key}"];
+
+        private SettingsException Invalid(string section, string key, string raw, string expectation) =>
+            new($"invalid setting [{section}] {key} = \"{raw.Trim()}\" (from {SourceOf(section, key)}): {expectation}");
+
+        private string SourceOf(string section, string key)
+        {
+            var path = $"{section}:{key}";
+            var provider = root.Providers.Reverse().FirstOrDefault(p => p.TryGet(path, out _));
+            return provider switch
+            {
+                IniConfigurationProvider ini => ini.Source.Path ?? DefaultFileName,
+                EnvironmentVariablesConfigurationProvider => $"environment variable {EnvironmentPrefix}{section}__{key}",
+                MemoryConfigurationProvider => "the command line",
+                _ => "configuration",
+            };
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using TurnLivePhotos.Engine;
+using TurnLivePhotos.Engine.Classic;
+using TurnLivePhotos.Engine.Svd;
+
+namespace TurnLivePhotos.Core.Conversion;
+
+/// <summary>An engine picked for a job, with the reason in words a person can read.</summary>
+public sealed record EngineChoice(IMotionEngine Engine, string Reason);
+
+/// <summary>Knows which engines exist and picks one for a request ("auto" prefers SVD when its model folder is complete).</summary>
+public sealed class EngineCatalog
+{
+    private readonly IMotionEngine classic;
+    private readonly IMotionEngine? svd;
+
+    public EngineCatalog(string modelFolder, IMotionEngine? classic = null, IMotionEngine? svd = null)
+    {
+        ModelFolder = modelFolder;
+        this.classic = classic ?? new ClassicMotionEngine();
+        this.svd = svd;
+    }
+
+    public string ModelFolder { get; }
+
+    public IEnumerable<IMotionEngine> Engines => svd is null ? [classic] : [classic, svd];
+
+    /// <exception cref="EngineUnavailableException">SVD was asked for and cannot run here.</exception>
+    public EngineChoice Resolve(EngineKind kind)
+    {
+        switch (kind)
+        {
+            case EngineKind.Classic:
+                return new EngineChoice(classic, "classic motion engine requested (not AI)");
+            case EngineKind.Svd:
+                return new EngineChoice(RequireSvd(), $"SVD engine requested, model folder {ModelFolder}");
+            default:
+                var missing = SvdModelFolder.FindMissing(ModelFolder);
+                if (svd is not null && missing.Count == 0)
+                {
+                    return new EngineChoice(svd, $"SVD model folder found at {ModelFolder}");
+                }
+
+                var why = missing.Count > 0
+                    ? $"no complete SVD model folder at {ModelFolder} (missing {string.Join(", ", missing)})"
+                    : "the SVD engine is not part of this build yet";
+                return new EngineChoice(classic, $"{why}: using the classic motion engine (not AI)");
+        }
+    }
+
+    private IMotionEngine RequireSvd()
+    {
+        var missing = SvdModelFolder.FindMissing(ModelFolder);
+        if (missing.Count > 0)
+        {
+            throw new EngineUnavailableException(
+                $"the SVD engine needs a complete model folder at {ModelFolder}; missing: {string.Join(", ", missing)}");
+        }
+
+        return svd ?? throw new EngineUnavailableException(
+            "the SVD engine is not part of this build yet; use --engine classic or auto");
+    }
+}

@@ -1,0 +1,72 @@
+using TurnLivePhotos.Media.Imaging;
+
+namespace TurnLivePhotos.Engine;
+
+/// <summary>Turns one photo into the frames of a short clip. Implemented by the classic engine and, later, by SVD.</summary>
+public interface IMotionEngine
+{
+    /// <summary>Short name used in settings, logs and the API ("classic", "svd").</summary>
+    string Name { get; }
+
+    /// <summary>True when the motion is made by a generative model; false for the non-AI classic engine.</summary>
+    bool IsGenerative { get; }
+
+    Task<MotionClip> GenerateAsync(MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken);
+}
+
+public enum EngineKind
+{
+    Auto,
+    Classic,
+    Svd,
+}
+
+/// <summary>What a person can tune for one clip. Defaults are the diffusers SVD pipeline's.</summary>
+public sealed record MotionParameters
+{
+    public const int MaxMotionBucketId = 255;
+
+    public int Frames { get; init; } = 25;
+
+    public int Fps { get; init; } = 7;
+
+    public int MotionBucketId { get; init; } = 127;
+
+    public double NoiseAugStrength { get; init; } = 0.02;
+
+    public double MinGuidanceScale { get; init; } = 1.0;
+
+    public double MaxGuidanceScale { get; init; } = 3.0;
+
+    public int InferenceSteps { get; init; } = 25;
+
+    /// <summary>Frames decoded at once; null decodes all frames together (the diffusers default).</summary>
+    public int? DecodeChunkSize { get; init; }
+
+    /// <summary>Noise seed; null lets the engine choose (the classic engine then uses 0).</summary>
+    public long? Seed { get; init; }
+
+    /// <summary>Pixel budget of the generated frames (width × height); the photo's aspect ratio is kept.</summary>
+    public int TargetWidth { get; init; } = 1024;
+
+    public int TargetHeight { get; init; } = 576;
+}
+
+public sealed record MotionRequest(RgbImage Photo, MotionParameters Parameters);
+
+public sealed record MotionClip(IReadOnlyList<RgbImage> Frames, int Fps, string EngineName, bool IsGenerative);
+
+/// <summary>A progress event: which stage is running and how far it is (step of total, 1-based).</summary>
+public sealed record MotionProgress(string Stage, int Step, int TotalSteps)
+{
+    public double Fraction => TotalSteps <= 0 ? 0 : Math.Clamp((double)Step / TotalSteps, 0, 1);
+}
+
+/// <summary>The engine failed; the message is for the log, not for a web client.</summary>
+public class EngineException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The engine ran out of memory; the job may succeed later or with smaller settings.</summary>
+public sealed class EngineOutOfMemoryException(string message, Exception? inner = null) : EngineException(message, inner);
+
+/// <summary>The requested engine cannot run here (no model folder, not in this build…).</summary>
+public sealed class EngineUnavailableException(string message) : Exception(message);

@@ -1,0 +1,116 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TurnLivePhotos.Core.Configuration;
+using TurnLivePhotos.Core.Conversion;
+using TurnLivePhotos.Server.Jobs;
+using TurnLivePhotos.Server.Web;
+
+namespace TurnLivePhotos.Server;
+
+/// <summary>How <c>serve</c> was started, beyond what the settings say.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>Write results into this folder instead of OutputsHome (the seed's --output-temp).</summary>
+    public string? OutputDirectoryOverride { get; init; }
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Log every progress event of every job (the seed's --progress-bar).</summary>
+    public bool ReportProgress { get; init; }
+
+    /// <summary>Engines to serve with; null uses the built-in ones for the configured model folder.</summary>
+    public EngineCatalog? Engines { get; init; }
+}
+
+public static class ServerHost
+{
+    public static WebApplication Build(AppSettings settings, ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        builder.WebHost.UseKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.Web.MaxContentLength);
+        builder.WebHost.UseUrls($"http://{UrlHost(settings.Web.Host)}:{settings.Web.Port}");
+
+        var engines = options.Engines ?? new EngineCatalog(Path.Combine(settings.Store.ModelsHome, settings.Model.ModelName));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(new OutputLocation(options.OutputDirectoryOverride ?? settings.Store.OutputsHome));
+        builder.Services.AddSingleton(engines);
+        builder.Services.AddSingleton(provider => new PhotoConverter(engines, settings.Input.MaxPixels, provider.GetRequiredService<ILogger<PhotoConverter>>()));
+        builder.Services.AddSingleton(provider => new GenerationQueue(
+            provider.GetRequiredService<PhotoConverter>(), settings.Web.MaxQueuedJobs, options.ReportProgress, provider.GetRequiredService<ILogger<GenerationQueue>>()));
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<GenerationQueue>());
+        builder.Services.AddSingleton<GenerateEndpoint>();
+
+        var app = builder.Build();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledErrorAsync });
+        MapEndpoints(app, settings, engines);
+        return app;
+    }
+
+    private static void MapEndpoints(WebApplication app, AppSettings settings, EngineCatalog engines)
+    {
+        app.MapGet("/", () => Results.Stream(OpenPage("index.html"), "text/html; charset=utf-8"));
+        app.MapPost("/generate", (HttpContext context, GenerateEndpoint endpoint) => endpoint.HandleAsync(context));
+        app.MapMethods("/generate", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch], (HttpContext context) =>
+        {
+            context.Response.Headers.Allow = HttpMethods.Post;
+            return JsonErrors.Message(StatusCodes.Status405MethodNotAllowed, "use POST /generate with a multipart 'file' field");
+        });
+        app.MapGet("/api/v1/engine", () =>
+        {
+            var choice = engines.Resolve(settings.Model.Engine);
+            return Results.Json(
+                new EngineInfo(
+                    choice.Engine.Name,
+                    choice.Engine.IsGenerative,
+                    choice.Reason,
+                    ParameterLimits.MotionBucketId.Min,
+                    ParameterLimits.MotionBucketId.Max,
+                    ParameterLimits.NoiseAugStrength.Min,
+                    ParameterLimits.NoiseAugStrength.Max,
+                    ParameterLimits.GuidanceScale.Min,
+                    ParameterLimits.GuidanceScale.Max,
+                    settings.Web.MaxContentLength),
+                ServerJsonContext.Default.EngineInfo);
+        });
+    }
+
+    private static Task WriteUnhandledErrorAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        if (error is BadHttpRequestException bad)
+        {
+            return JsonErrors.WriteAsync(context, bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "the upload is too large" : "bad request");
+        }
+
+        return JsonErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "internal server error; the details are in the server log");
+    }
+
+    private static Stream OpenPage(string name) =>
+        Assembly.GetExecutingAssembly().GetManifestResourceStream("wwwroot/" + name)
+        ?? throw new InvalidOperationException($"the page {name} is missing from the build");
+
+    private static string UrlHost(string host) => host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
+}

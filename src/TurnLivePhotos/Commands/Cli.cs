@@ -1,0 +1,67 @@
+using System.CommandLine;
+using TurnLivePhotos.Core.Configuration;
+
+namespace TurnLivePhotos.Commands;
+
+/// <summary>
+/// turn-live-photos [serve] | convert | settings. Exit codes: 0 success, 1 some photos failed, 2 bad usage or settings.
+/// </summary>
+public static class Cli
+{
+    public const int Success = 0;
+    public const int SomeFailed = 1;
+    public const int UsageError = 2;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        try
+        {
+            args = WithLaunchArguments(args);
+            var root = Build(output, error);
+            var parsed = root.Parse(args);
+            var configuration = new InvocationConfiguration { Output = output, Error = error };
+            if (parsed.Errors.Count > 0)
+            {
+                await error.WriteLineAsync("error: " + parsed.Errors[0].Message + " (see --help)");
+                return UsageError;
+            }
+
+            return await parsed.InvokeAsync(configuration, cancellationToken);
+        }
+        catch (SettingsException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message);
+            return UsageError;
+        }
+    }
+
+    private static RootCommand Build(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("TurnLivePhotos: turn a still photo into a live photo. With no command it serves the web page, like 'serve'.");
+        root.Options.Add(CommonOptions.Config);
+        root.Options.Add(CommonOptions.Set);
+        root.Options.Add(CommonOptions.LoggingLevel);
+        ServeCommand.AddTo(root, output);
+        root.Subcommands.Add(ServeCommand.Create(output));
+        root.Subcommands.Add(ConvertCommand.Create(output, error));
+        root.Subcommands.Add(SettingsCommand.Create(output));
+        return root;
+    }
+
+    /// <summary>[LaunchOptions] RunArguments are appended when the server starts, as the seed's start scripts did.</summary>
+    private static string[] WithLaunchArguments(string[] args)
+    {
+        var isServe = args.Length == 0 || args[0] == "serve" || (args[0].StartsWith('-') && !IsHelpOrVersion(args[0]));
+        if (!isServe)
+        {
+            return args;
+        }
+
+        var settings = SettingsLoader.Load(CommonOptions.FindConfigPath(args));
+        var extra = CommandLineSplitter.Split(settings.RunArguments);
+        return extra.Count == 0 ? args : [.. args, .. extra];
+    }
+
+    private static bool IsHelpOrVersion(string argument) => argument is "--help" or "-h" or "-?" or "/?" or "--version";
+}

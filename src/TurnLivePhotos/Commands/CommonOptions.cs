@@ -1,0 +1,90 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using TurnLivePhotos.Core.Configuration;
+
+namespace TurnLivePhotos.Commands;
+
+/// <summary>Options every command understands, and the mapping of command-line flags onto settings keys.</summary>
+public static class CommonOptions
+{
+    public static readonly Option<string?> Config = new("--config")
+    {
+        Description = "Read this configuration file instead of ./configuration.ini",
+        Recursive = true,
+    };
+
+    public static readonly Option<string[]> Set = new("--set")
+    {
+        Description = "Override any setting, e.g. --set WebOptions:MaxQueuedJobs=2 (repeatable; wins over the file and TLP_ variables)",
+        Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<string> LoggingLevel = new("--logging-level")
+    {
+        Description = "Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL",
+        Recursive = true,
+        DefaultValueFactory = _ => "INFO",
+    };
+
+    /// <summary>Finds --config before full parsing, to read [LaunchOptions] RunArguments.</summary>
+    public static string? FindConfigPath(IReadOnlyList<string> args)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--config" && i + 1 < args.Count)
+            {
+                return args[i + 1];
+            }
+
+            if (args[i].StartsWith("--config=", StringComparison.Ordinal))
+            {
+                return args[i]["--config=".Length..];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Loads settings with the command line's overrides (flags mapped to keys, then --set) applied last.</summary>
+    public static AppSettings LoadSettings(ParseResult parse, IEnumerable<(string Key, object? Value)> flags)
+    {
+        var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in flags)
+        {
+            if (value is not null)
+            {
+                overrides[key] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        foreach (var assignment in parse.GetValue(Set) ?? [])
+        {
+            var separator = assignment.IndexOf('=', StringComparison.Ordinal);
+            if (separator <= 0 || !assignment[..separator].Contains(':', StringComparison.Ordinal))
+            {
+                throw new SettingsException($"--set expects Section:Key=Value, got \"{assignment}\"");
+            }
+
+            overrides[assignment[..separator].Trim()] = assignment[(separator + 1)..];
+        }
+
+        return SettingsLoader.Load(parse.GetValue(Config), overrides);
+    }
+
+    public static LogLevel ParseLogLevel(ParseResult parse)
+    {
+        var text = parse.GetValue(LoggingLevel) ?? "INFO";
+        return text.Trim().ToUpperInvariant() switch
+        {
+            "TRACE" => LogLevel.Trace,
+            "DEBUG" => LogLevel.Debug,
+            "INFO" or "INFORMATION" => LogLevel.Information,
+            "WARN" or "WARNING" => LogLevel.Warning,
+            "ERROR" => LogLevel.Error,
+            "CRITICAL" or "FATAL" => LogLevel.Critical,
+            "NONE" or "OFF" => LogLevel.None,
+            _ => throw new SettingsException($"--logging-level \"{text}\" is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        };
+    }
+}

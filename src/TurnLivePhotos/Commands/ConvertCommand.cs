@@ -1,0 +1,189 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using TurnLivePhotos.Core.Configuration;
+using TurnLivePhotos.Core.Conversion;
+using TurnLivePhotos.Engine;
+using TurnLivePhotos.Media.Decoding;
+
+namespace TurnLivePhotos.Commands;
+
+/// <summary>
+/// <c>convert</c>: many photos (files or folders) in one go. A failed photo prints one error line and the others
+/// are still converted; the exit code is 1 when any failed.
+/// </summary>
+public static class ConvertCommand
+{
+    /// <summary>File kinds picked up from folders; files named explicitly are always tried (their bytes decide).</summary>
+    public static readonly IReadOnlySet<string> PhotoExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".heic", ".heif", ".avif",
+    };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var photos = new Argument<string[]>("photos") { Description = "Photos or folders of photos", Arity = ArgumentArity.OneOrMore };
+        var outputDirectory = new Option<string?>("--output", "-o") { Description = "Folder for the results (default: [StoreOptions] OutputsHome)" };
+        var engine = new Option<string?>("--engine") { Description = "auto, classic or svd (default: [ModelOptions] Engine, auto)" };
+        engine.AcceptOnlyFromAmong("auto", "classic", "svd");
+        var motionBucket = new Option<int?>("--motion-bucket-id") { Description = "Amount of motion, 0-255 (default 127)" };
+        var noise = new Option<double?>("--noise-aug-strength") { Description = "Noise added to the photo before generation, 0-1 (default 0.02)" };
+        var guidance = new Option<double?>("--max-guidance-scale") { Description = "Guidance for the last frame, 1-10 (default 3)" };
+        var frames = new Option<int?>("--frames") { Description = "Number of frames (default [ModelOptions] OutputFrames)" };
+        var fps = new Option<int?>("--fps") { Description = "Frames per second (default [ModelOptions] OutputFPS)" };
+        var steps = new Option<int?>("--steps") { Description = "Denoising steps for SVD (default [ModelOptions] InferenceSteps)" };
+        var seed = new Option<long?>("--seed") { Description = "Seed: the same photo, settings and seed give the same result" };
+
+        var command = new Command("convert", "Turn photos into motion and write the results");
+        command.Arguments.Add(photos);
+        foreach (var option in new Option[] { outputDirectory, engine, motionBucket, noise, guidance, frames, fps, steps, seed })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = CommonOptions.LoadSettings(parse,
+            [
+                ("ModelOptions:Engine", parse.GetValue(engine)),
+                ("ModelOptions:MotionBucketId", parse.GetValue(motionBucket)),
+                ("ModelOptions:NoiseAugStrength", parse.GetValue(noise)),
+                ("ModelOptions:MaxGuidanceScale", parse.GetValue(guidance)),
+                ("ModelOptions:OutputFrames", parse.GetValue(frames)),
+                ("ModelOptions:OutputFPS", parse.GetValue(fps)),
+                ("ModelOptions:InferenceSteps", parse.GetValue(steps)),
+                ("ModelOptions:Seed", parse.GetValue(seed)),
+            ]);
+            var run = new ConvertRun(settings, parse.GetValue(outputDirectory) ?? settings.Store.OutputsHome, CommonOptions.ParseLogLevel(parse), output, error);
+            return await run.ExecuteAsync(parse.GetValue(photos) ?? [], cancellationToken);
+        });
+        return command;
+    }
+
+    private sealed class ConvertRun(AppSettings settings, string outputDirectory, LogLevel logLevel, TextWriter output, TextWriter error)
+    {
+        private readonly string outputDirectory = Path.GetFullPath(outputDirectory);
+        private readonly HashSet<string> usedNames = new(StringComparer.OrdinalIgnoreCase);
+
+        public async Task<int> ExecuteAsync(IReadOnlyList<string> inputs, CancellationToken cancellationToken)
+        {
+            using var loggers = LoggerFactory.Create(logging => logging
+                .SetMinimumLevel(logLevel == LogLevel.Information ? LogLevel.Warning : logLevel)
+                .AddSimpleConsole(console => console.SingleLine = true)
+                .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
+            var engines = new EngineCatalog(Path.Combine(settings.Store.ModelsHome, settings.Model.ModelName));
+            var converter = new PhotoConverter(engines, settings.Input.MaxPixels, loggers.CreateLogger<PhotoConverter>());
+
+            var choice = engines.Resolve(settings.Model.Engine);
+            await output.WriteLineAsync($"Engine: {choice.Engine.Name} — {choice.Reason}");
+
+            var (photos, missing) = Expand(inputs);
+            var failures = 0;
+            foreach (var path in missing)
+            {
+                failures++;
+                await error.WriteLineAsync($"error: {path}: no such file or folder");
+            }
+
+            if (photos.Count == 0 && missing.Count == 0)
+            {
+                await error.WriteLineAsync("error: no photos found in the given folders");
+                return Cli.SomeFailed;
+            }
+
+            var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+            if (interactive)
+            {
+                await AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                    .StartAsync(async context =>
+                    {
+                        foreach (var photo in photos)
+                        {
+                            var task = context.AddTask(Markup.Escape(Path.GetFileName(photo)), maxValue: 1);
+                            var progress = new SynchronousProgress(step => task.Value = step.Fraction);
+                            failures += await ConvertOneAsync(converter, photo, progress, cancellationToken) ? 0 : 1;
+                            task.Value = 1;
+                        }
+                    });
+            }
+            else
+            {
+                foreach (var photo in photos)
+                {
+                    failures += await ConvertOneAsync(converter, photo, progress: null, cancellationToken) ? 0 : 1;
+                }
+            }
+
+            await output.WriteLineAsync($"{photos.Count + missing.Count - failures} converted, {failures} failed");
+            return failures == 0 ? Cli.Success : Cli.SomeFailed;
+        }
+
+        private async Task<bool> ConvertOneAsync(PhotoConverter converter, string photo, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
+        {
+            var name = Path.GetFileName(photo);
+            try
+            {
+                var bytes = await File.ReadAllBytesAsync(photo, cancellationToken);
+                var request = new ConversionRequest(bytes, settings.Model.DefaultParameters, settings.Model.Engine, outputDirectory, UniqueBaseName(photo));
+                var result = await converter.ConvertAsync(request, progress, cancellationToken);
+                foreach (var file in result.Files.Values)
+                {
+                    await output.WriteLineAsync($"{name} -> {file} ({result.EngineName}, {result.FrameCount} frames, {result.Elapsed.TotalSeconds:0.0} s)");
+                }
+
+                return true;
+            }
+            catch (Exception ex) when (ex is UnsupportedPhotoException or PhotoTooLargeException or EngineUnavailableException or EngineException or IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"error: {name}: {OneLine(ex.Message)}");
+                return false;
+            }
+        }
+
+        private string UniqueBaseName(string photo)
+        {
+            var stem = Path.GetFileNameWithoutExtension(photo);
+            var candidate = stem;
+            for (var n = 2; !usedNames.Add(candidate); n++)
+            {
+                candidate = $"{stem}-{n}";
+            }
+
+            return candidate;
+        }
+
+        private static (List<string> Photos, List<string> Missing) Expand(IEnumerable<string> inputs)
+        {
+            var photos = new List<string>();
+            var missing = new List<string>();
+            foreach (var input in inputs)
+            {
+                if (Directory.Exists(input))
+                {
+                    photos.AddRange(Directory.EnumerateFiles(input)
+                        .Where(file => PhotoExtensions.Contains(Path.GetExtension(file)))
+                        .Order(StringComparer.Ordinal));
+                }
+                else if (File.Exists(input))
+                {
+                    photos.Add(input);
+                }
+                else
+                {
+                    missing.Add(input);
+                }
+            }
+
+            return (photos, missing);
+        }
+
+        private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+    }
+
+    /// <summary>Reports on the caller's thread, so the bar moves while the engine works (Progress&lt;T&gt; would post to the pool).</summary>
+    private sealed class SynchronousProgress(Action<MotionProgress> report) : IProgress<MotionProgress>
+    {
+        public void Report(MotionProgress value) => report(value);
+    }
+}

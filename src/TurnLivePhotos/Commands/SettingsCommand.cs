@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using TurnLivePhotos.Core.Configuration;
+
+namespace TurnLivePhotos.Commands;
+
+/// <summary><c>settings</c>: prints the effective settings after configuration.ini, TLP_ variables and --set.</summary>
+public static class SettingsCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var command = new Command("settings", "Print the effective settings (file, then TLP_ environment variables, then --set)");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = CommonOptions.LoadSettings(parse, []);
+            await output.WriteAsync(Format(settings));
+            return Cli.Success;
+        });
+        return command;
+    }
+
+    public static string Format(AppSettings settings)
+    {
+        var model = settings.Model;
+        var lines = new List<string>
+        {
+            $"# {(settings.ConfigurationFile is null ? "no configuration file; defaults" : settings.ConfigurationFile)}",
+            "[StoreOptions]",
+            $"ModelsHome={settings.Store.ModelsHome}",
+            $"OutputsHome={settings.Store.OutputsHome}",
+            string.Empty,
+            "[ModelOptions]",
+            $"ModelName={model.ModelName}",
+            $"OutputFPS={model.OutputFps}",
+            $"OutputFrames={model.OutputFrames}",
+            $"InferenceSteps={model.InferenceSteps}",
+            $"DecodeChunkSize={model.DecodeChunkSize?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}",
+            $"UNet={model.UNet}",
+            $"ImagePromptWidth={model.ImagePromptWidth}",
+            $"ImagePromptHeight={model.ImagePromptHeight}",
+            $"MotionBucketId={model.MotionBucketId}",
+            FormattableString.Invariant($"NoiseAugStrength={model.NoiseAugStrength}"),
+            FormattableString.Invariant($"MinGuidanceScale={model.MinGuidanceScale}"),
+            FormattableString.Invariant($"MaxGuidanceScale={model.MaxGuidanceScale}"),
+            $"Engine={model.Engine.ToString().ToLowerInvariant()}",
+            $"Seed={model.Seed?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}",
+            string.Empty,
+            "[WebOptions]",
+            $"Host={settings.Web.Host}",
+            $"Port={settings.Web.Port}",
+            $"MaxContentLength={settings.Web.MaxContentLength}",
+            $"MaxQueuedJobs={settings.Web.MaxQueuedJobs}",
+            string.Empty,
+            "[InputOptions]",
+            $"MaxMegapixels={settings.Input.MaxMegapixels}",
+            string.Empty,
+            "[InstallationOptions]",
+            $"ModelRepositoryUrl={settings.ModelRepositoryUrl}",
+            string.Empty,
+            "[LaunchOptions]",
+            $"RunArguments={settings.RunArguments}",
+        };
+        return string.Join(Environment.NewLine, lines) + Environment.NewLine;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TurnLivePhotos.Core.Configuration;
+using TurnLivePhotos.Core.Conversion;
+using TurnLivePhotos.Engine;
+using TurnLivePhotos.Server;
+using TurnLivePhotos.Server.Jobs;
+
+namespace TurnLivePhotos.Tests.Support;
+
+/// <summary>The real server on a free loopback port, with its outputs in a temp folder; talks real HTTP.</summary>
+public sealed class RunningServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly TempFolder folder;
+
+    private RunningServer(WebApplication app, TempFolder folder, AppSettings settings)
+    {
+        this.app = app;
+        this.folder = folder;
+        Settings = settings;
+        Client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromMinutes(2) };
+    }
+
+    public HttpClient Client { get; }
+
+    public AppSettings Settings { get; }
+
+    public string OutputsHome => Settings.Store.OutputsHome;
+
+    public string Root => folder.Path;
+
+    public Uri BaseAddress => Client.BaseAddress!;
+
+    public GenerationQueue Queue => app.Services.GetRequiredService<GenerationQueue>();
+
+    public static async Task<RunningServer> StartAsync(Func<AppSettings, AppSettings>? configure = null, IMotionEngine? classic = null)
+    {
+        var folder = new TempFolder();
+        var settings = new AppSettings
+        {
+            Store = new StoreSettings { ModelsHome = folder["models"], OutputsHome = folder["site/outputs"] },
+            Web = new WebSettings { Host = "127.0.0.1", Port = 0 },
+            Model = new ModelSettings { OutputFrames = 6, OutputFps = 7 },
+        };
+        settings = configure?.Invoke(settings) ?? settings;
+        var app = ServerHost.Build(settings, new ServerOptions
+        {
+            LogLevel = LogLevel.Warning,
+            Engines = new EngineCatalog(System.IO.Path.Combine(settings.Store.ModelsHome, settings.Model.ModelName), classic),
+        });
+        await app.StartAsync();
+        return new RunningServer(app, folder, settings);
+    }
+
+    public static MultipartFormDataContent Form(byte[] file, string fileName = "photo.jpg", params (string Name, string Value)[] fields)
+    {
+        var form = new MultipartFormDataContent();
+        var content = new ByteArrayContent(file);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(content, "file", fileName);
+        foreach (var (name, value) in fields)
+        {
+            form.Add(new StringContent(value), name);
+        }
+
+        return form;
+    }
+
+    public Task<HttpResponseMessage> GenerateAsync(byte[] file, string fileName = "photo.jpg", params (string Name, string Value)[] fields) =>
+        Client.PostAsync("generate", Form(file, fileName, fields));
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await app.StopAsync();
+        await app.DisposeAsync();
+        folder.Dispose();
+    }
+}
