@@ -20,7 +20,7 @@ public static class Cli
             args = WithLaunchArguments(args);
             var root = Build(output, error);
             var parsed = root.Parse(args);
-            var configuration = new InvocationConfiguration { Output = output, Error = error };
+            var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
             if (parsed.Errors.Count > 0)
             {
                 await error.WriteLineAsync("error: " + parsed.Errors[0].Message + " (see --help)");

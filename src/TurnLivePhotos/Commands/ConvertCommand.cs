@@ -74,7 +74,17 @@ public static class ConvertCommand
             var engines = new EngineCatalog(Path.Combine(settings.Store.ModelsHome, settings.Model.ModelName));
             var converter = new PhotoConverter(engines, settings.Input.MaxPixels, loggers.CreateLogger<PhotoConverter>());
 
-            var choice = engines.Resolve(settings.Model.Engine);
+            EngineChoice choice;
+            try
+            {
+                choice = engines.Resolve(settings.Model.Engine);
+            }
+            catch (EngineUnavailableException ex)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}");
+                return Cli.SomeFailed;
+            }
+
             await output.WriteLineAsync($"Engine: {choice.Engine.Name} — {choice.Reason}");
 
             var (photos, missing) = Expand(inputs);

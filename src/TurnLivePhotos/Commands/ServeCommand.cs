@@ -46,6 +46,11 @@ public static class ServeCommand
                         await output.WriteLineAsync($"Serving TurnLivePhotos on {url}");
                     }
 
+                    if (temporary is not null)
+                    {
+                        await output.WriteLineAsync($"Results go to {temporary} (removed on exit)");
+                    }
+
                     await output.FlushAsync(cancellationToken);
                     await app.WaitForShutdownAsync(cancellationToken);
                 }

@@ -1,0 +1,137 @@
+using ImageMagick;
+using TurnLivePhotos.Commands;
+using TurnLivePhotos.Tests.Configuration;
+using TurnLivePhotos.Tests.Support;
+
+namespace TurnLivePhotos.Tests.Cli;
+
+public sealed class ConvertCommandTests
+{
+    [Fact]
+    public async Task A_folder_with_one_corrupt_photo_converts_the_good_ones_and_fails()
+    {
+        using var folder = new TempFolder();
+        folder.Write("in/a.jpg", TestPhotos.Scene(160, 120, seed: 1));
+        folder.Write("in/b.png", TestPhotos.Scene(120, 160, MagickFormat.Png, seed: 2));
+        folder.Write("in/broken.jpg", "definitely not a jpeg"u8.ToArray());
+        folder.Write("in/notes.txt", "ignored: not a photo extension");
+
+        var (exit, output, errors) = await RunAsync(folder, "convert", folder["in"], "-o", folder["out"], "--frames", "4");
+
+        Assert.Equal(1, exit);
+        Assert.True(File.Exists(folder["out/a.gif"]));
+        Assert.True(File.Exists(folder["out/b.gif"]));
+        Assert.False(File.Exists(folder["out/broken.gif"]));
+        var error = Assert.Single(errors);
+        Assert.StartsWith("error: broken.jpg: ", error, StringComparison.Ordinal);
+        Assert.Contains("2 converted, 1 failed", output);
+        Assert.Empty(Directory.GetFiles(folder["out"], "*.partial", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Frames_and_fps_reach_the_gif()
+    {
+        using var folder = new TempFolder();
+        var photo = folder.Write("p.jpg", TestPhotos.Scene(200, 150));
+
+        var (exit, output, _) = await RunAsync(folder, "convert", photo, "-o", folder["out"], "--frames", "9", "--fps", "12", "--motion-bucket-id", "200", "--seed", "5");
+
+        Assert.Equal(0, exit);
+        Assert.Contains(output, line => line.Contains(folder["out/p.gif"], StringComparison.Ordinal));
+        var gif = GifInfo.Read(await File.ReadAllBytesAsync(folder["out/p.gif"]));
+        Assert.Equal(9, gif.Frames);
+        Assert.Equal(Math.Round(9 * 100 / 12.0), gif.Delays.Sum());
+    }
+
+    [Fact]
+    public async Task Photos_with_the_same_name_do_not_overwrite_each_other()
+    {
+        using var folder = new TempFolder();
+        var first = folder.Write("one/p.jpg", TestPhotos.Scene(100, 80, seed: 1));
+        var second = folder.Write("two/p.jpg", TestPhotos.Scene(100, 80, seed: 2));
+
+        var (exit, _, _) = await RunAsync(folder, "convert", first, second, "-o", folder["out"], "--frames", "2");
+
+        Assert.Equal(0, exit);
+        Assert.True(File.Exists(folder["out/p.gif"]));
+        Assert.True(File.Exists(folder["out/p-2.gif"]));
+    }
+
+    [Fact]
+    public async Task A_bad_flag_value_is_one_line_and_exit_2()
+    {
+        using var folder = new TempFolder();
+        var photo = folder.Write("p.jpg", TestPhotos.Scene(100, 80));
+
+        var (exit, _, errors) = await RunAsync(folder, "convert", photo, "--frames", "-1");
+
+        Assert.Equal(2, exit);
+        var line = Assert.Single(errors);
+        Assert.Contains("[ModelOptions] OutputFrames = \"-1\"", line, StringComparison.Ordinal);
+        Assert.Contains("command line", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_file_is_reported_and_the_rest_converted()
+    {
+        using var folder = new TempFolder();
+        var photo = folder.Write("p.jpg", TestPhotos.Scene(100, 80));
+
+        var (exit, _, errors) = await RunAsync(folder, "convert", folder["ghost.jpg"], photo, "-o", folder["out"], "--frames", "2");
+
+        Assert.Equal(1, exit);
+        Assert.Contains(errors, line => line.Contains("ghost.jpg", StringComparison.Ordinal) && line.Contains("no such file", StringComparison.Ordinal));
+        Assert.True(File.Exists(folder["out/p.gif"]));
+    }
+
+    [Fact]
+    public async Task Svd_without_a_model_folder_fails_each_photo_with_the_missing_parts()
+    {
+        using var folder = new TempFolder();
+        var photo = folder.Write("p.jpg", TestPhotos.Scene(100, 80));
+
+        var (exit, _, errors) = await RunAsync(folder, "convert", photo, "-o", folder["out"], "--engine", "svd", "--set", $"StoreOptions:ModelsHome={folder["models"]}");
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(errors);
+        Assert.Contains("model folder", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder["out"]) && Directory.EnumerateFiles(folder["out"]).Any());
+    }
+
+    [Fact]
+    public async Task Auto_says_plainly_that_the_classic_engine_is_not_ai()
+    {
+        using var folder = new TempFolder();
+        var photo = folder.Write("p.jpg", TestPhotos.Scene(100, 80));
+
+        var (exit, output, _) = await RunAsync(folder, "convert", photo, "-o", folder["out"], "--frames", "2", "--set", $"StoreOptions:ModelsHome={folder["models"]}");
+
+        Assert.Equal(0, exit);
+        Assert.Contains(output, line => line.StartsWith("Engine: classic", StringComparison.Ordinal) && line.Contains("not AI", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_readme_main_command_converts_the_example_photo()
+    {
+        using var folder = new TempFolder();
+        var example = Path.Combine(SettingsTests.RepositoryRoot(), "examples", "lakeside.jpg");
+
+        var (exit, output, _) = await RunAsync(folder, "convert", example, "-o", folder.Path, "--frames", "3");
+
+        Assert.Equal(0, exit);
+        Assert.Contains(output, line => line.Contains(folder["lakeside.gif"], StringComparison.Ordinal));
+        Assert.Equal(3, GifInfo.Read(await File.ReadAllBytesAsync(folder["lakeside.gif"])).Frames);
+    }
+
+    private static async Task<(int Exit, List<string> Output, List<string> Errors)> RunAsync(TempFolder folder, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var empty = folder.Write("empty.ini", string.Empty);
+        var exit = await TurnLivePhotos.Commands.Cli.RunAsync([.. args, "--config", empty], output, error);
+        return (exit, Lines(output), Lines(error));
+    }
+
+    private static List<string> Lines(StringWriter writer) =>
+        writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+}

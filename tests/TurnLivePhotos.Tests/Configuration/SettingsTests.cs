@@ -1,0 +1,184 @@
+using TurnLivePhotos.Core.Configuration;
+using TurnLivePhotos.Engine;
+using TurnLivePhotos.Tests.Support;
+
+namespace TurnLivePhotos.Tests.Configuration;
+
+public sealed class SettingsTests
+{
+    /// <summary>The keys and values of the Python seed's configuration.ini (its comments are Chinese; '#' comments, no spaces around '=').</summary>
+    private const string SeedConfiguration = """
+        # 注意：在等号之间使用空格是不允许的
+
+        [LaunchOptions]
+        UseVenv=True
+        SkipPythonChecking=False
+        RunArguments=
+
+        [InstalltionOptions]
+        PipMirrorUrl=https://pypi.example/simple
+        PyTorchIndexUrl=https://download.example/whl/cu128
+        #ModelRepositoryUrl=https://models.example/stabilityai/stable-video-diffusion-img2vid-xt
+        ModelRepositoryUrl=https://mirror.example/stabilityai/stable-video-diffusion-img2vid-xt
+
+        [StoreOptions]
+        VenvHome=.venv
+        ModelsHome=models
+        OutputsHome=outputs
+
+        [ModelOptions]
+        ModelName=stabilityai/stable-video-diffusion-img2vid-xt
+        OutputFPS=24
+        OutputFrames=72
+        InferenceSteps=25
+        #DecodeChunkSize=8
+        UNet=True
+
+        [WebOptions]
+        Host=0.0.0.0
+        Port=5000
+        MaxContentLength=10485760
+        """;
+
+    [Fact]
+    public void Defaults_are_the_diffusers_svd_defaults()
+    {
+        using var folder = new TempFolder();
+        var settings = SettingsLoader.Load(folder.Write("empty.ini", string.Empty));
+
+        Assert.Equal(25, settings.Model.OutputFrames);
+        Assert.Equal(7, settings.Model.OutputFps);
+        Assert.Equal(25, settings.Model.InferenceSteps);
+        Assert.Equal(127, settings.Model.MotionBucketId);
+        Assert.Equal(0.02, settings.Model.NoiseAugStrength);
+        Assert.Equal(3.0, settings.Model.MaxGuidanceScale);
+        Assert.Equal(5000, settings.Web.Port);
+        Assert.Equal(10 * 1024 * 1024, settings.Web.MaxContentLength);
+        Assert.Equal(8, settings.Web.MaxQueuedJobs);
+        Assert.Equal(EngineKind.Auto, settings.Model.Engine);
+    }
+
+    [Fact]
+    public void The_seed_configuration_loads_unchanged()
+    {
+        using var folder = new TempFolder();
+        var path = folder.Write("configuration.ini", SeedConfiguration);
+
+        var settings = SettingsLoader.Load(path);
+
+        Assert.Equal("stabilityai/stable-video-diffusion-img2vid-xt", settings.Model.ModelName);
+        Assert.Equal(24, settings.Model.OutputFps);
+        Assert.Equal(72, settings.Model.OutputFrames);
+        Assert.Null(settings.Model.DecodeChunkSize);
+        Assert.True(settings.Model.UNet);
+        Assert.Equal("0.0.0.0", settings.Web.Host);
+        Assert.Equal(10485760, settings.Web.MaxContentLength);
+        Assert.Equal(folder["models"], settings.Store.ModelsHome);
+        Assert.Equal(folder["outputs"], settings.Store.OutputsHome);
+        Assert.Equal("https://mirror.example/stabilityai/stable-video-diffusion-img2vid-xt", settings.ModelRepositoryUrl);
+    }
+
+    [Fact]
+    public void The_repository_configuration_ini_loads()
+    {
+        var repositoryFile = Path.Combine(RepositoryRoot(), "configuration.ini");
+
+        var settings = SettingsLoader.Load(repositoryFile);
+
+        Assert.Equal(new ModelSettings().OutputFrames, settings.Model.OutputFrames);
+        Assert.Equal(5000, settings.Web.Port);
+    }
+
+    [Theory]
+    [InlineData("InstalltionOptions")]
+    [InlineData("InstallationOptions")]
+    public void Both_spellings_of_the_installation_section_are_read(string section)
+    {
+        using var folder = new TempFolder();
+        var path = folder.Write("c.ini", $"[{section}]\nModelRepositoryUrl=https://models.example/x\n");
+
+        Assert.Equal("https://models.example/x", SettingsLoader.Load(path).ModelRepositoryUrl);
+    }
+
+    [Fact]
+    public void Command_line_overrides_win_over_the_file()
+    {
+        using var folder = new TempFolder();
+        var path = folder.Write("c.ini", "[WebOptions]\nPort=6000\nHost=127.0.0.1\n");
+
+        var settings = SettingsLoader.Load(path, new Dictionary<string, string?> { ["WebOptions:Port"] = "6002" });
+
+        Assert.Equal(6002, settings.Web.Port);
+        Assert.Equal("127.0.0.1", settings.Web.Host);
+    }
+
+    [Theory]
+    [InlineData("WebOptions", "Port", "abc")]
+    [InlineData("WebOptions", "Port", "70000")]
+    [InlineData("ModelOptions", "OutputFrames", "-1")]
+    [InlineData("ModelOptions", "OutputFPS", "0")]
+    [InlineData("ModelOptions", "UNet", "maybe")]
+    [InlineData("ModelOptions", "Engine", "magic")]
+    [InlineData("ModelOptions", "NoiseAugStrength", "2")]
+    [InlineData("WebOptions", "MaxContentLength", "ten megabytes")]
+    [InlineData("WebOptions", "MaxQueuedJobs", "0")]
+    public void A_bad_value_is_one_line_naming_section_key_and_value(string section, string key, string value)
+    {
+        using var folder = new TempFolder();
+        var path = folder.Write("bad.ini", $"[{section}]\n{key}={value}\n");
+
+        var error = Assert.Throws<SettingsException>(() => SettingsLoader.Load(path));
+
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Contains($"[{section}] {key} = \"{value}\"", error.Message, StringComparison.Ordinal);
+        Assert.Contains("bad.ini", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_config_file_is_named()
+    {
+        var error = Assert.Throws<SettingsException>(() => SettingsLoader.Load("/nonexistent/elsewhere.ini"));
+
+        Assert.Contains("/nonexistent/elsewhere.ini", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Precedence_is_file_then_environment_then_command_line()
+    {
+        using var folder = new TempFolder();
+        var path = folder.Write("c.ini", "[WebOptions]\nPort=6000\nMaxQueuedJobs=3\n[ModelOptions]\nOutputFrames=10\n");
+        var environment = new Dictionary<string, string> { ["TLP_WebOptions__Port"] = "6001", ["TLP_ModelOptions__OutputFrames"] = "11" };
+
+        var (exit, output, errors) = await CliProcess.RunAsync(folder.Path, environment, "settings", "--config", path, "--set", "WebOptions:Port=6002");
+
+        Assert.True(exit == 0, string.Join("\n", errors));
+        Assert.Contains("Port=6002", output);          // command line beats environment and file
+        Assert.Contains("OutputFrames=11", output);    // environment beats file
+        Assert.Contains("MaxQueuedJobs=3", output);    // file beats defaults
+    }
+
+    [Fact]
+    public async Task An_invalid_environment_value_names_the_variable()
+    {
+        using var folder = new TempFolder();
+        var environment = new Dictionary<string, string> { ["TLP_WebOptions__Port"] = "abc" };
+
+        var (exit, _, errors) = await CliProcess.RunAsync(folder.Path, environment, "settings");
+
+        Assert.Equal(2, exit);
+        var line = Assert.Single(errors);
+        Assert.Contains("[WebOptions] Port = \"abc\"", line, StringComparison.Ordinal);
+        Assert.Contains("TLP_WebOptions__Port", line, StringComparison.Ordinal);
+    }
+
+    internal static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "TurnLivePhotos.sln")))
+        {
+            folder = folder.Parent;
+        }
+
+        return folder?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+}

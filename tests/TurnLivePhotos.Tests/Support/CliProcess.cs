@@ -1,0 +1,114 @@
+using System.Diagnostics;
+
+namespace TurnLivePhotos.Tests.Support;
+
+/// <summary>Runs the real turn-live-photos program (built beside the tests) as a child process.</summary>
+public sealed class CliProcess : IDisposable
+{
+    private readonly Process process;
+    private readonly List<string> outputLines = [];
+    private readonly List<string> errorLines = [];
+
+    private CliProcess(Process process)
+    {
+        this.process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (outputLines) { outputLines.Add(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (errorLines) { errorLines.Add(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public IReadOnlyList<string> Output { get { lock (outputLines) { return [.. outputLines]; } } }
+
+    public IReadOnlyList<string> Errors { get { lock (errorLines) { return [.. errorLines]; } } }
+
+    public int Id => process.Id;
+
+    public static CliProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "turn-live-photos.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var name in info.Environment.Keys.Where(key => key.StartsWith("TLP_", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
+        return new CliProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet"));
+    }
+
+    public static async Task<(int ExitCode, IReadOnlyList<string> Output, IReadOnlyList<string> Errors)> RunAsync(
+        string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        using var run = Start(workingDirectory, environment, args);
+        var exitCode = await run.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        return (exitCode, run.Output, run.Errors);
+    }
+
+    public async Task<string> WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            var line = Output.FirstOrDefault(match);
+            if (line is not null)
+            {
+                return line;
+            }
+
+            if (process.HasExited)
+            {
+                Assert.Fail($"the program exited ({process.ExitCode}): {string.Join(" | ", Errors)}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"no matching output line within {timeout}; got: {string.Join(" | ", Output)} {string.Join(" | ", Errors)}");
+    }
+
+    /// <summary>Asks the program to stop the way a service manager or Ctrl+C would (SIGTERM).</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill!.WaitForExitAsync();
+        }
+
+        return await WaitForExitAsync(timeout);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cancel.Token);
+        process.WaitForExit(); // drains the redirected output
+        return process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        process.Dispose();
+    }
+}
