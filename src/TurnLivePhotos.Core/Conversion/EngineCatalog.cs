@@ -40,20 +40,22 @@ public sealed class EngineCatalog
                     return new EngineChoice(svd, $"SVD model folder found at {ModelFolder}");
                 }
 
-                var why = missing.Count > 0
-                    ? $"no complete SVD model folder at {ModelFolder} (missing {string.Join(", ", missing)})"
-                    : "the SVD engine is not part of this build yet";
+                var why = missing.Count > 0 ? DescribeMissing(missing) : "the SVD engine is not part of this build yet";
                 return new EngineChoice(classic, $"{why}: using the classic motion engine (not AI)");
         }
     }
+
+    private string DescribeMissing(IReadOnlyList<string> missing) =>
+        Directory.Exists(ModelFolder)
+            ? $"the SVD model folder {ModelFolder} is incomplete (missing {string.Join(", ", missing)})"
+            : $"no SVD model folder at {ModelFolder}";
 
     private IMotionEngine RequireSvd()
     {
         var missing = SvdModelFolder.FindMissing(ModelFolder);
         if (missing.Count > 0)
         {
-            throw new EngineUnavailableException(
-                $"the SVD engine needs a complete model folder at {ModelFolder}; missing: {string.Join(", ", missing)}");
+            throw new EngineUnavailableException($"the SVD engine cannot run: {DescribeMissing(missing)}");
         }
 
         return svd ?? throw new EngineUnavailableException(

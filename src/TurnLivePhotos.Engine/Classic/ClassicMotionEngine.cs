@@ -55,13 +55,19 @@ public sealed class ClassicMotionEngine : IMotionEngine
         var (width, height) = FrameSize(request.Photo.Width, request.Photo.Height);
         using var source = PrepareSource(request.Photo, width, height);
         var frames = new RgbImage[parameters.Frames];
-        for (var i = 0; i < frames.Length; i++)
+        var done = 0;
+        var progressLock = new Lock();
+
+        // Frames are independent, so they render in parallel; each works on its own copy of the source.
+        Parallel.For(0, frames.Length, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
             var camera = CameraAt((double)i / frames.Length, parameters.MotionBucketId, parameters.Seed ?? 0);
             frames[i] = RenderFrame(source, width, height, camera);
-            progress?.Report(new MotionProgress("animate", i + 1, frames.Length));
-        }
+            lock (progressLock)
+            {
+                progress?.Report(new MotionProgress("animate", ++done, frames.Length));
+            }
+        });
 
         return new MotionClip(frames, parameters.Fps, EngineName, IsGenerative: false);
     }
@@ -80,12 +86,23 @@ public sealed class ClassicMotionEngine : IMotionEngine
         }
 
         image.VirtualPixelMethod = VirtualPixelMethod.Edge;
+
+        // The camera never shrinks the source by more than the 8 % margin, so a bicubic (Catmull-Rom) lookup per pixel
+        // is as sharp as the default area-averaging filter and several times faster.
+        image.FilterType = FilterType.Point;
+        image.Interpolate = PixelInterpolateMethod.Catrom;
         return image;
     }
 
     private static RgbImage RenderFrame(MagickImage source, int width, int height, (double Zoom, double ShiftX, double ShiftY) camera)
     {
-        using var frame = (MagickImage)source.Clone();
+        MagickImage frame;
+        lock (source)
+        {
+            frame = (MagickImage)source.Clone();
+        }
+
+        using var _ = frame;
         var scale = camera.Zoom * width / source.Width;
 
         // Visible source window is (source / zoom) wide; its centre may move by at most half of what is left over.

@@ -20,7 +20,7 @@ public static class SvdModelFolder
     {
         if (!Directory.Exists(folder))
         {
-            return [folder + "/"];
+            return ["the folder itself"];
         }
 
         var missing = RequiredFiles.Where(file => !File.Exists(Path.Combine(folder, file))).ToList();

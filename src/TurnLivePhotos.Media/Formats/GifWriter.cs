@@ -43,18 +43,24 @@ public static class GifWriter
         }
 
         var delays = FrameDelays(frames.Count, fps);
-        using var collection = new MagickImageCollection();
-        for (var i = 0; i < frames.Count; i++)
+        using var palette = MagickInterop.ToMagick(frames[0]);
+        palette.Quantize(new QuantizeSettings { Colors = 256, DitherMethod = DitherMethod.No });
+
+        // One palette for the whole clip (from the first frame: every frame shows the same photo), so colours do not
+        // flicker between frames; each frame is mapped onto it with error diffusion, in parallel.
+        var mapped = new MagickImage[frames.Count];
+        Parallel.For(0, frames.Count, i =>
         {
             var frame = MagickInterop.ToMagick(frames[i]);
+            frame.Remap(palette, new QuantizeSettings { DitherMethod = DitherMethod.FloydSteinberg });
             frame.AnimationDelay = (uint)delays[i];
             frame.AnimationTicksPerSecond = TicksPerSecond;
             frame.AnimationIterations = 0;
             frame.GifDisposeMethod = GifDisposeMethod.None;
-            collection.Add(frame);
-        }
+            mapped[i] = frame;
+        });
 
-        collection.Quantize(new QuantizeSettings { Colors = 256, DitherMethod = DitherMethod.FloydSteinberg });
+        using var collection = new MagickImageCollection(mapped);
         return collection.ToByteArray(MagickFormat.Gif);
     }
 }

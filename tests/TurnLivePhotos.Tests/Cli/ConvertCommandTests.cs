@@ -99,6 +99,25 @@ public sealed class ConvertCommandTests
     }
 
     [Fact]
+    public async Task An_incomplete_model_folder_is_listed_part_by_part()
+    {
+        using var folder = new TempFolder();
+        var photo = folder.Write("p.jpg", TestPhotos.Scene(100, 80));
+        folder.Write("models/svd/model_index.json", "{}");
+        folder.Write("models/svd/vae/config.json", "{}");
+
+        var (exit, _, errors) = await RunAsync(folder, "convert", photo, "--engine", "svd",
+            "--set", $"StoreOptions:ModelsHome={folder["models"]}", "--set", "ModelOptions:ModelName=svd");
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(errors);
+        Assert.Contains("incomplete", line, StringComparison.Ordinal);
+        Assert.Contains("unet/config.json", line, StringComparison.Ordinal);
+        Assert.Contains("vae/*.safetensors", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("vae/config.json", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Auto_says_plainly_that_the_classic_engine_is_not_ai()
     {
         using var folder = new TempFolder();
