@@ -64,6 +64,7 @@ public static class ServerHost
         builder.Services.AddSingleton<GenerateEndpoint>();
 
         var app = builder.Build();
+        LogEngineChoice(app, engines, settings);
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledErrorAsync });
         MapEndpoints(app, settings, engines);
         return app;
@@ -80,12 +81,20 @@ public static class ServerHost
         });
         app.MapGet("/api/v1/engine", () =>
         {
-            var choice = engines.Resolve(settings.Model.Engine);
+            EngineChoice choice;
+            try
+            {
+                choice = engines.Resolve(settings.Model.Engine);
+            }
+            catch (TurnLivePhotos.Engine.EngineUnavailableException)
+            {
+                return JsonErrors.Message(StatusCodes.Status503ServiceUnavailable, "the configured engine is not available on this server");
+            }
+
             return Results.Json(
                 new EngineInfo(
                     choice.Engine.Name,
                     choice.Engine.IsGenerative,
-                    choice.Reason,
                     ParameterLimits.MotionBucketId.Min,
                     ParameterLimits.MotionBucketId.Max,
                     ParameterLimits.NoiseAugStrength.Min,
@@ -95,6 +104,20 @@ public static class ServerHost
                     settings.Web.MaxContentLength),
                 ServerJsonContext.Default.EngineInfo);
         });
+    }
+
+    private static void LogEngineChoice(WebApplication app, EngineCatalog engines, AppSettings settings)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TurnLivePhotos.Server");
+        try
+        {
+            var choice = engines.Resolve(settings.Model.Engine);
+            logger.LogInformation("Engine: {Engine} ({Reason})", choice.Engine.Name, choice.Reason);
+        }
+        catch (TurnLivePhotos.Engine.EngineUnavailableException ex)
+        {
+            logger.LogError("Engine: {Reason}; every job will be refused until this is fixed", ex.Message);
+        }
     }
 
     private static Task WriteUnhandledErrorAsync(HttpContext context)

@@ -11,7 +11,6 @@ internal sealed partial class ServerJsonContext : JsonSerializerContext;
 public sealed record EngineInfo(
     string Engine,
     bool Generative,
-    string Reason,
     int MotionBucketIdMin,
     int MotionBucketIdMax,
     double NoiseAugStrengthMin,

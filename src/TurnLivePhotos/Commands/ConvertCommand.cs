@@ -111,7 +111,7 @@ public static class ConvertCommand
                         foreach (var photo in photos)
                         {
                             var task = context.AddTask(Markup.Escape(Path.GetFileName(photo)), maxValue: 1);
-                            var progress = new SynchronousProgress(step => task.Value = step.Fraction);
+                            var progress = new SynchronousProgress<MotionProgress>(step => task.Value = step.Fraction);
                             failures += await ConvertOneAsync(converter, photo, progress, cancellationToken) ? 0 : 1;
                             task.Value = 1;
                         }
@@ -189,11 +189,5 @@ public static class ConvertCommand
         }
 
         private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
-    }
-
-    /// <summary>Reports on the caller's thread, so the bar moves while the engine works (Progress&lt;T&gt; would post to the pool).</summary>
-    private sealed class SynchronousProgress(Action<MotionProgress> report) : IProgress<MotionProgress>
-    {
-        public void Report(MotionProgress value) => report(value);
     }
 }

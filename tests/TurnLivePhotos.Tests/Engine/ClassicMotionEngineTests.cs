@@ -81,7 +81,7 @@ public sealed class ClassicMotionEngineTests
         var events = new List<MotionProgress>();
 
         var clip = await new ClassicMotionEngine().GenerateAsync(
-            new MotionRequest(portrait, new MotionParameters { Frames = 5 }), new InlineProgress(events.Add), CancellationToken.None);
+            new MotionRequest(portrait, new MotionParameters { Frames = 5 }), new SynchronousProgress<MotionProgress>(events.Add), CancellationToken.None);
 
         Assert.All(clip.Frames, frame => Assert.True(frame.Height > frame.Width));
         Assert.Equal(Enumerable.Range(1, 5), events.Select(e => e.Step));
@@ -92,7 +92,7 @@ public sealed class ClassicMotionEngineTests
     public async Task Cancellation_stops_the_engine()
     {
         using var cancel = new CancellationTokenSource();
-        var progress = new InlineProgress(step => { if (step.Step == 2) { cancel.Cancel(); } });
+        var progress = new SynchronousProgress<MotionProgress>(step => { if (step.Step == 2) { cancel.Cancel(); } });
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             new ClassicMotionEngine().GenerateAsync(new MotionRequest(Photo, new MotionParameters { Frames = 50 }), progress, cancel.Token));
@@ -112,9 +112,4 @@ public sealed class ClassicMotionEngineTests
 
     private static Task<MotionClip> GenerateAsync(RgbImage photo, MotionParameters parameters) =>
         new ClassicMotionEngine().GenerateAsync(new MotionRequest(photo, parameters), null, CancellationToken.None);
-
-    private sealed class InlineProgress(Action<MotionProgress> report) : IProgress<MotionProgress>
-    {
-        public void Report(MotionProgress value) => report(value);
-    }
 }

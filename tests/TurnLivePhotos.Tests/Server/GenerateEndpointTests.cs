@@ -207,7 +207,8 @@ public sealed class GenerateEndpointTests
 
         Assert.Equal("classic", info.RootElement.GetProperty("engine").GetString());
         Assert.False(info.RootElement.GetProperty("generative").GetBoolean());
-        Assert.Contains("not AI", info.RootElement.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Root, info.RootElement.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("Classic motion (not AI)", await server.Client.GetStringAsync("/"), StringComparison.Ordinal);
     }
 
     internal static async Task<string> AssertMessageAsync(HttpResponseMessage response, HttpStatusCode status, string expectedText)

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using TurnLivePhotos.Core.Conversion;
+using TurnLivePhotos.Engine;
+using TurnLivePhotos.Media.Decoding;
+using TurnLivePhotos.Tests.Support;
+
+namespace TurnLivePhotos.Tests.Core;
+
+public sealed class PhotoConverterTests
+{
+    [Fact]
+    public async Task A_photo_with_exif_orientation_6_becomes_an_upright_gif()
+    {
+        using var folder = new TempFolder();
+        var converter = Converter(folder);
+
+        var result = await converter.ConvertAsync(
+            new ConversionRequest(TestPhotos.JpegWithOrientation6(300, 200), new MotionParameters { Frames = 3 }, EngineKind.Auto, folder["out"], "upright"),
+            progress: null,
+            CancellationToken.None);
+
+        var gif = GifInfo.Read(await File.ReadAllBytesAsync(result.Files[OutputFormat.Gif]));
+        Assert.Equal((200u, 300u), (gif.Width, gif.Height));
+        Assert.Equal("classic", result.EngineName);
+        Assert.False(result.IsGenerative);
+    }
+
+    [Fact]
+    public async Task A_photo_that_cannot_be_read_writes_nothing()
+    {
+        using var folder = new TempFolder();
+        var converter = Converter(folder);
+
+        await Assert.ThrowsAsync<UnsupportedPhotoException>(() => converter.ConvertAsync(
+            new ConversionRequest("GIF89a but not really"u8.ToArray(), new MotionParameters(), EngineKind.Classic, folder["out"], "x"),
+            progress: null,
+            CancellationToken.None));
+
+        Assert.False(Directory.Exists(folder["out"]));
+    }
+
+    [Fact]
+    public async Task Progress_covers_the_engine_and_the_writing()
+    {
+        using var folder = new TempFolder();
+        var stages = new List<string>();
+
+        await Converter(folder).ConvertAsync(
+            new ConversionRequest(TestPhotos.Scene(120, 80), new MotionParameters { Frames = 4 }, EngineKind.Classic, folder["out"], "p"),
+            new SynchronousProgress<MotionProgress>(step => stages.Add($"{step.Stage} {step.Step}/{step.TotalSteps}")),
+            CancellationToken.None);
+
+        Assert.Equal(["animate 1/4", "animate 2/4", "animate 3/4", "animate 4/4", "write 0/1", "write 1/1"], stages);
+    }
+
+    private static PhotoConverter Converter(TempFolder folder) =>
+        new(new EngineCatalog(folder["models/none"]), maxPixels: 50_000_000, NullLogger<PhotoConverter>.Instance);
+}
