@@ -1,0 +1,246 @@
+using System.Runtime.InteropServices;
+using TurnLivePhotos.Engine.Weights;
+
+namespace TurnLivePhotos.Engine.Onnx;
+
+/// <summary>A value flowing through the graph, named as in the ONNX model.</summary>
+public readonly record struct Value(string Name);
+
+/// <summary>A node attribute.</summary>
+public abstract record Attr(string Name)
+{
+    public static Attr Int(string name, long value) => new IntAttr(name, value);
+
+    public static Attr Ints(string name, params long[] values) => new IntsAttr(name, values);
+
+    public static Attr Float(string name, float value) => new FloatAttr(name, value);
+
+    public static Attr String(string name, string value) => new StringAttr(name, value);
+}
+
+internal sealed record IntAttr(string Name, long Value) : Attr(Name);
+
+internal sealed record IntsAttr(string Name, long[] Values) : Attr(Name);
+
+internal sealed record FloatAttr(string Name, float Value) : Attr(Name);
+
+internal sealed record StringAttr(string Name, string Value) : Attr(Name);
+
+/// <summary>A model ready for ONNX Runtime: its protobuf (structure and small constants only) and the weights it names.</summary>
+public sealed record OnnxModel(byte[] Proto, IReadOnlyList<WeightTensor> Weights, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
+
+/// <summary>
+/// Builds an ONNX graph in memory. Network weights are initializers stored as ONNX "external data" that points
+/// straight into the safetensors files (file name, byte offset, length), so the protobuf holds only the graph's
+/// structure whatever the model size (the real UNet is 3 GB in fp16, above protobuf's 2 GB limit). See
+/// <see cref="OnnxNetwork"/> for why this form was chosen.
+/// </summary>
+public sealed class GraphBuilder
+{
+    private readonly List<Action<ProtoWriter>> nodes = [];
+    private readonly List<Action<ProtoWriter>> constants = [];
+    private readonly List<(string Name, OnnxType Type, long?[] Shape)> inputs = [];
+    private readonly List<(string Name, OnnxType Type)> outputs = [];
+    private readonly Dictionary<string, Value> boundWeights = [];
+    private readonly List<WeightTensor> weights = [];
+    private int counter;
+
+    public GraphBuilder(Checkpoint checkpoint)
+    {
+        Checkpoint = checkpoint;
+    }
+
+    public Checkpoint Checkpoint { get; }
+
+    public Value Input(string name, params long?[] shape)
+    {
+        inputs.Add((name, OnnxType.Float, shape));
+        return new Value(name);
+    }
+
+    public void Output(Value value, string name)
+    {
+        Op("Identity", [value], [], name);
+        outputs.Add((name, OnnxType.Float));
+    }
+
+    /// <summary>A float32 view of a named weight: fp16/bf16 weights are cast in the graph (CPU computes in fp32).</summary>
+    public Value Weight(string name)
+    {
+        if (boundWeights.TryGetValue(name, out var bound))
+        {
+            return bound;
+        }
+
+        var tensor = Checkpoint[name];
+        weights.Add(tensor);
+        var value = new Value(name);
+        constants.Add(w => w.Message(OnnxSchema.Graph.Initializer, t =>
+        {
+            t.PackedInts(OnnxSchema.Tensor.Dims, tensor.Shape);
+            t.Int(OnnxSchema.Tensor.DataType, (long)ToOnnxType(tensor.Type));
+            t.String(OnnxSchema.Tensor.Name, name);
+            ExternalEntry(t, "location", Path.GetFileName(tensor.File.Path));
+            ExternalEntry(t, "offset", tensor.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            ExternalEntry(t, "length", tensor.ByteLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            t.Int(OnnxSchema.Tensor.DataLocation, OnnxSchema.Tensor.DataLocationExternal);
+        }));
+        if (tensor.Type != WeightType.Float32)
+        {
+            value = Op("Cast", [value], [Attr.Int("to", (long)OnnxType.Float)], name + ".as_float");
+        }
+
+        boundWeights[name] = value;
+        return value;
+    }
+
+    public bool HasWeight(string name) => Checkpoint.Contains(name);
+
+    public Value Constant(float[] data, params long[] shape) => AddConstant(OnnxType.Float, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), shape);
+
+    public Value Constant(long[] data, params long[] shape) => AddConstant(OnnxType.Int64, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), shape);
+
+    public Value Scalar(float value) => Constant([value]);
+
+    public Value Ints(params long[] values) => Constant(values, values.Length);
+
+    public Value Op(string opType, Value[] inputs, Attr[] attributes, string? outputName = null) =>
+        OpMany(opType, inputs, attributes, 1, outputName)[0];
+
+    public Value[] OpMany(string opType, Value[] inputValues, Attr[] attributes, int outputCount, string? outputName = null)
+    {
+        var baseName = outputName ?? $"{opType}_{counter++}";
+        var results = Enumerable.Range(0, outputCount).Select(i => new Value(i == 0 ? baseName : $"{baseName}:{i}")).ToArray();
+        nodes.Add(w => w.Message(OnnxSchema.Graph.Node, n =>
+        {
+            foreach (var input in inputValues)
+            {
+                n.String(OnnxSchema.Node.Input, input.Name);
+            }
+
+            foreach (var output in results)
+            {
+                n.String(OnnxSchema.Node.Output, output.Name);
+            }
+
+            n.String(OnnxSchema.Node.Name, baseName);
+            n.String(OnnxSchema.Node.OpType, opType);
+            foreach (var attribute in attributes)
+            {
+                n.Message(OnnxSchema.Node.Attribute, a => WriteAttribute(a, attribute));
+            }
+        }));
+        return results;
+    }
+
+    public OnnxModel Build(string graphName)
+    {
+        var writer = new ProtoWriter();
+        writer.Int(OnnxSchema.Model.IrVersion, OnnxSchema.IrVersion);
+        writer.String(OnnxSchema.Model.ProducerName, "TurnLivePhotos");
+        writer.Message(OnnxSchema.Model.OpsetImport, o =>
+        {
+            o.String(OnnxSchema.OperatorSet.Domain, string.Empty);
+            o.Int(OnnxSchema.OperatorSet.Version, OnnxSchema.Opset);
+        });
+        writer.Message(OnnxSchema.Model.Graph, g =>
+        {
+            nodes.ForEach(node => node(g));
+            g.String(OnnxSchema.Graph.Name, graphName);
+            constants.ForEach(constant => constant(g));
+            foreach (var (name, type, shape) in inputs)
+            {
+                g.Message(OnnxSchema.Graph.Input, v => WriteValueInfo(v, name, type, shape));
+            }
+
+            foreach (var (name, type) in outputs)
+            {
+                g.Message(OnnxSchema.Graph.Output, v => WriteValueInfo(v, name, type, null));
+            }
+        });
+        return new OnnxModel(writer.ToArray(), weights, inputs.Select(i => i.Name).ToList(), outputs.Select(o => o.Name).ToList());
+    }
+
+    private static void ExternalEntry(ProtoWriter tensor, string key, string value) =>
+        tensor.Message(OnnxSchema.Tensor.ExternalData, entry =>
+        {
+            entry.String(OnnxSchema.Tensor.EntryKey, key);
+            entry.String(OnnxSchema.Tensor.EntryValue, value);
+        });
+
+    private static OnnxType ToOnnxType(WeightType type) => type switch
+    {
+        WeightType.Float32 => OnnxType.Float,
+        WeightType.Float16 => OnnxType.Float16,
+        _ => OnnxType.BFloat16,
+    };
+
+    private static void WriteAttribute(ProtoWriter a, Attr attribute)
+    {
+        a.String(OnnxSchema.Attribute.Name, attribute.Name);
+        switch (attribute)
+        {
+            case IntAttr i:
+                a.Int(OnnxSchema.Attribute.I, i.Value);
+                a.Int(OnnxSchema.Attribute.Type, OnnxSchema.Attribute.TypeInt);
+                break;
+            case IntsAttr ints:
+                a.PackedInts(OnnxSchema.Attribute.Ints, ints.Values);
+                a.Int(OnnxSchema.Attribute.Type, OnnxSchema.Attribute.TypeInts);
+                break;
+            case FloatAttr f:
+                a.Float(OnnxSchema.Attribute.F, f.Value);
+                a.Int(OnnxSchema.Attribute.Type, OnnxSchema.Attribute.TypeFloat);
+                break;
+            case StringAttr s:
+                a.String(OnnxSchema.Attribute.S, s.Value);
+                a.Int(OnnxSchema.Attribute.Type, OnnxSchema.Attribute.TypeString);
+                break;
+        }
+    }
+
+    private static void WriteValueInfo(ProtoWriter v, string name, OnnxType type, long?[]? shape)
+    {
+        v.String(OnnxSchema.ValueInfo.Name, name);
+        v.Message(OnnxSchema.ValueInfo.Type, t => t.Message(OnnxSchema.TypeProto.TensorType, tensor =>
+        {
+            tensor.Int(OnnxSchema.TypeProto.ElemType, (long)type);
+            if (shape is null)
+            {
+                return;
+            }
+
+            tensor.Message(OnnxSchema.TypeProto.Shape, s =>
+            {
+                for (var i = 0; i < shape.Length; i++)
+                {
+                    var index = i;
+                    s.Message(OnnxSchema.TypeProto.Dim, d =>
+                    {
+                        if (shape[index] is { } fixedSize)
+                        {
+                            d.Int(OnnxSchema.TypeProto.DimValue, fixedSize);
+                        }
+                        else
+                        {
+                            d.String(OnnxSchema.TypeProto.DimParam, $"{name}_d{index}");
+                        }
+                    });
+                }
+            });
+        }));
+    }
+
+    private Value AddConstant(OnnxType type, byte[] raw, long[] shape)
+    {
+        var name = $"const_{counter++}";
+        constants.Add(w => w.Message(OnnxSchema.Graph.Initializer, t =>
+        {
+            t.PackedInts(OnnxSchema.Tensor.Dims, shape);
+            t.Int(OnnxSchema.Tensor.DataType, (long)type);
+            t.String(OnnxSchema.Tensor.Name, name);
+            t.Bytes(OnnxSchema.Tensor.RawData, raw);
+        }));
+        return new Value(name);
+    }
+}

@@ -1,0 +1,96 @@
+using Microsoft.ML.OnnxRuntime;
+using TurnLivePhotos.Engine.Weights;
+
+namespace TurnLivePhotos.Engine.Onnx;
+
+/// <summary>
+/// An ONNX Runtime session for a graph from <see cref="GraphBuilder"/>, with its weights bound in place.
+/// </summary>
+/// <remarks>
+/// How weights reach ONNX Runtime. The managed API offers two routes that avoid putting weights into the protobuf:
+/// <c>SessionOptions.AddInitializer</c> (an OrtValue over caller memory, e.g. the mapped safetensors bytes; the
+/// C API's AddExternalInitializers is not wrapped) and ONNX external data (initializers that name a file, offset
+/// and length). We tried AddInitializer first: it is zero-copy, but ORT's graph optimizers (constant folding of an
+/// fp16→fp32 Cast, NCHWc weight re-layout, GroupNorm affine reshapes) read initializer contents from the protobuf
+/// and fail on data-less initializers, so it would force the optimizers off. External data pointing into the
+/// safetensors files keeps every optimization: ORT reads each tensor once, straight from the file (memory-mapping
+/// it when the offset allows), with the model's folder given by the session option
+/// <c>session.model_external_initializers_file_folder_path</c>. The weights thus pass through memory once, in
+/// ONNX Runtime's own buffers, and never through managed arrays or the protobuf.
+/// </remarks>
+public sealed class OnnxNetwork : IDisposable
+{
+    private const string ExternalDataFolderKey = "session.model_external_initializers_file_folder_path";
+
+    private readonly InferenceSession session;
+
+    private OnnxNetwork(InferenceSession session, OnnxModel model)
+    {
+        this.session = session;
+        Model = model;
+    }
+
+    public OnnxModel Model { get; }
+
+    public static OnnxNetwork Create(OnnxModel model, SessionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var ownedOptions = options is null;
+        options ??= new SessionOptions();
+        try
+        {
+            var folders = model.Weights.Select(weight => Path.GetDirectoryName(weight.File.Path)!).Distinct().ToList();
+            if (folders.Count > 1)
+            {
+                throw new WeightFileException($"one network's weights must sit in one folder, not in {string.Join(", ", folders)}");
+            }
+
+            if (folders.Count == 1)
+            {
+                options.AddSessionConfigEntry(ExternalDataFolderKey, folders[0]);
+            }
+
+            return new OnnxNetwork(new InferenceSession(model.Proto, options), model);
+        }
+        finally
+        {
+            if (ownedOptions)
+            {
+                options.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Runs the graph on named float32 inputs and returns every output as a host tensor.</summary>
+    public IReadOnlyDictionary<string, FloatTensor> Run(IReadOnlyDictionary<string, FloatTensor> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var names = Model.Inputs;
+        var values = new List<OrtValue>();
+        try
+        {
+            foreach (var name in names)
+            {
+                var tensor = inputs.TryGetValue(name, out var found) ? found : throw new ArgumentException($"input '{name}' is missing", nameof(inputs));
+                values.Add(OrtValue.CreateTensorValueFromMemory(tensor.Data, tensor.Shape));
+            }
+
+            using var runOptions = new RunOptions();
+            using var results = session.Run(runOptions, names, values, Model.Outputs);
+            var outputs = new Dictionary<string, FloatTensor>();
+            for (var i = 0; i < Model.Outputs.Count; i++)
+            {
+                var info = results[i].GetTensorTypeAndShape();
+                outputs[Model.Outputs[i]] = new FloatTensor(results[i].GetTensorDataAsSpan<float>().ToArray(), info.Shape);
+            }
+
+            return outputs;
+        }
+        finally
+        {
+            values.ForEach(value => value.Dispose());
+        }
+    }
+
+    public void Dispose() => session.Dispose();
+}
