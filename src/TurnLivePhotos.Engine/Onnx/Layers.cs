@@ -1,0 +1,121 @@
+namespace TurnLivePhotos.Engine.Onnx;
+
+/// <summary>
+/// The layers the networks are made of, as graph ops. Each knows its weight prefix, so weights bind by the same
+/// dotted path as the PyTorch module tree (<c>encoder.down_blocks.0.resnets.1.conv1.weight</c>).
+/// </summary>
+public abstract class Layer(GraphBuilder graph, string prefix)
+{
+    protected GraphBuilder Graph { get; } = graph;
+
+    public string Prefix { get; } = prefix;
+
+    protected Value Weight(string leaf) => Graph.Weight(Child(leaf));
+
+    protected bool Has(string leaf) => Graph.HasWeight(Child(leaf));
+
+    protected string Child(string name) => Prefix.Length == 0 ? name : $"{Prefix}.{name}";
+}
+
+/// <summary>torch.nn.Linear: y = x Wᵀ (+ b), over the last axis of any rank.</summary>
+public sealed class Linear(GraphBuilder graph, string prefix) : Layer(graph, prefix)
+{
+    public Value Forward(Value x)
+    {
+        var transposed = Graph.Op("Transpose", [Weight("weight")], [Attr.Ints("perm", 1, 0)], Prefix + ".weight_t");
+        var y = Graph.Op("MatMul", [x, transposed], []);
+        return Has("bias") ? Graph.Op("Add", [y, Weight("bias")], [], Prefix) : y;
+    }
+}
+
+/// <summary>torch.nn.Conv2d / Conv3d; the kernel size comes from the weight.</summary>
+public sealed class Conv(GraphBuilder graph, string prefix, long[] padding, long stride = 1) : Layer(graph, prefix)
+{
+    public static Conv Same3x3(GraphBuilder graph, string prefix) => new(graph, prefix, [1, 1, 1, 1]);
+
+    public static Conv Pointwise(GraphBuilder graph, string prefix) => new(graph, prefix, [0, 0, 0, 0]);
+
+    /// <summary>Conv3d with kernel (3, 1, 1) and padding (1, 0, 0): mixes along the frame axis only.</summary>
+    public static Conv Temporal(GraphBuilder graph, string prefix) => new(graph, prefix, [1, 0, 0, 1, 0, 0]);
+
+    public Value Forward(Value x)
+    {
+        var spatialAxes = padding.Length / 2;
+        Value[] inputs = Has("bias") ? [x, Weight("weight"), Weight("bias")] : [x, Weight("weight")];
+        return Graph.Op("Conv", inputs, [Attr.Ints("pads", padding), Attr.Ints("strides", Enumerable.Repeat(stride, spatialAxes).ToArray())], Prefix);
+    }
+}
+
+/// <summary>torch.nn.GroupNorm on (N, C, ...): statistics per group over all remaining axes, then a per-channel affine.</summary>
+public sealed class GroupNorm(GraphBuilder graph, string prefix, int groups, float epsilon, int rank = 4) : Layer(graph, prefix)
+{
+    public Value Forward(Value x)
+    {
+        var grouped = Graph.Op("Reshape", [x, Graph.Ints(0, groups, -1)], []);
+        var normalised = Graph.Op("InstanceNormalization", [grouped, Graph.Constant(Enumerable.Repeat(1f, groups).ToArray(), groups), Graph.Constant(new float[groups], groups)],
+            [Attr.Float("epsilon", epsilon)]);
+        var restored = Graph.Op("Reshape", [normalised, Graph.Op("Shape", [x], [])], []);
+        var perChannel = Enumerable.Repeat(1L, rank - 1).ToArray();
+        perChannel[0] = -1;
+        var scale = Graph.Op("Reshape", [Weight("weight"), Graph.Ints(perChannel)], []);
+        var shift = Graph.Op("Reshape", [Weight("bias"), Graph.Ints(perChannel)], []);
+        return Graph.Op("Add", [Graph.Op("Mul", [restored, scale], []), shift], [], Prefix);
+    }
+}
+
+/// <summary>torch.nn.LayerNorm over the last axis.</summary>
+public sealed class LayerNorm(GraphBuilder graph, string prefix, float epsilon) : Layer(graph, prefix)
+{
+    public Value Forward(Value x) =>
+        Graph.Op("LayerNormalization", [x, Weight("weight"), Weight("bias")], [Attr.Int("axis", -1), Attr.Float("epsilon", epsilon)], Prefix);
+}
+
+/// <summary>Activations and tensor plumbing shared by the networks.</summary>
+public static class Ops
+{
+    public static Value Silu(this GraphBuilder g, Value x) => g.Op("Mul", [x, g.Op("Sigmoid", [x], [])], []);
+
+    /// <summary>Exact (erf) GELU, as PyTorch's default and CLIP ViT-H use.</summary>
+    public static Value Gelu(this GraphBuilder g, Value x)
+    {
+        var erf = g.Op("Erf", [g.Op("Div", [x, g.Scalar(MathF.Sqrt(2f))], [])], []);
+        return g.Op("Mul", [g.Op("Mul", [x, g.Scalar(0.5f)], []), g.Op("Add", [erf, g.Scalar(1f)], [])], []);
+    }
+
+    /// <summary>CLIP's quick_gelu: x · sigmoid(1.702 x).</summary>
+    public static Value QuickGelu(this GraphBuilder g, Value x) =>
+        g.Op("Mul", [x, g.Op("Sigmoid", [g.Op("Mul", [x, g.Scalar(1.702f)], [])], [])], []);
+
+    public static Value Add(this GraphBuilder g, Value a, Value b) => g.Op("Add", [a, b], []);
+
+    public static Value Mul(this GraphBuilder g, Value a, Value b) => g.Op("Mul", [a, b], []);
+
+    public static Value Reshape(this GraphBuilder g, Value x, params long[] shape) => g.Op("Reshape", [x, g.Ints(shape)], []);
+
+    public static Value Transpose(this GraphBuilder g, Value x, params long[] perm) => g.Op("Transpose", [x], [Attr.Ints("perm", perm)]);
+
+    public static Value Concat(this GraphBuilder g, long axis, params Value[] values) => g.Op("Concat", values, [Attr.Int("axis", axis)]);
+
+    /// <summary>x[..., start:end] along one axis.</summary>
+    public static Value Slice(this GraphBuilder g, Value x, long axis, long start, long end) =>
+        g.Op("Slice", [x, g.Ints(start), g.Ints(end), g.Ints(axis)], []);
+
+    /// <summary>Shape(x)[start:end] as an int64 vector, for reshapes that keep some dynamic axes.</summary>
+    public static Value ShapeSlice(this GraphBuilder g, Value x, long start, long end) =>
+        g.Slice(g.Op("Shape", [x], []), 0, start, end);
+
+    /// <summary>softmax(q kᵀ · scale) v over (batch, heads, tokens, head_dim) tensors.</summary>
+    public static Value ScaledDotProductAttention(this GraphBuilder g, Value q, Value k, Value v, float scale)
+    {
+        var scores = g.Op("MatMul", [g.Mul(q, g.Scalar(scale)), g.Transpose(k, 0, 1, 3, 2)], []);
+        return g.Op("MatMul", [g.Op("Softmax", [scores], [Attr.Int("axis", -1)]), v], []);
+    }
+
+    /// <summary>(B, T, H·D) → (B, H, T, D).</summary>
+    public static Value SplitHeads(this GraphBuilder g, Value x, int heads) =>
+        g.Transpose(g.Reshape(x, 0, 0, heads, -1), 0, 2, 1, 3);
+
+    /// <summary>(B, H, T, D) → (B, T, H·D).</summary>
+    public static Value MergeHeads(this GraphBuilder g, Value x) =>
+        g.Reshape(g.Transpose(x, 0, 2, 1, 3), 0, 0, -1);
+}
