@@ -43,14 +43,16 @@ public sealed class GraphBuilder
     private readonly List<(string Name, OnnxType Type)> outputs = [];
     private readonly Dictionary<string, Value> boundWeights = [];
     private readonly List<WeightTensor> weights = [];
+    private readonly Checkpoint? checkpoint;
     private int counter;
 
-    public GraphBuilder(Checkpoint checkpoint)
+    /// <param name="checkpoint">Where named weights come from; null for graphs made of constants only.</param>
+    public GraphBuilder(Checkpoint? checkpoint)
     {
-        Checkpoint = checkpoint;
+        this.checkpoint = checkpoint;
     }
 
-    public Checkpoint Checkpoint { get; }
+    public Checkpoint Checkpoint => checkpoint ?? throw new InvalidOperationException("this graph has no weights");
 
     public Value Input(string name, params long?[] shape)
     {
@@ -94,7 +96,7 @@ public sealed class GraphBuilder
         return value;
     }
 
-    public bool HasWeight(string name) => Checkpoint.Contains(name);
+    public bool HasWeight(string name) => checkpoint?.Contains(name) ?? false;
 
     public Value Constant(float[] data, params long[] shape) => AddConstant(OnnxType.Float, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), shape);
 
