@@ -22,6 +22,51 @@ public static class SafetensorsWriter
     public static void Write(string path, IEnumerable<Entry> entries, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var list = entries.ToList();
+        WriteLayout(path, list.Select(e => (e.Name, e.Type, e.Shape)).ToList(), metadata, (index, stream) => stream.Write(list[index].Data));
+    }
+
+    /// <summary>
+    /// A checkpoint of random weights (N(0, 0.02²)) with the given names and shapes, written piece by piece so a
+    /// multi-gigabyte file never sits in memory. For benchmarks and tests of full-size layouts.
+    /// </summary>
+    public static void WriteSynthetic(string path, IReadOnlyList<(string Name, WeightType Type, long[] Shape)> layout, int seed)
+    {
+        var random = new Random(seed);
+        var floats = new float[1 << 16];
+        var halves = new Half[floats.Length];
+        WriteLayout(path, layout, metadata: null, (index, stream) =>
+        {
+            var (_, type, shape) = layout[index];
+            var remaining = shape.Aggregate(1L, (a, b) => a * b);
+            while (remaining > 0)
+            {
+                var count = (int)Math.Min(remaining, floats.Length);
+                for (var i = 0; i < count; i++)
+                {
+                    floats[i] = (float)((random.NextDouble() + random.NextDouble() + random.NextDouble() - 1.5) * 0.04);
+                }
+
+                if (type == WeightType.Float32)
+                {
+                    stream.Write(MemoryMarshal.AsBytes(floats.AsSpan(0, count)));
+                }
+                else
+                {
+                    System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(floats.AsSpan(0, count), halves.AsSpan(0, count));
+                    stream.Write(MemoryMarshal.AsBytes(halves.AsSpan(0, count)));
+                }
+
+                remaining -= count;
+            }
+        });
+    }
+
+    private static void WriteLayout(
+        string path,
+        IReadOnlyList<(string Name, WeightType Type, long[] Shape)> layout,
+        IReadOnlyDictionary<string, string>? metadata,
+        Action<int, Stream> writeData)
+    {
         var header = new Dictionary<string, object>();
         if (metadata is not null)
         {
@@ -29,15 +74,16 @@ public static class SafetensorsWriter
         }
 
         long offset = 0;
-        foreach (var entry in list)
+        foreach (var (name, type, shape) in layout)
         {
-            header[entry.Name] = new Dictionary<string, object>
+            var length = shape.Aggregate(1L, (a, b) => a * b) * WeightTensor.ElementSize(type);
+            header[name] = new Dictionary<string, object>
             {
-                ["dtype"] = entry.Type switch { WeightType.Float32 => "F32", WeightType.Float16 => "F16", _ => "BF16" },
-                ["shape"] = entry.Shape,
-                ["data_offsets"] = new[] { offset, offset + entry.Data.Length },
+                ["dtype"] = type switch { WeightType.Float32 => "F32", WeightType.Float16 => "F16", _ => "BF16" },
+                ["shape"] = shape,
+                ["data_offsets"] = new[] { offset, offset + length },
             };
-            offset += entry.Data.Length;
+            offset += length;
         }
 
         var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
@@ -47,9 +93,9 @@ public static class SafetensorsWriter
             stream.Write(BitConverter.GetBytes((long)padded));
             stream.Write(json);
             stream.Write(Enumerable.Repeat((byte)' ', padded - json.Length).ToArray());
-            foreach (var entry in list)
+            for (var i = 0; i < layout.Count; i++)
             {
-                stream.Write(entry.Data);
+                writeData(i, stream);
             }
         });
     }

@@ -46,6 +46,7 @@ public static class Cli
         root.Subcommands.Add(ServeCommand.Create(output));
         root.Subcommands.Add(ConvertCommand.Create(output, error));
         root.Subcommands.Add(SettingsCommand.Create(output));
+        root.Subcommands.Add(BenchCommand.Create(output));
         return root;
     }
 

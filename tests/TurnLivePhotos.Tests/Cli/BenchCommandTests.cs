@@ -1,0 +1,38 @@
+using TurnLivePhotos.Engine.Weights;
+using TurnLivePhotos.Tests.Support;
+
+namespace TurnLivePhotos.Tests.Cli;
+
+/// <summary>The benchmark commands run and print their figures (the figures themselves are not asserted: no timed tests).</summary>
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public async Task Bench_weights_prints_load_time_and_peak_rss_for_a_file()
+    {
+        using var folder = new TempFolder();
+        var path = folder["w.safetensors"];
+        SafetensorsWriter.WriteSynthetic(path, [("a", WeightType.Float32, [256, 256]), ("b", WeightType.Float16, [128])], seed: 3);
+        using var output = new StringWriter();
+
+        var exit = await TurnLivePhotos.Commands.Cli.RunAsync(["bench", "weights", path], output, TextWriter.Null);
+
+        Assert.Equal(0, exit);
+        var text = output.ToString();
+        Assert.Contains("2 tensors", text, StringComparison.Ordinal);
+        Assert.Contains("open (map + header):", text, StringComparison.Ordinal);
+        Assert.Contains("peak RSS:", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_weights_without_a_file_makes_a_synthetic_one_and_removes_it()
+    {
+        using var output = new StringWriter();
+        var before = Directory.GetDirectories(Path.GetTempPath(), "tlp-bench-*").Length;
+
+        var exit = await TurnLivePhotos.Commands.Cli.RunAsync(["bench", "weights", "--synthetic-mb", "32"], output, TextWriter.Null);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("32.0 MiB, 2 tensors", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(before, Directory.GetDirectories(Path.GetTempPath(), "tlp-bench-*").Length);
+    }
+}
