@@ -26,6 +26,15 @@ internal sealed record FloatAttr(string Name, float Value) : Attr(Name);
 
 internal sealed record StringAttr(string Name, string Value) : Attr(Name);
 
+/// <summary>The element type a graph computes in. Inputs and outputs stay float32 at the edges either way.</summary>
+public enum Precision
+{
+    Float32,
+
+    /// <summary>For GPU execution providers: weights and activations in fp16; normalisation statistics and attention scores in fp32.</summary>
+    Float16,
+}
+
 /// <summary>A model ready for ONNX Runtime: its protobuf (structure and small constants only) and the weights it names.</summary>
 public sealed record OnnxModel(byte[] Proto, IReadOnlyList<WeightTensor> Weights, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
 
@@ -42,36 +51,71 @@ public sealed class GraphBuilder
     private readonly List<(string Name, OnnxType Type, long?[] Shape)> inputs = [];
     private readonly List<(string Name, OnnxType Type)> outputs = [];
     private readonly Dictionary<string, Value> boundWeights = [];
+    private readonly Dictionary<string, (Value Value, OnnxType Type)> storedWeights = [];
     private readonly List<WeightTensor> weights = [];
     private readonly Checkpoint? checkpoint;
     private int counter;
 
     /// <param name="checkpoint">Where named weights come from; null for graphs made of constants only.</param>
-    public GraphBuilder(Checkpoint? checkpoint)
+    /// <param name="precision">The element type the graph computes in.</param>
+    public GraphBuilder(Checkpoint? checkpoint, Precision precision = Precision.Float32)
     {
         this.checkpoint = checkpoint;
+        Precision = precision;
     }
+
+    public Precision Precision { get; }
+
+    /// <summary>The ONNX element type of activations, weights and <see cref="Scalar"/> constants.</summary>
+    public OnnxType ComputeType => Precision == Precision.Float16 ? OnnxType.Float16 : OnnxType.Float;
 
     public Checkpoint Checkpoint => checkpoint ?? throw new InvalidOperationException("this graph has no weights");
 
+    /// <summary>A float32 graph input, cast to the compute type.</summary>
     public Value Input(string name, params long?[] shape)
     {
         inputs.Add((name, OnnxType.Float, shape));
-        return new Value(name);
+        return ToCompute(new Value(name));
     }
 
+    /// <summary>A float32 graph output.</summary>
     public void Output(Value value, string name)
     {
-        Op("Identity", [value], [], name);
+        Op("Identity", [ToFloat32(value)], [], name);
         outputs.Add((name, OnnxType.Float));
     }
 
-    /// <summary>A float32 view of a named weight: fp16/bf16 weights are cast in the graph (CPU computes in fp32).</summary>
-    public Value Weight(string name)
+    public Value ToFloat32(Value value) => Precision == Precision.Float32 ? value : Cast(value, OnnxType.Float);
+
+    public Value ToCompute(Value value) => Precision == Precision.Float32 ? value : Cast(value, ComputeType);
+
+    public Value Cast(Value value, OnnxType type) => Op("Cast", [value], [Attr.Int("to", (long)type)]);
+
+    /// <summary>A named weight in the compute type (cast in the graph when the file holds another type).</summary>
+    public Value Weight(string name) => Weight(name, ComputeType);
+
+    /// <summary>A named weight as float32, for the parts that always compute in fp32 (normalisation).</summary>
+    public Value Weight32(string name) => Weight(name, OnnxType.Float);
+
+    private Value Weight(string name, OnnxType type)
     {
-        if (boundWeights.TryGetValue(name, out var bound))
+        var key = $"{name}@{type}";
+        if (boundWeights.TryGetValue(key, out var bound))
         {
             return bound;
+        }
+
+        var stored = StoredWeight(name);
+        var value = stored.Type == type ? stored.Value : Op("Cast", [stored.Value], [Attr.Int("to", (long)type)], $"{name}.as_{type}");
+        boundWeights[key] = value;
+        return value;
+    }
+
+    private (Value Value, OnnxType Type) StoredWeight(string name)
+    {
+        if (storedWeights.TryGetValue(name, out var stored))
+        {
+            return stored;
         }
 
         var tensor = Checkpoint[name];
@@ -87,18 +131,27 @@ public sealed class GraphBuilder
             ExternalEntry(t, "length", tensor.ByteLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
             t.Int(OnnxSchema.Tensor.DataLocation, OnnxSchema.Tensor.DataLocationExternal);
         }));
-        if (tensor.Type != WeightType.Float32)
-        {
-            value = Op("Cast", [value], [Attr.Int("to", (long)OnnxType.Float)], name + ".as_float");
-        }
-
-        boundWeights[name] = value;
-        return value;
+        storedWeights[name] = (value, ToOnnxType(tensor.Type));
+        return storedWeights[name];
     }
 
     public bool HasWeight(string name) => checkpoint?.Contains(name) ?? false;
 
-    public Value Constant(float[] data, params long[] shape) => AddConstant(OnnxType.Float, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), shape);
+    /// <summary>A constant in the compute type.</summary>
+    public Value Constant(float[] data, params long[] shape)
+    {
+        if (Precision == Precision.Float32)
+        {
+            return Float32Constant(data, shape);
+        }
+
+        var halves = new Half[data.Length];
+        System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, halves);
+        return AddConstant(OnnxType.Float16, MemoryMarshal.AsBytes(halves.AsSpan()).ToArray(), shape);
+    }
+
+    /// <summary>A float32 constant whatever the compute type (Resize scales, normalisation parameters).</summary>
+    public Value Float32Constant(float[] data, params long[] shape) => AddConstant(OnnxType.Float, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), shape);
 
     public Value Constant(long[] data, params long[] shape) => AddConstant(OnnxType.Int64, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), shape);
 

@@ -12,6 +12,8 @@ public abstract class Layer(GraphBuilder graph, string prefix)
 
     protected Value Weight(string leaf) => Graph.Weight(Child(leaf));
 
+    protected Value Weight32(string leaf) => Graph.Weight32(Child(leaf));
+
     protected bool Has(string leaf) => Graph.HasWeight(Child(leaf));
 
     protected string Child(string name) => Prefix.Length == 0 ? name : $"{Prefix}.{name}";
@@ -46,15 +48,19 @@ public sealed class Conv(GraphBuilder graph, string prefix, long[] padding, long
     }
 }
 
-/// <summary>torch.nn.GroupNorm on (N, C, ...): statistics per group over all remaining axes, then a per-channel affine.</summary>
+/// <summary>
+/// torch.nn.GroupNorm on (N, C, ...): statistics per group over all remaining axes (always in fp32), then a
+/// per-channel affine.
+/// </summary>
 public sealed class GroupNorm(GraphBuilder graph, string prefix, int groups, float epsilon, int rank = 4) : Layer(graph, prefix)
 {
     public Value Forward(Value x)
     {
-        var grouped = Graph.Op("Reshape", [x, Graph.Ints(0, groups, -1)], []);
-        var normalised = Graph.Op("InstanceNormalization", [grouped, Graph.Constant(Enumerable.Repeat(1f, groups).ToArray(), groups), Graph.Constant(new float[groups], groups)],
+        var grouped = Graph.Op("Reshape", [Graph.ToFloat32(x), Graph.Ints(0, groups, -1)], []);
+        var normalised = Graph.Op("InstanceNormalization",
+            [grouped, Graph.Float32Constant(Enumerable.Repeat(1f, groups).ToArray(), groups), Graph.Float32Constant(new float[groups], groups)],
             [Attr.Float("epsilon", epsilon)]);
-        var restored = Graph.Op("Reshape", [normalised, Graph.Op("Shape", [x], [])], []);
+        var restored = Graph.ToCompute(Graph.Op("Reshape", [normalised, Graph.Op("Shape", [x], [])], []));
         var perChannel = Enumerable.Repeat(1L, rank - 1).ToArray();
         perChannel[0] = -1;
         var scale = Graph.Op("Reshape", [Weight("weight"), Graph.Ints(perChannel)], []);
@@ -63,11 +69,11 @@ public sealed class GroupNorm(GraphBuilder graph, string prefix, int groups, flo
     }
 }
 
-/// <summary>torch.nn.LayerNorm over the last axis.</summary>
+/// <summary>torch.nn.LayerNorm over the last axis, computed in fp32.</summary>
 public sealed class LayerNorm(GraphBuilder graph, string prefix, float epsilon) : Layer(graph, prefix)
 {
-    public Value Forward(Value x) =>
-        Graph.Op("LayerNormalization", [x, Weight("weight"), Weight("bias")], [Attr.Int("axis", -1), Attr.Float("epsilon", epsilon)], Prefix);
+    public Value Forward(Value x) => Graph.ToCompute(
+        Graph.Op("LayerNormalization", [Graph.ToFloat32(x), Weight32("weight"), Weight32("bias")], [Attr.Int("axis", -1), Attr.Float("epsilon", epsilon)], Prefix));
 }
 
 /// <summary>Activations and tensor plumbing shared by the networks.</summary>
@@ -104,11 +110,13 @@ public static class Ops
     public static Value ShapeSlice(this GraphBuilder g, Value x, long start, long end) =>
         g.Slice(g.Op("Shape", [x], []), 0, start, end);
 
-    /// <summary>softmax(q kᵀ · scale) v over (batch, heads, tokens, head_dim) tensors.</summary>
+    /// <summary>softmax(q kᵀ · scale) v over (batch, heads, tokens, head_dim) tensors; scores and softmax in fp32.</summary>
     public static Value ScaledDotProductAttention(this GraphBuilder g, Value q, Value k, Value v, float scale)
     {
-        var scores = g.Op("MatMul", [g.Mul(q, g.Scalar(scale)), g.Transpose(k, 0, 1, 3, 2)], []);
-        return g.Op("MatMul", [g.Op("Softmax", [scores], [Attr.Int("axis", -1)]), v], []);
+        var scaled = g.Op("Mul", [g.ToFloat32(q), g.Float32Constant([scale])], []);
+        var scores = g.Op("MatMul", [scaled, g.Transpose(g.ToFloat32(k), 0, 1, 3, 2)], []);
+        var weights = g.ToCompute(g.Op("Softmax", [scores], [Attr.Int("axis", -1)]));
+        return g.Op("MatMul", [weights, v], []);
     }
 
     /// <summary>(B, T, H·D) → (B, H, T, D).</summary>

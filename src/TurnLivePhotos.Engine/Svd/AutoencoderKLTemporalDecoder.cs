@@ -28,9 +28,9 @@ public static class AutoencoderKLTemporalDecoder
     }
 
     /// <summary>Encoder graph: <c>image</c> (B, 3, H, W) in [-1, 1] → <c>mean</c> (B, latent, H/f, W/f) and <c>moments</c>.</summary>
-    public static OnnxModel BuildEncoder(Checkpoint weights, Config config)
+    public static OnnxModel BuildEncoder(Checkpoint weights, Config config, Precision precision = Precision.Float32)
     {
-        var g = new GraphBuilder(weights);
+        var g = new GraphBuilder(weights, precision);
         var image = g.Input("image", null, config.InChannels, null, null);
 
         var h = Conv.Same3x3(g, "encoder.conv_in").Forward(image);
@@ -56,9 +56,9 @@ public static class AutoencoderKLTemporalDecoder
     /// Decoder graph for clips of <paramref name="frames"/> frames: <c>latents</c> (B·F, latent, h, w), already divided
     /// by the scaling factor → <c>sample</c> (B·F, 3, h·f, w·f), not clamped. Frames only mix within one call.
     /// </summary>
-    public static OnnxModel BuildDecoder(Checkpoint weights, Config config, int frames)
+    public static OnnxModel BuildDecoder(Checkpoint weights, Config config, int frames, Precision precision = Precision.Float32)
     {
-        var g = new GraphBuilder(weights);
+        var g = new GraphBuilder(weights, precision);
         var latents = g.Input("latents", null, config.LatentChannels, null, null);
         var reversed = config.BlockOutChannels.Reverse().ToArray();
 
@@ -137,7 +137,7 @@ public static class AutoencoderKLTemporalDecoder
                 return x;
             }
 
-            var upsampled = Graph.Op("Resize", [x, new Value(string.Empty), Graph.Constant([1f, 1f, 2f, 2f], 4)],
+            var upsampled = Graph.Op("Resize", [x, new Value(string.Empty), Graph.Float32Constant([1f, 1f, 2f, 2f], 4)],
                 [Attr.String("mode", "nearest"), Attr.String("coordinate_transformation_mode", "asymmetric"), Attr.String("nearest_mode", "floor")]);
             return Conv.Same3x3(Graph, Child("upsamplers.0.conv")).Forward(upsampled);
         }

@@ -23,9 +23,9 @@ public static class ClipVisionModel
             json.Text("hidden_act", "quick_gelu"));
     }
 
-    public static OnnxModel Build(Checkpoint weights, Config config)
+    public static OnnxModel Build(Checkpoint weights, Config config, Precision precision = Precision.Float32)
     {
-        var g = new GraphBuilder(weights);
+        var g = new GraphBuilder(weights, precision);
         var pixels = g.Input("pixel_values", null, 3, config.ImageSize, config.ImageSize);
 
         var x = new Embeddings(g, "vision_model.embeddings", config).Forward(pixels);

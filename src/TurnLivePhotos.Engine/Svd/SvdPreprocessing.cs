@@ -75,8 +75,8 @@ public static class SvdPreprocessing
         g.Output(resized, "resized");
 
         var unit = g.Op("Div", [g.Add(resized, g.Scalar(1f)), g.Scalar(2f)], []);
-        var mean = g.Constant(normalization.Mean, 1, 3, 1, 1);
-        var std = g.Constant(normalization.Std, 1, 3, 1, 1);
+        var mean = g.Float32Constant(normalization.Mean, 1, 3, 1, 1);
+        var std = g.Float32Constant(normalization.Std, 1, 3, 1, 1);
         g.Output(g.Op("Div", [g.Op("Sub", [unit, mean], []), std], []), "pixel_values");
         return g.Build("clip_input");
     }
@@ -109,7 +109,7 @@ public static class SvdPreprocessing
         var after = taps.Length - 1 - before;
         long[] pads = alongWidth ? [0, 0, 0, before, 0, 0, 0, after] : [0, 0, before, 0, 0, 0, after, 0];
         var padded = g.Op("Pad", [x, g.Ints(pads)], [Attr.String("mode", "reflect")]);
-        var kernel = g.Constant([.. taps, .. taps, .. taps], alongWidth ? [3, 1, 1, taps.Length] : [3, 1, taps.Length, 1]);
+        var kernel = g.Float32Constant([.. taps, .. taps, .. taps], alongWidth ? [3, 1, 1, taps.Length] : [3, 1, taps.Length, 1]);
         return g.Op("Conv", [padded, kernel], [Attr.Int("group", 3)]);
     }
 }
