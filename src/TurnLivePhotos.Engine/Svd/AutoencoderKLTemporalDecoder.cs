@@ -72,25 +72,12 @@ public static class AutoencoderKLTemporalDecoder
 
         h = g.Silu(new GroupNorm(g, "decoder.conv_norm_out", config.Groups, ResnetEps).Forward(h));
         h = Conv.Same3x3(g, "decoder.conv_out").Forward(h);
-        var video = FramesToVideo(g, h, frames);
-        video = Conv.Temporal(g, "decoder.time_conv_out").Forward(video);
-        g.Output(VideoToFrames(g, video), "sample");
+        var video = Conv.Temporal(g, "decoder.time_conv_out").Forward(g.FramesToVideo(h, frames));
+        g.Output(g.VideoToFrames(video), "sample");
         return g.Build($"vae_decoder_{frames}");
     }
 
-    /// <summary>(B·F, C, H, W) → (B, C, F, H, W).</summary>
-    private static Value FramesToVideo(GraphBuilder g, Value x, int frames)
-    {
-        var shape = g.Concat(0, g.Ints(-1, frames), g.ShapeSlice(x, 1, 4));
-        return g.Transpose(g.Op("Reshape", [x, shape], []), 0, 2, 1, 3, 4);
-    }
 
-    /// <summary>(B, C, F, H, W) → (B·F, C, H, W).</summary>
-    private static Value VideoToFrames(GraphBuilder g, Value x)
-    {
-        var shape = g.Concat(0, g.Ints(-1), g.ShapeSlice(x, 1, 2), g.ShapeSlice(x, 3, 5));
-        return g.Op("Reshape", [g.Transpose(x, 0, 2, 1, 3, 4), shape], []);
-    }
 
     private sealed class DownEncoderBlock2D(GraphBuilder g, string prefix, Config config, bool addDownsample) : Layer(g, prefix)
     {
@@ -152,41 +139,13 @@ public static class AutoencoderKLTemporalDecoder
         public Value Forward(Value x)
         {
             var spatial = new ResnetBlock2D(Graph, Child("spatial_res_block"), config.Groups, ResnetEps).Forward(x);
-            var spatialVideo = FramesToVideo(Graph, spatial, frames);
-            var temporalVideo = new TemporalResnetBlock(Graph, Child("temporal_res_block"), config.Groups).Forward(spatialVideo);
-            var alpha = Graph.Op("Sigmoid", [Weight("time_mixer.mix_factor")], []);
-            var keep = Graph.Op("Sub", [Graph.Scalar(1f), alpha], []);
-            var blended = Graph.Add(Graph.Mul(spatialVideo, keep), Graph.Mul(temporalVideo, alpha));
-            return VideoToFrames(Graph, blended);
+            var spatialVideo = Graph.FramesToVideo(spatial, frames);
+            var temporalVideo = new TemporalResnetBlock(Graph, Child("temporal_res_block"), config.Groups, TemporalEps).Forward(spatialVideo, frames);
+            return Graph.VideoToFrames(Graph.Blend(Weight("time_mixer.mix_factor"), temporalVideo, spatialVideo));
         }
     }
 
-    /// <summary>h = conv2(silu(norm2(conv1(silu(norm1(x)))))); out = shortcut(x) + h.</summary>
-    private sealed class ResnetBlock2D(GraphBuilder g, string prefix, int groups, float eps) : Layer(g, prefix)
-    {
-        public Value Forward(Value x)
-        {
-            var h = Graph.Silu(new GroupNorm(Graph, Child("norm1"), groups, eps).Forward(x));
-            h = Conv.Same3x3(Graph, Child("conv1")).Forward(h);
-            h = Graph.Silu(new GroupNorm(Graph, Child("norm2"), groups, eps).Forward(h));
-            h = Conv.Same3x3(Graph, Child("conv2")).Forward(h);
-            var shortcut = Has("conv_shortcut.weight") ? Conv.Pointwise(Graph, Child("conv_shortcut")).Forward(x) : x;
-            return Graph.Add(shortcut, h);
-        }
-    }
 
-    /// <summary>Residual block over (B, C, F, H, W) whose convolutions span 3 frames; norms take statistics over C, F, H, W.</summary>
-    private sealed class TemporalResnetBlock(GraphBuilder g, string prefix, int groups) : Layer(g, prefix)
-    {
-        public Value Forward(Value x)
-        {
-            var h = Graph.Silu(new GroupNorm(Graph, Child("norm1"), groups, TemporalEps, rank: 5).Forward(x));
-            h = Conv.Temporal(Graph, Child("conv1")).Forward(h);
-            h = Graph.Silu(new GroupNorm(Graph, Child("norm2"), groups, TemporalEps, rank: 5).Forward(h));
-            h = Conv.Temporal(Graph, Child("conv2")).Forward(h);
-            return Graph.Add(x, h);
-        }
-    }
 
     /// <summary>Single-head self-attention over the H·W positions, with a GroupNorm in front and the input added back.</summary>
     private sealed class SpatialSelfAttention(GraphBuilder g, string prefix, int groups) : Layer(g, prefix)
