@@ -78,10 +78,17 @@ public sealed class GraphBuilder
         return ToCompute(new Value(name));
     }
 
+    /// <summary>A float32 graph input kept in float32 whatever the compute type (timesteps: fp16 would round 0.25·ln σ).</summary>
+    public Value InputFloat32(string name, params long?[] shape)
+    {
+        inputs.Add((name, OnnxType.Float, shape));
+        return new Value(name);
+    }
+
     /// <summary>A float32 graph output.</summary>
     public void Output(Value value, string name)
     {
-        Op("Identity", [ToFloat32(value)], [], name);
+        OpMany("Identity", [ToFloat32(value)], [], 1, outputName: null, exactName: name);
         outputs.Add((name, OnnxType.Float));
     }
 
@@ -162,9 +169,11 @@ public sealed class GraphBuilder
     public Value Op(string opType, Value[] inputs, Attr[] attributes, string? outputName = null) =>
         OpMany(opType, inputs, attributes, 1, outputName)[0];
 
-    public Value[] OpMany(string opType, Value[] inputValues, Attr[] attributes, int outputCount, string? outputName = null)
+    public Value[] OpMany(string opType, Value[] inputValues, Attr[] attributes, int outputCount, string? outputName = null, string? exactName = null)
     {
-        var baseName = outputName ?? $"{opType}_{counter++}";
+        // Named ops (a layer's prefix) keep the name readable but get the op type appended, so graph outputs and
+        // intermediate probes may reuse the bare module name.
+        var baseName = exactName ?? (outputName is null ? $"{opType}_{counter++}" : $"{outputName}/{opType}");
         var results = Enumerable.Range(0, outputCount).Select(i => new Value(i == 0 ? baseName : $"{baseName}:{i}")).ToArray();
         nodes.Add(w => w.Message(OnnxSchema.Graph.Node, n =>
         {

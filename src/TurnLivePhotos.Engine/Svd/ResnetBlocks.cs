@@ -41,8 +41,9 @@ public sealed class TemporalResnetBlock(GraphBuilder g, string prefix, int group
         h = Conv.Temporal(Graph, Child("conv1")).Forward(h);
         if (activatedEmbedding is { } emb)
         {
+            var channels = Graph.Checkpoint[Child("time_emb_proj.weight")].Shape[0];
             var perFrame = new Linear(Graph, Child("time_emb_proj")).Forward(emb);                       // (B·F, C)
-            var perChannel = Graph.Transpose(Graph.Reshape(perFrame, -1, frames, 0), 0, 2, 1);          // (B, C, F)
+            var perChannel = Graph.Transpose(Graph.Reshape(perFrame, -1, frames, channels), 0, 2, 1);   // (B, C, F)
             h = Graph.Add(h, Graph.Reshape(perChannel, 0, 0, frames, 1, 1));
         }
 
