@@ -1,0 +1,311 @@
+using System.Numerics.Tensors;
+using TurnLivePhotos.Engine.Onnx;
+using TurnLivePhotos.Engine.Weights;
+
+namespace TurnLivePhotos.Engine.Svd;
+
+/// <summary>How the pipeline keeps its networks: all loaded between runs, or each one loaded when needed and released after.</summary>
+public enum MemoryMode
+{
+    Auto,
+    Fast,
+    Low,
+}
+
+/// <summary>One generation's settings (diffusers' StableVideoDiffusionPipeline.__call__ arguments).</summary>
+public sealed record SvdRunOptions
+{
+    public int Frames { get; init; } = 25;
+
+    public int Steps { get; init; } = 25;
+
+    public int Fps { get; init; } = 7;
+
+    public int MotionBucketId { get; init; } = 127;
+
+    public double NoiseAugStrength { get; init; } = 0.02;
+
+    public double MinGuidanceScale { get; init; } = 1.0;
+
+    public double MaxGuidanceScale { get; init; } = 3.0;
+
+    /// <summary>Frames decoded together; null decodes all at once.</summary>
+    public int? DecodeChunkSize { get; init; }
+
+    public ulong Seed { get; init; }
+
+    /// <summary>Fixed starting latents (1, F, 4, h, w), unscaled; null draws them from the seed.</summary>
+    public FloatTensor? InitialLatents { get; init; }
+
+    /// <summary>Fixed augmentation noise shaped like the image; null draws it from the seed.</summary>
+    public FloatTensor? AugmentationNoise { get; init; }
+}
+
+/// <summary>What a run produced: frames (F, 3, H, W) in [0, 1], plus the conditioning and latents for inspection.</summary>
+public sealed record SvdResult(FloatTensor Frames, FloatTensor FinalLatents, FloatTensor ImageEmbeddings, FloatTensor ImageLatents);
+
+/// <summary>
+/// Stable Video Diffusion image-to-video, exactly the diffusers algorithm: CLIP embedding of the photo, VAE
+/// latent of the noise-augmented photo, classifier-free guidance with zero conditioning and per-frame guidance
+/// linspace(min, max), added time ids [fps − 1, motion bucket, noise aug], Karras-Euler v-prediction loop, chunked
+/// temporal decoding. The networks run on ONNX Runtime; the scheduler and guidance math run here on float arrays.
+/// </summary>
+public sealed class SvdPipeline : IDisposable
+{
+    private readonly SvdModelFolder folder;
+    private readonly Func<Microsoft.ML.OnnxRuntime.SessionOptions> sessionOptions;
+    private readonly MemoryMode memoryMode;
+    private readonly ClipVisionModel.Config clipConfig;
+    private readonly UNetSpatioTemporalConditionModel.Config unetConfig;
+    private readonly AutoencoderKLTemporalDecoder.Config vaeConfig;
+    private readonly EulerSchedulerConfig schedulerConfig;
+    private readonly SvdPreprocessing.ClipNormalization normalization;
+    private readonly Precision precision;
+    private readonly Dictionary<string, OnnxNetwork> cached = [];
+    private readonly Dictionary<string, Checkpoint> checkpoints = [];
+
+    public SvdPipeline(SvdModelFolder folder, Func<Microsoft.ML.OnnxRuntime.SessionOptions> sessionOptions, MemoryMode memoryMode, Precision precision = Precision.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        this.folder = folder;
+        this.sessionOptions = sessionOptions;
+        this.memoryMode = memoryMode == MemoryMode.Auto ? MemoryMode.Low : memoryMode;
+        this.precision = precision;
+        clipConfig = ClipVisionModel.Config.From(ModelConfig.Load(folder.ImageEncoder.Config));
+        unetConfig = UNetSpatioTemporalConditionModel.Config.From(ModelConfig.Load(folder.Unet.Config));
+        vaeConfig = AutoencoderKLTemporalDecoder.Config.From(ModelConfig.Load(folder.Vae.Config));
+        schedulerConfig = EulerSchedulerConfig.Load(folder.SchedulerConfig);
+        normalization = SvdPreprocessing.ClipNormalization.Load(folder.FeatureExtractorConfig);
+    }
+
+    /// <summary>Image sides must be multiples of this: the VAE's downsampling times the UNet's.</summary>
+    public int Stride => vaeConfig.DownsamplingFactor * unetConfig.DownsamplingFactor;
+
+    /// <summary>Time spent creating sessions (graph build + weight load), summed over the pipeline's life.</summary>
+    public TimeSpan LoadTime { get; private set; }
+
+    /// <param name="image">(1, 3, H, W) in [-1, 1]; H and W multiples of <see cref="Stride"/>.</param>
+    public SvdResult Run(FloatTensor image, SvdRunOptions options, IProgress<MotionProgress>? progress, CancellationToken cancellationToken, Action<int, FloatTensor>? afterStep = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(options);
+        var height = (int)image.Shape[2];
+        var width = (int)image.Shape[3];
+        if (height % Stride != 0 || width % Stride != 0)
+        {
+            throw new ArgumentException($"image sides must be multiples of {Stride}, got {width}x{height}", nameof(image));
+        }
+
+        var noise = new GaussianNoise(options.Seed);
+        var frames = options.Frames;
+
+        // 1. CLIP embedding (classifier-free guidance: zeros for the unconditional half).
+        progress?.Report(new MotionProgress("encode", 0, 2));
+        var embeds = Use($"clip-input-{height}x{width}", () => SvdPreprocessing.BuildClipInput(height, width, clipConfig.ImageSize, normalization), null,
+            clip => clip.Run(new Dictionary<string, FloatTensor> { ["image"] = image })["pixel_values"]);
+        embeds = Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights), clipConfig, precision), folder.ImageEncoder.Weights,
+            encoder => encoder.Run(new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds })["image_embeds"]);
+        var embedDim = embeds.Data.Length;
+        var context = new FloatTensor([.. new float[embedDim], .. embeds.Data], [2, 1, embedDim]);
+        progress?.Report(new MotionProgress("encode", 1, 2));
+
+        // 2. VAE latent (posterior mean) of the noise-augmented image; zeros for the unconditional half; repeated per frame.
+        var augmentation = options.AugmentationNoise ?? new FloatTensor(noise.Next(image.ElementCount), image.Shape);
+        var augmented = SvdPreprocessing.AddNoise(image, augmentation, options.NoiseAugStrength);
+        var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights), vaeConfig), folder.Vae.Weights,
+            encoder => encoder.Run(new Dictionary<string, FloatTensor> { ["image"] = augmented })["mean"]);
+        progress?.Report(new MotionProgress("encode", 2, 2));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var latentChannels = (int)mean.Shape[1];
+        var latentPlane = mean.Data.Length / latentChannels;
+        var frameSize = latentChannels * latentPlane;
+
+        // 3. Added time ids [fps − 1, motion bucket, noise aug], the same for both halves.
+        float[] ids = [options.Fps - 1, options.MotionBucketId, (float)options.NoiseAugStrength];
+        var addedTimeIds = new FloatTensor([.. ids, .. ids], [2, 3]);
+
+        // 4. Schedule and starting latents.
+        var scheduler = new EulerDiscreteScheduler(schedulerConfig);
+        scheduler.SetTimesteps(options.Steps);
+        long[] latentShape = [1, frames, latentChannels, mean.Shape[2], mean.Shape[3]];
+        var latents = options.InitialLatents?.Data.ToArray() ?? noise.Next(frames * frameSize);
+        TensorPrimitives.Multiply(latents, scheduler.InitNoiseSigma, latents);
+
+        // 5. Per-frame guidance: torch.linspace(min, max, F) in float32.
+        var guidance = Linspace((float)options.MinGuidanceScale, (float)options.MaxGuidanceScale, frames);
+
+        // 6. Denoising loop.
+        var unetInput = new float[2 * frames * 2 * frameSize];
+        FillImageLatents(unetInput, mean.Data, frames, frameSize);
+        var scaled = new float[latents.Length];
+        var noisePrediction = new float[latents.Length];
+        UseLoaded($"unet-{frames}", () => UNetSpatioTemporalConditionModel.Build(Weights(folder.Unet.Weights), unetConfig, frames, precision), folder.Unet.Weights, unet =>
+        {
+            for (var step = 0; step < scheduler.StepCount; step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                scheduler.ScaleModelInput(latents, step, scaled);
+                FillNoisyLatents(unetInput, scaled, frames, frameSize);
+                var output = unet.Run(new Dictionary<string, FloatTensor>
+                {
+                    ["sample"] = new(unetInput, [2, frames, 2 * latentChannels, mean.Shape[2], mean.Shape[3]]),
+                    ["timestep"] = new([scheduler.Timesteps[step]], [1]),
+                    ["encoder_hidden_states"] = context,
+                    ["added_time_ids"] = addedTimeIds,
+                })["out_sample"];
+                Guide(output.Data, guidance, frameSize, noisePrediction);
+                scheduler.Step(noisePrediction, step, latents);
+                afterStep?.Invoke(step, new FloatTensor(latents.ToArray(), latentShape));
+                progress?.Report(new MotionProgress("denoise", step + 1, scheduler.StepCount));
+            }
+        });
+
+        // 7. Decode in chunks; the temporal layers only mix frames within a chunk, as in diffusers.
+        var decodedFrames = Decode(latents, frames, frameSize, latentShape, options.DecodeChunkSize ?? frames, progress, cancellationToken);
+        return new SvdResult(decodedFrames, new FloatTensor(latents, latentShape), context, new FloatTensor([.. new float[mean.Data.Length], .. mean.Data], [2, .. mean.Shape[1..]]));
+    }
+
+    public void Dispose()
+    {
+        foreach (var network in cached.Values)
+        {
+            network.Dispose();
+        }
+
+        foreach (var checkpoint in checkpoints.Values)
+        {
+            checkpoint.Dispose();
+        }
+
+        cached.Clear();
+        checkpoints.Clear();
+    }
+
+    /// <summary>torch.linspace in float32: the first half counts up from start, the second half down from end.</summary>
+    public static float[] Linspace(float start, float end, int count)
+    {
+        if (count == 1)
+        {
+            return [start];
+        }
+
+        var step = (end - start) / (count - 1);
+        return Enumerable.Range(0, count).Select(i => i < count / 2 ? start + (step * i) : end - (step * (count - 1 - i))).ToArray();
+    }
+
+    private FloatTensor Decode(float[] latents, int frames, int frameSize, long[] latentShape, int chunkSize, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
+    {
+        var scaledLatents = new float[latents.Length];
+        TensorPrimitives.Multiply(latents, (float)(1.0 / vaeConfig.ScalingFactor), scaledLatents);
+        var chunks = (frames + chunkSize - 1) / chunkSize;
+        var pieces = new List<float[]>();
+        long[]? frameShape = null;
+        for (var chunk = 0; chunk < chunks; chunk++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var first = chunk * chunkSize;
+            var count = Math.Min(chunkSize, frames - first);
+            var input = new FloatTensor(scaledLatents[(first * frameSize)..((first + count) * frameSize)], [count, .. latentShape[2..]]);
+            var decoded = Use($"vae_decoder-{count}", () => AutoencoderKLTemporalDecoder.BuildDecoder(Weights(folder.Vae.Weights), vaeConfig, count, precision), folder.Vae.Weights,
+                decoder => decoder.Run(new Dictionary<string, FloatTensor> { ["latents"] = input })["sample"]);
+            frameShape = decoded.Shape[1..];
+            pieces.Add(decoded.Data);
+            progress?.Report(new MotionProgress("decode", chunk + 1, chunks));
+        }
+
+        // Postprocess: clamp(x / 2 + 0.5, 0, 1).
+        var all = pieces.SelectMany(piece => piece).ToArray();
+        TensorPrimitives.Divide(all, 2f, all);
+        TensorPrimitives.Add(all, 0.5f, all);
+        TensorPrimitives.Clamp(all, 0f, 1f, all);
+        return new FloatTensor(all, [frames, .. frameShape!]);
+    }
+
+    /// <summary>noise = uncond + g_f · (cond − uncond), frame by frame.</summary>
+    private static void Guide(float[] output, float[] guidance, int frameSize, float[] destination)
+    {
+        var half = destination.Length;
+        var uncond = output.AsSpan(0, half);
+        var cond = output.AsSpan(half, half);
+        TensorPrimitives.Subtract(cond, uncond, destination);
+        for (var f = 0; f < guidance.Length; f++)
+        {
+            var slice = destination.AsSpan(f * frameSize, frameSize);
+            TensorPrimitives.Multiply(slice, guidance[f], slice);
+        }
+
+        TensorPrimitives.Add(uncond, destination, destination);
+    }
+
+    /// <summary>Image latents go in channels [latent, 2·latent) of every frame: zeros for the unconditional half, the mean for the other.</summary>
+    private static void FillImageLatents(float[] unetInput, float[] mean, int frames, int frameSize)
+    {
+        for (var f = 0; f < frames; f++)
+        {
+            mean.CopyTo(unetInput.AsSpan((((frames + f) * 2) + 1) * frameSize, frameSize));
+        }
+    }
+
+    /// <summary>The scaled latents go in channels [0, latent) of every frame, identical for both halves.</summary>
+    private static void FillNoisyLatents(float[] unetInput, float[] scaled, int frames, int frameSize)
+    {
+        for (var half = 0; half < 2; half++)
+        {
+            for (var f = 0; f < frames; f++)
+            {
+                scaled.AsSpan(f * frameSize, frameSize).CopyTo(unetInput.AsSpan(((half * frames) + f) * 2 * frameSize, frameSize));
+            }
+        }
+    }
+
+    private Checkpoint Weights(string path)
+    {
+        if (!checkpoints.TryGetValue(path, out var checkpoint))
+        {
+            checkpoint = Checkpoint.Open(path);
+            checkpoints[path] = checkpoint;
+        }
+
+        return checkpoint;
+    }
+
+    private T Use<T>(string key, Func<OnnxModel> build, string? weightsPath, Func<OnnxNetwork, T> run)
+    {
+        T result = default!;
+        UseLoaded(key, build, weightsPath, network => result = run(network));
+        return result;
+    }
+
+    /// <summary>Runs with a network, loading it if needed; in low-memory mode it (and its weight mapping) is released right after.</summary>
+    private void UseLoaded(string key, Func<OnnxModel> build, string? weightsPath, Action<OnnxNetwork> run)
+    {
+        if (!cached.TryGetValue(key, out var network))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var options = sessionOptions();
+            network = OnnxNetwork.Create(build(), options);
+            LoadTime += clock.Elapsed;
+        }
+
+        try
+        {
+            run(network);
+        }
+        finally
+        {
+            if (memoryMode == MemoryMode.Fast)
+            {
+                cached[key] = network;
+            }
+            else
+            {
+                network.Dispose();
+                if (weightsPath is not null && checkpoints.Remove(weightsPath, out var checkpoint))
+                {
+                    checkpoint.Dispose();
+                }
+            }
+        }
+    }
+}
