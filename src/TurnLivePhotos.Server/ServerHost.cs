@@ -53,17 +53,18 @@ public static class ServerHost
         builder.WebHost.UseKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.Web.MaxContentLength);
         builder.WebHost.UseUrls($"http://{UrlHost(settings.Web.Host)}:{settings.Web.Port}");
 
-        var engines = options.Engines ?? new EngineCatalog(Path.Combine(settings.Store.ModelsHome, settings.Model.ModelName));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(new OutputLocation(options.OutputDirectoryOverride ?? settings.Store.OutputsHome));
-        builder.Services.AddSingleton(engines);
-        builder.Services.AddSingleton(provider => new PhotoConverter(engines, settings.Input.MaxPixels, provider.GetRequiredService<ILogger<PhotoConverter>>()));
+        builder.Services.AddSingleton(provider => options.Engines ?? EngineCatalog.FromSettings(settings, provider.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(provider => new PhotoConverter(
+            provider.GetRequiredService<EngineCatalog>(), settings.Input.MaxPixels, provider.GetRequiredService<ILogger<PhotoConverter>>()));
         builder.Services.AddSingleton(provider => new GenerationQueue(
             provider.GetRequiredService<PhotoConverter>(), settings.Web.MaxQueuedJobs, options.ReportProgress, provider.GetRequiredService<ILogger<GenerationQueue>>()));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<GenerationQueue>());
         builder.Services.AddSingleton<GenerateEndpoint>();
 
         var app = builder.Build();
+        var engines = app.Services.GetRequiredService<EngineCatalog>();
         LogEngineChoice(app, engines, settings);
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledErrorAsync });
         MapEndpoints(app, settings, engines);

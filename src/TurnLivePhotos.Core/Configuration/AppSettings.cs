@@ -1,4 +1,5 @@
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Engine.Svd;
 
 namespace TurnLivePhotos.Core.Configuration;
 
@@ -61,6 +62,13 @@ public sealed record ModelSettings
     public double MaxGuidanceScale { get; init; } = 3.0;
 
     public EngineKind Engine { get; init; } = EngineKind.Auto;
+
+    /// <summary>Weight variant preferred in the model folder (model.fp16.safetensors); empty for the plain files.</summary>
+    public string Variant { get; init; } = "fp16";
+
+    public ExecutionDevice Device { get; init; } = ExecutionDevice.Auto;
+
+    public MemoryMode MemoryMode { get; init; } = MemoryMode.Auto;
 
     public long? Seed { get; init; }
 

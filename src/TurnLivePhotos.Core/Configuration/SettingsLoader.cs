@@ -88,6 +88,9 @@ public static class SettingsLoader
                 MinGuidanceScale = read.Double("ModelOptions", "MinGuidanceScale", model.MinGuidanceScale, ParameterLimits.GuidanceScale),
                 MaxGuidanceScale = read.Double("ModelOptions", "MaxGuidanceScale", model.MaxGuidanceScale, ParameterLimits.GuidanceScale),
                 Engine = read.Enum("ModelOptions", "Engine", model.Engine),
+                Variant = read.Raw("ModelOptions", "Variant") is { } variant ? variant.Trim() : model.Variant,
+                Device = read.Enum("ModelOptions", "Device", model.Device),
+                MemoryMode = read.Enum("ModelOptions", "MemoryMode", model.MemoryMode),
                 Seed = read.OptionalLong("ModelOptions", "Seed", ParameterLimits.Seed),
             },
             Web = new WebSettings
@@ -179,7 +182,7 @@ public static class SettingsLoader
             return value;
         }
 
-        private string? Raw(string section, string key) => root[$"{section}:{key}"];
+        public string? Raw(string section, string key) => root[$"{section}:{key}"];
 
         private SettingsException Invalid(string section, string key, string raw, string expectation) =>
             new($"invalid setting [{section}] {key} = \"{raw.Trim()}\" (from {SourceOf(section, key)}): {expectation}");

@@ -8,7 +8,7 @@ namespace TurnLivePhotos.Core.Conversion;
 public sealed record EngineChoice(IMotionEngine Engine, string Reason);
 
 /// <summary>Knows which engines exist and picks one for a request ("auto" prefers SVD when its model folder is complete).</summary>
-public sealed class EngineCatalog
+public sealed class EngineCatalog : IDisposable
 {
     private readonly IMotionEngine classic;
     private readonly IMotionEngine? svd;
@@ -21,6 +21,19 @@ public sealed class EngineCatalog
     }
 
     public string ModelFolder { get; }
+
+    /// <summary>The built-in engines for these settings: classic, and SVD on the configured model folder.</summary>
+    public static EngineCatalog FromSettings(Configuration.AppSettings settings, Microsoft.Extensions.Logging.ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(loggers);
+        var model = settings.Model;
+        var folder = Path.Combine(settings.Store.ModelsHome, model.ModelName);
+        var svd = new SvdMotionEngine(
+            new SvdEngineOptions(folder, string.IsNullOrEmpty(model.Variant) ? null : model.Variant, model.Device, model.MemoryMode),
+            Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<SvdMotionEngine>(loggers));
+        return new EngineCatalog(folder, svd: svd);
+    }
 
     public IEnumerable<IMotionEngine> Engines => svd is null ? [classic] : [classic, svd];
 
@@ -40,9 +53,15 @@ public sealed class EngineCatalog
                     return new EngineChoice(svd, $"SVD model folder found at {ModelFolder}");
                 }
 
-                var why = missing.Count > 0 ? DescribeMissing(missing) : "the SVD engine is not part of this build yet";
+                var why = missing.Count > 0 ? DescribeMissing(missing) : "the SVD engine is not part of this set-up";
                 return new EngineChoice(classic, $"{why}: using the classic motion engine (not AI)");
         }
+    }
+
+    public void Dispose()
+    {
+        (svd as IDisposable)?.Dispose();
+        (classic as IDisposable)?.Dispose();
     }
 
     private string DescribeMissing(IReadOnlyList<string> missing) =>
@@ -58,7 +77,6 @@ public sealed class EngineCatalog
             throw new EngineUnavailableException($"the SVD engine cannot run: {DescribeMissing(missing)}");
         }
 
-        return svd ?? throw new EngineUnavailableException(
-            "the SVD engine is not part of this build yet; use --engine classic or auto");
+        return svd ?? throw new EngineUnavailableException("the SVD engine is not part of this set-up; use --engine classic or auto");
     }
 }

@@ -71,7 +71,7 @@ public static class ConvertCommand
                 .SetMinimumLevel(logLevel == LogLevel.Information ? LogLevel.Warning : logLevel)
                 .AddSimpleConsole(console => console.SingleLine = true)
                 .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
-            var engines = new EngineCatalog(Path.Combine(settings.Store.ModelsHome, settings.Model.ModelName));
+            var engines = EngineCatalog.FromSettings(settings, loggers);
             var converter = new PhotoConverter(engines, settings.Input.MaxPixels, loggers.CreateLogger<PhotoConverter>());
 
             EngineChoice choice;

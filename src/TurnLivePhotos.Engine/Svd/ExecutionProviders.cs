@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace TurnLivePhotos.Engine.Svd;
+
+/// <summary>[ModelOptions] Device.</summary>
+public enum ExecutionDevice
+{
+    Auto,
+    Cpu,
+    Cuda,
+    TensorRT,
+    DirectML,
+    CoreML,
+}
+
+/// <summary>Where the networks will run, as decided once at start: the device, and whether graphs are built in fp16.</summary>
+public sealed record ExecutionChoice(ExecutionDevice Device, bool IsGpu, Func<SessionOptions> CreateOptions)
+{
+    public Onnx.Precision Precision => IsGpu ? Onnx.Precision.Float16 : Onnx.Precision.Float32;
+}
+
+/// <summary>
+/// Picks an ONNX Runtime execution provider. Which ones exist depends on the runtime package the build shipped
+/// (-p:OnnxRuntimeFlavor=Gpu brings CUDA and TensorRT); "auto" takes the best available. A provider that cannot
+/// be loaded (missing driver, library or device) falls back to the CPU with a warning instead of failing.
+/// </summary>
+public static class ExecutionProviders
+{
+    private static readonly (ExecutionDevice Device, string Provider)[] Preference =
+    [
+        (ExecutionDevice.TensorRT, "TensorrtExecutionProvider"),
+        (ExecutionDevice.Cuda, "CUDAExecutionProvider"),
+        (ExecutionDevice.DirectML, "DmlExecutionProvider"),
+        (ExecutionDevice.CoreML, "CoreMLExecutionProvider"),
+    ];
+
+    public static ExecutionChoice Choose(ExecutionDevice requested, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        var available = OrtEnv.Instance().GetAvailableProviders();
+        var device = requested;
+        if (requested == ExecutionDevice.Auto)
+        {
+            device = Preference.Where(p => available.Contains(p.Provider)).Select(p => p.Device).DefaultIfEmpty(ExecutionDevice.Cpu).First();
+            logger.LogInformation("Execution device: {Device} (auto; this build offers {Providers})", device, string.Join(", ", available));
+        }
+
+        if (device == ExecutionDevice.Cpu)
+        {
+            return Cpu();
+        }
+
+        try
+        {
+            // Probe once, so a provider that cannot load is found here and not in the middle of a job.
+            using var probe = new SessionOptions();
+            Append(probe, device);
+            return new ExecutionChoice(device, IsGpu: true, () =>
+            {
+                var options = new SessionOptions();
+                Append(options, device);
+                return options;
+            });
+        }
+        catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or NotSupportedException)
+        {
+            logger.LogWarning("Execution device {Device} is not available here ({Reason}); running on the CPU instead", device, ex.Message.Split('\n')[0]);
+            return Cpu();
+        }
+    }
+
+    private static ExecutionChoice Cpu() => new(ExecutionDevice.Cpu, IsGpu: false, () => new SessionOptions());
+
+    private static void Append(SessionOptions options, ExecutionDevice device)
+    {
+        switch (device)
+        {
+            case ExecutionDevice.TensorRT:
+                options.AppendExecutionProvider_Tensorrt(0);
+                options.AppendExecutionProvider_CUDA(0);
+                break;
+            case ExecutionDevice.Cuda:
+                options.AppendExecutionProvider_CUDA(0);
+                break;
+            case ExecutionDevice.DirectML:
+                options.AppendExecutionProvider_DML(0);
+                break;
+            case ExecutionDevice.CoreML:
+                options.AppendExecutionProvider_CoreML(CoreMLFlags.COREML_FLAG_USE_NONE);
+                break;
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Security.Cryptography;
+using ImageMagick;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using TurnLivePhotos.Engine.Onnx;
+using TurnLivePhotos.Engine.Weights;
+using TurnLivePhotos.Media.Imaging;
+
+namespace TurnLivePhotos.Engine.Svd;
+
+/// <summary>Where the SVD model is and how to run it ([ModelOptions] ModelName under ModelsHome, Variant, Device, MemoryMode).</summary>
+public sealed record SvdEngineOptions(string ModelFolder, string? Variant = "fp16", ExecutionDevice Device = ExecutionDevice.Auto, MemoryMode MemoryMode = MemoryMode.Auto);
+
+/// <summary>
+/// The AI engine: Stable Video Diffusion (img2vid, img2vid-xt, img2vid-xt-1-1) from a diffusers model folder, on
+/// ONNX Runtime. The photo is cropped to its generation size (own aspect ratio, sides multiples of the model's
+/// stride), the pipeline runs, and the frames come back as images. Without a seed, a random one is drawn.
+/// </summary>
+public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionEngine> logger) : IMotionEngine, IDisposable
+{
+    public const string EngineName = "svd";
+
+    private readonly Lock gate = new();
+    private ExecutionChoice? execution;
+    private SvdPipeline? pipeline;
+
+    public string Name => EngineName;
+
+    public bool IsGenerative => true;
+
+    public SvdEngineOptions Options => options;
+
+    public Task<MotionClip> GenerateAsync(MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Task.Run(() => Generate(request, progress, cancellationToken), cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            pipeline?.Dispose();
+            pipeline = null;
+        }
+    }
+
+    private MotionClip Generate(MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            var parameters = request.Parameters;
+            try
+            {
+                var svd = Pipeline();
+                var (width, height) = SvdResolution.For(request.Photo.Width, request.Photo.Height, parameters.TargetWidth, parameters.TargetHeight, svd.Stride);
+                var seed = parameters.Seed is { } chosen ? (ulong)chosen : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+                logger.LogInformation("SVD: {Width}x{Height}, {Frames} frames, {Steps} steps, seed {Seed}", width, height, parameters.Frames, parameters.InferenceSteps, seed);
+
+                var image = SvdPreprocessing.ToSignedTensor(CoverCrop(request.Photo, width, height));
+                var result = svd.Run(image, new SvdRunOptions
+                {
+                    Frames = parameters.Frames,
+                    Steps = parameters.InferenceSteps,
+                    Fps = parameters.Fps,
+                    MotionBucketId = parameters.MotionBucketId,
+                    NoiseAugStrength = parameters.NoiseAugStrength,
+                    MinGuidanceScale = parameters.MinGuidanceScale,
+                    MaxGuidanceScale = parameters.MaxGuidanceScale,
+                    DecodeChunkSize = parameters.DecodeChunkSize,
+                    Seed = seed,
+                }, progress, cancellationToken);
+                return new MotionClip(ToImages(result.Frames), parameters.Fps, EngineName, IsGenerative: true);
+            }
+            catch (Exception ex) when (IsOutOfMemory(ex))
+            {
+                // Release every session so the memory comes back and the next job starts clean.
+                pipeline?.Dispose();
+                pipeline = null;
+                throw new EngineOutOfMemoryException("the SVD engine ran out of memory; try fewer frames, a smaller size or MemoryMode=low", ex);
+            }
+            catch (WeightFileException ex)
+            {
+                throw new EngineException(ex.Message, ex);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                throw new EngineException($"ONNX Runtime failed: {ex.Message.Split('\n')[0]}", ex);
+            }
+        }
+    }
+
+    private SvdPipeline Pipeline()
+    {
+        if (pipeline is not null)
+        {
+            return pipeline;
+        }
+
+        execution ??= ExecutionProviders.Choose(options.Device, logger);
+        var folder = SvdModelFolder.Open(options.ModelFolder, options.Variant);
+        var mode = options.MemoryMode == MemoryMode.Auto ? ChooseMemoryMode(folder) : options.MemoryMode;
+        logger.LogInformation("SVD model {Folder} on {Device} ({Precision}), memory mode {Mode}", folder.Root, execution.Device, execution.Precision, mode);
+        pipeline = new SvdPipeline(folder, execution.CreateOptions, mode, execution.Precision);
+        return pipeline;
+    }
+
+    /// <summary>Keep every network loaded when they fit twice over in the memory available; otherwise load one at a time.</summary>
+    private static MemoryMode ChooseMemoryMode(SvdModelFolder folder)
+    {
+        var weights = new[] { folder.ImageEncoder.Weights, folder.Unet.Weights, folder.Vae.Weights }.Sum(path => new FileInfo(path).Length);
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        return available > 3 * weights ? MemoryMode.Fast : MemoryMode.Low;
+    }
+
+    private static bool IsOutOfMemory(Exception ex) =>
+        ex is OutOfMemoryException
+        || (ex is OnnxRuntimeException && (ex.Message.Contains("allocate", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("bad_alloc", StringComparison.Ordinal)));
+
+    private static RgbImage CoverCrop(RgbImage photo, int width, int height)
+    {
+        using var image = MagickInterop.ToMagick(photo);
+        image.FilterType = FilterType.Lanczos;
+        image.Resize(new MagickGeometry((uint)width, (uint)height) { FillArea = true });
+        image.Crop((uint)width, (uint)height, Gravity.Center);
+        image.ResetPage();
+        return MagickInterop.ToRgb(image);
+    }
+
+    /// <summary>(F, 3, H, W) in [0, 1] → RGB images, rounding like diffusers' numpy_to_pil.</summary>
+    private static List<RgbImage> ToImages(FloatTensor frames)
+    {
+        var count = (int)frames.Shape[0];
+        var height = (int)frames.Shape[2];
+        var width = (int)frames.Shape[3];
+        var plane = width * height;
+        var images = new List<RgbImage>(count);
+        for (var f = 0; f < count; f++)
+        {
+            var pixels = new byte[3 * plane];
+            var offset = f * 3 * plane;
+            for (var c = 0; c < 3; c++)
+            {
+                for (var i = 0; i < plane; i++)
+                {
+                    pixels[(3 * i) + c] = (byte)MathF.Round(frames.Data[offset + (c * plane) + i] * 255f);
+                }
+            }
+
+            images.Add(new RgbImage(width, height, pixels));
+        }
+
+        return images;
+    }
+}

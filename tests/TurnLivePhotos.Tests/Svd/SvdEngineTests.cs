@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Logging;
+using TurnLivePhotos.Engine;
+using TurnLivePhotos.Engine.Svd;
+using TurnLivePhotos.Media.Decoding;
+using TurnLivePhotos.Tests.Support;
+
+namespace TurnLivePhotos.Tests.Svd;
+
+/// <summary>The SVD engine end to end on the tiny fixture networks laid out as a diffusers model folder.</summary>
+public sealed class SvdEngineTests
+{
+    private static readonly MotionParameters Small = new() { Frames = 3, InferenceSteps = 2, TargetWidth = 64, TargetHeight = 64, Seed = 7, DecodeChunkSize = 2 };
+
+    public static TheoryData<string> Sets => FixtureSets.All;
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public async Task A_portrait_photo_gives_portrait_frames_of_the_requested_count(string set)
+    {
+        using var temp = new TempFolder();
+        using var engine = Engine(set, temp);
+        var photo = PhotoDecoder.Decode(TestPhotos.Scene(300, 500)).Image;
+
+        var clip = await engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
+
+        Assert.Equal(3, clip.Frames.Count);
+        Assert.True(clip.IsGenerative);
+        Assert.All(clip.Frames, frame => Assert.True(frame.Height > frame.Width, $"{frame.Width}x{frame.Height} is not portrait"));
+        Assert.All(clip.Frames, frame => Assert.Equal(0, frame.Width % 8));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public async Task The_same_seed_gives_the_same_video(string set)
+    {
+        using var temp = new TempFolder();
+        using var engine = Engine(set, temp);
+        var photo = PhotoDecoder.Decode(TestPhotos.Scene(120, 80)).Image;
+
+        var first = await engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
+        var second = await engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
+        var other = await engine.GenerateAsync(new MotionRequest(photo, Small with { Seed = 8 }), null, CancellationToken.None);
+
+        Assert.Equal(first.Frames[1].Pixels, second.Frames[1].Pixels);
+        Assert.NotEqual(first.Frames[1].Pixels, other.Frames[1].Pixels);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public async Task Cancellation_stops_within_one_step(string set)
+    {
+        using var temp = new TempFolder();
+        using var engine = Engine(set, temp);
+        using var cancel = new CancellationTokenSource();
+        var events = new List<MotionProgress>();
+        var progress = new SynchronousProgress<MotionProgress>(step =>
+        {
+            events.Add(step);
+            if (step is { Stage: "denoise", Step: 1 })
+            {
+                cancel.Cancel();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.GenerateAsync(
+            new MotionRequest(PhotoDecoder.Decode(TestPhotos.Scene(64, 64)).Image, Small with { InferenceSteps = 10 }), progress, cancel.Token));
+
+        Assert.Equal([1], events.Where(e => e.Stage == "denoise").Select(e => e.Step));
+        Assert.DoesNotContain(events, e => e.Stage == "decode");
+        Assert.Contains(events, e => e.Stage == "encode");
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public async Task A_missing_gpu_falls_back_to_the_cpu_with_a_warning(string set)
+    {
+        using var temp = new TempFolder();
+        var logger = new RecordingLogger<SvdMotionEngine>();
+        using var engine = new SvdMotionEngine(new SvdEngineOptions(TinyModelFolder.Create(set, temp["model"]), Device: ExecutionDevice.Cuda), logger);
+
+        var clip = await engine.GenerateAsync(new MotionRequest(PhotoDecoder.Decode(TestPhotos.Scene(64, 64)).Image, Small), null, CancellationToken.None);
+
+        Assert.Equal(3, clip.Frames.Count);
+        Assert.Contains(logger.Messages, m => m.Level == LogLevel.Warning && m.Text.Contains("CPU", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public async Task A_corrupt_weight_file_is_a_clear_engine_error_and_the_engine_recovers(string set)
+    {
+        using var temp = new TempFolder();
+        var folder = TinyModelFolder.Create(set, temp["model"]);
+        var unet = Path.Combine(folder, "unet", "diffusion_pytorch_model.safetensors");
+        var good = await File.ReadAllBytesAsync(unet);
+        await File.WriteAllBytesAsync(unet, good[..(good.Length / 2)]);
+        using var engine = new SvdMotionEngine(new SvdEngineOptions(folder), new RecordingLogger<SvdMotionEngine>());
+        var photo = PhotoDecoder.Decode(TestPhotos.Scene(64, 64)).Image;
+
+        var error = await Assert.ThrowsAsync<EngineException>(() => engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None));
+
+        Assert.Contains("diffusion_pytorch_model.safetensors", error.Message, StringComparison.Ordinal);
+        await File.WriteAllBytesAsync(unet, good);
+        var clip = await engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
+        Assert.Equal(3, clip.Frames.Count);
+    }
+
+    [Theory]
+    [InlineData(4000, 3000, 1024, 576, 64, 896, 640)]
+    [InlineData(3000, 4000, 1024, 576, 64, 640, 896)]
+    [InlineData(1920, 1080, 1024, 576, 64, 1024, 576)]
+    [InlineData(1000, 1000, 1024, 576, 64, 768, 768)]
+    [InlineData(300, 500, 64, 64, 8, 48, 80)]
+    public void The_generation_size_keeps_the_aspect_in_multiples_of_the_stride(int w, int h, int tw, int th, int stride, int ew, int eh)
+    {
+        Assert.Equal((ew, eh), SvdResolution.For(w, h, tw, th, stride));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void The_fp16_variant_is_preferred_when_present(string set)
+    {
+        using var temp = new TempFolder();
+        var folder = TinyModelFolder.Create(set, temp["model"], halfPrecisionVariant: true);
+
+        Assert.EndsWith("diffusion_pytorch_model.fp16.safetensors", SvdModelFolder.Open(folder, "fp16").Unet.Weights, StringComparison.Ordinal);
+        Assert.EndsWith("diffusion_pytorch_model.safetensors", SvdModelFolder.Open(folder, variant: null).Unet.Weights, StringComparison.Ordinal);
+    }
+
+    private static SvdMotionEngine Engine(string set, TempFolder temp) =>
+        new(new SvdEngineOptions(TinyModelFolder.Create(set, temp["model"]), Device: ExecutionDevice.Cpu), new RecordingLogger<SvdMotionEngine>());
+}
