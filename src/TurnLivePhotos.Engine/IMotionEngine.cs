@@ -59,7 +59,24 @@ public sealed record MotionClip(IReadOnlyList<RgbImage> Frames, int Fps, string 
 /// <summary>A progress event: which stage is running and how far it is (step of total, 1-based).</summary>
 public sealed record MotionProgress(string Stage, int Step, int TotalSteps)
 {
+    /// <summary>Where each stage sits on a whole job's 0–1 scale; denoising dominates an SVD job.</summary>
+    private static readonly Dictionary<string, (double Start, double End)> StageSpans = new()
+    {
+        ["encode"] = (0.00, 0.05),
+        ["denoise"] = (0.05, 0.85),
+        ["decode"] = (0.85, 0.97),
+        ["animate"] = (0.00, 0.95),
+        ["write"] = (0.97, 1.00),
+    };
+
+    /// <summary>Progress within this stage.</summary>
     public double Fraction => TotalSteps <= 0 ? 0 : Math.Clamp((double)Step / TotalSteps, 0, 1);
+
+    /// <summary>Progress of the whole job, so one bar can follow every stage without going backwards.</summary>
+    public double OverallFraction =>
+        StageSpans.TryGetValue(Stage, out var span) ? span.Start + ((span.End - span.Start) * Fraction) : Fraction;
+
+    public override string ToString() => $"{Stage} {Step}/{TotalSteps}";
 }
 
 /// <summary>The engine failed; the message is for the log, not for a web client.</summary>

@@ -28,6 +28,12 @@ public sealed class ModelConfig
         }
     }
 
+    public static ModelConfig Parse(string json, string name)
+    {
+        using var document = JsonDocument.Parse(json);
+        return new ModelConfig(name, document.RootElement.Clone());
+    }
+
     public int Int(string key, int fallback) =>
         root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : fallback;
 

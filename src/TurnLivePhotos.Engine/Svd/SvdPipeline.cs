@@ -84,6 +84,9 @@ public sealed class SvdPipeline : IDisposable
     /// <summary>Time spent creating sessions (graph build + weight load), summed over the pipeline's life.</summary>
     public TimeSpan LoadTime { get; private set; }
 
+    /// <summary>Time spent inside ONNX Runtime running networks, summed over the pipeline's life.</summary>
+    public TimeSpan NetworkTime { get; private set; }
+
     /// <param name="image">(1, 3, H, W) in [-1, 1]; H and W multiples of <see cref="Stride"/>.</param>
     public SvdResult Run(FloatTensor image, SvdRunOptions options, IProgress<MotionProgress>? progress, CancellationToken cancellationToken, Action<int, FloatTensor>? afterStep = null)
     {
@@ -102,9 +105,9 @@ public sealed class SvdPipeline : IDisposable
         // 1. CLIP embedding (classifier-free guidance: zeros for the unconditional half).
         progress?.Report(new MotionProgress("encode", 0, 2));
         var embeds = Use($"clip-input-{height}x{width}", () => SvdPreprocessing.BuildClipInput(height, width, clipConfig.ImageSize, normalization), null,
-            clip => clip.Run(new Dictionary<string, FloatTensor> { ["image"] = image })["pixel_values"]);
+            clip => Infer(clip, new Dictionary<string, FloatTensor> { ["image"] = image })["pixel_values"]);
         embeds = Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights), clipConfig, precision), folder.ImageEncoder.Weights,
-            encoder => encoder.Run(new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds })["image_embeds"]);
+            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds })["image_embeds"]);
         var embedDim = embeds.Data.Length;
         var context = new FloatTensor([.. new float[embedDim], .. embeds.Data], [2, 1, embedDim]);
         progress?.Report(new MotionProgress("encode", 1, 2));
@@ -113,7 +116,7 @@ public sealed class SvdPipeline : IDisposable
         var augmentation = options.AugmentationNoise ?? new FloatTensor(noise.Next(image.ElementCount), image.Shape);
         var augmented = SvdPreprocessing.AddNoise(image, augmentation, options.NoiseAugStrength);
         var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights), vaeConfig), folder.Vae.Weights,
-            encoder => encoder.Run(new Dictionary<string, FloatTensor> { ["image"] = augmented })["mean"]);
+            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["image"] = augmented })["mean"]);
         progress?.Report(new MotionProgress("encode", 2, 2));
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -147,7 +150,7 @@ public sealed class SvdPipeline : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 scheduler.ScaleModelInput(latents, step, scaled);
                 FillNoisyLatents(unetInput, scaled, frames, frameSize);
-                var output = unet.Run(new Dictionary<string, FloatTensor>
+                var output = Infer(unet, new Dictionary<string, FloatTensor>
                 {
                     ["sample"] = new(unetInput, [2, frames, 2 * latentChannels, mean.Shape[2], mean.Shape[3]]),
                     ["timestep"] = new([scheduler.Timesteps[step]], [1]),
@@ -208,7 +211,7 @@ public sealed class SvdPipeline : IDisposable
             var count = Math.Min(chunkSize, frames - first);
             var input = new FloatTensor(scaledLatents[(first * frameSize)..((first + count) * frameSize)], [count, .. latentShape[2..]]);
             var decoded = Use($"vae_decoder-{count}", () => AutoencoderKLTemporalDecoder.BuildDecoder(Weights(folder.Vae.Weights), vaeConfig, count, precision), folder.Vae.Weights,
-                decoder => decoder.Run(new Dictionary<string, FloatTensor> { ["latents"] = input })["sample"]);
+                decoder => Infer(decoder, new Dictionary<string, FloatTensor> { ["latents"] = input })["sample"]);
             frameShape = decoded.Shape[1..];
             pieces.Add(decoded.Data);
             progress?.Report(new MotionProgress("decode", chunk + 1, chunks));
@@ -256,6 +259,19 @@ public sealed class SvdPipeline : IDisposable
             {
                 scaled.AsSpan(f * frameSize, frameSize).CopyTo(unetInput.AsSpan(((half * frames) + f) * 2 * frameSize, frameSize));
             }
+        }
+    }
+
+    private IReadOnlyDictionary<string, FloatTensor> Infer(OnnxNetwork network, Dictionary<string, FloatTensor> inputs)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            return network.Run(inputs);
+        }
+        finally
+        {
+            NetworkTime += clock.Elapsed;
         }
     }
 

@@ -61,11 +61,19 @@ public static class SafetensorsWriter
         });
     }
 
+    /// <summary>A checkpoint whose tensors are all zeros, written as a sparse file: real names and shapes, no disk or time spent.</summary>
+    public static void WriteZeros(string path, IReadOnlyList<(string Name, WeightType Type, long[] Shape)> layout)
+    {
+        var total = layout.Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b) * WeightTensor.ElementSize(t.Type));
+        WriteLayout(path, layout, metadata: null, writeData: null, zeroBytes: total);
+    }
+
     private static void WriteLayout(
         string path,
         IReadOnlyList<(string Name, WeightType Type, long[] Shape)> layout,
         IReadOnlyDictionary<string, string>? metadata,
-        Action<int, Stream> writeData)
+        Action<int, Stream>? writeData,
+        long zeroBytes = 0)
     {
         var header = new Dictionary<string, object>();
         if (metadata is not null)
@@ -93,6 +101,12 @@ public static class SafetensorsWriter
             stream.Write(BitConverter.GetBytes((long)padded));
             stream.Write(json);
             stream.Write(Enumerable.Repeat((byte)' ', padded - json.Length).ToArray());
+            if (writeData is null)
+            {
+                stream.SetLength(stream.Position + zeroBytes);
+                return;
+            }
+
             for (var i = 0; i < layout.Count; i++)
             {
                 writeData(i, stream);

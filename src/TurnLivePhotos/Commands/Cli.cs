@@ -34,6 +34,11 @@ public static class Cli
             await error.WriteLineAsync("error: " + ex.Message);
             return UsageError;
         }
+        catch (Exception ex) when (ex is TurnLivePhotos.Engine.Weights.WeightFileException or TurnLivePhotos.Engine.EngineException or IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync("error: " + ex.Message.ReplaceLineEndings(" "));
+            return SomeFailed;
+        }
     }
 
     private static RootCommand Build(TextWriter output, TextWriter error)

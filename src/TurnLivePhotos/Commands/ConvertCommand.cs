@@ -62,6 +62,8 @@ public static class ConvertCommand
 
     private sealed class ConvertRun(AppSettings settings, string outputDirectory, LogLevel logLevel, TextWriter output, TextWriter error)
     {
+        private TextWriter output = output;
+        private TextWriter error = error;
         private readonly string outputDirectory = Path.GetFullPath(outputDirectory);
         private readonly HashSet<string> usedNames = new(StringComparer.OrdinalIgnoreCase);
 
@@ -104,18 +106,31 @@ public static class ConvertCommand
             var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             if (interactive)
             {
+                // Lines written while the bars are live would tear them; they are printed once the bars are done.
+                var live = (output, error);
+                using var outputBuffer = new StringWriter();
+                using var errorBuffer = new StringWriter();
+                (output, error) = (outputBuffer, errorBuffer);
                 await AnsiConsole.Progress()
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                     .StartAsync(async context =>
                     {
                         foreach (var photo in photos)
                         {
-                            var task = context.AddTask(Markup.Escape(Path.GetFileName(photo)), maxValue: 1);
-                            var progress = new SynchronousProgress<MotionProgress>(step => task.Value = step.Fraction);
+                            var name = Markup.Escape(Path.GetFileName(photo));
+                            var task = context.AddTask(name, maxValue: 1);
+                            var progress = new SynchronousProgress<MotionProgress>(step =>
+                            {
+                                task.Value = Math.Max(task.Value, step.OverallFraction);
+                                task.Description = $"{name} [grey]{Markup.Escape(step.ToString())}[/]";
+                            });
                             failures += await ConvertOneAsync(converter, photo, progress, cancellationToken) ? 0 : 1;
                             task.Value = 1;
                         }
                     });
+                (output, error) = live;
+                await output.WriteAsync(outputBuffer.ToString());
+                await error.WriteAsync(errorBuffer.ToString());
             }
             else
             {

@@ -36,3 +36,28 @@ public sealed class BenchCommandTests
         Assert.Equal(before, Directory.GetDirectories(Path.GetTempPath(), "tlp-bench-*").Length);
     }
 }
+
+/// <summary>The pipeline benchmark on a tiny model folder (the full-size run is a manual benchmark, not a test).</summary>
+public sealed class PipelineBenchTests
+{
+    public static TheoryData<string> Sets => FixtureSets.All;
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public async Task Bench_pipeline_prints_stage_times_load_time_and_peak_rss(string set)
+    {
+        using var folder = new TempFolder();
+        var model = TinyModelFolder.Create(set, folder["model"]);
+        using var output = new StringWriter();
+
+        var exit = await TurnLivePhotos.Commands.Cli.RunAsync(
+            ["bench", "pipeline", model, "--width", "64", "--height", "32", "--frames", "2", "--steps", "2", "--device", "cpu"], output, TextWriter.Null);
+
+        Assert.Equal(0, exit);
+        var text = output.ToString();
+        foreach (var expected in new[] { "stage encode", "stage denoise", "stage decode", "model load", "non-model time", "peak RSS" })
+        {
+            Assert.Contains(expected, text, StringComparison.Ordinal);
+        }
+    }
+}

@@ -113,3 +113,21 @@ public sealed class ClassicMotionEngineTests
     private static Task<MotionClip> GenerateAsync(RgbImage photo, MotionParameters parameters) =>
         new ClassicMotionEngine().GenerateAsync(new MotionRequest(photo, parameters), null, CancellationToken.None);
 }
+
+public sealed class MotionProgressTests
+{
+    [Fact]
+    public void Overall_progress_never_goes_back_across_the_stages_of_an_svd_job()
+    {
+        var events = new List<MotionProgress> { new("encode", 0, 2), new("encode", 2, 2) };
+        events.AddRange(Enumerable.Range(1, 25).Select(i => new MotionProgress("denoise", i, 25)));
+        events.AddRange(Enumerable.Range(1, 4).Select(i => new MotionProgress("decode", i, 4)));
+        events.Add(new MotionProgress("write", 1, 1));
+
+        var overall = events.Select(e => e.OverallFraction).ToList();
+
+        Assert.Equal(overall.Order(), overall);
+        Assert.Equal(1.0, overall[^1]);
+        Assert.Equal("denoise 3/25", events[4].ToString());
+    }
+}
