@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using TurnLivePhotos.Media.Imaging;
+
+namespace TurnLivePhotos.Media.Formats;
+
+/// <summary>ffmpeg is not installed or cannot run; the message says how to fix it.</summary>
+public sealed class FfmpegUnavailableException(string message) : Exception(message);
+
+/// <summary>ffmpeg ran and failed.</summary>
+public sealed class FfmpegFailedException(string message) : Exception(message);
+
+/// <summary>
+/// Encodes frames to H.264 with ffmpeg, fed raw RGB frames over its standard input. ffmpeg comes from
+/// [ToolOptions] FFmpegPath or the PATH (Debian: apt-get install ffmpeg).
+/// </summary>
+public sealed class FfmpegEncoder(string? configuredPath = null)
+{
+    public const string InstallHint = "install ffmpeg (e.g. apt-get install ffmpeg) or set [ToolOptions] FFmpegPath";
+
+    /// <summary>The ffmpeg executable that will be used, or null when there is none.</summary>
+    public string? Executable { get; } = Locate(configuredPath);
+
+    public bool IsAvailable => Executable is not null;
+
+    /// <summary>
+    /// H.264 High, yuv420p, constant <paramref name="outputFps"/> (frames are repeated to reach it), even dimensions.
+    /// <paramref name="container"/> is "mp4" (with +faststart) or "mov" (moov at the end, for later atom edits).
+    /// </summary>
+    public async Task<byte[]> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int outputFps, string container, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        var ffmpeg = Executable ?? throw new FfmpegUnavailableException($"video formats need ffmpeg, which was not found: {InstallHint}");
+        var width = frames[0].Width;
+        var height = frames[0].Height;
+        var output = Path.Combine(Path.GetTempPath(), $"tlp-{Guid.NewGuid():N}.{container}");
+        var info = new ProcessStartInfo(ffmpeg)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+        {
+            "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-framerate", inputFps.ToString(CultureInfo.InvariantCulture), "-i", "-",
+            "-vf", $"fps={outputFps},scale=trunc(iw/2)*2:trunc(ih/2)*2",
+            "-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "medium",
+            "-tag:v", "avc1", "-r", outputFps.ToString(CultureInfo.InvariantCulture),
+        }.Concat(container == "mp4" ? ["-movflags", "+faststart", "-f", "mp4"] : ["-f", "mov"]).Append(output))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using var process = Process.Start(info) ?? throw new FfmpegUnavailableException($"ffmpeg could not be started: {InstallHint}");
+            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+            await using (var input = process.StandardInput.BaseStream)
+            {
+                foreach (var frame in frames)
+                {
+                    await input.WriteAsync(frame.Pixels, cancellationToken);
+                }
+            }
+
+            await process.WaitForExitAsync(cancellationToken);
+            if (process.ExitCode != 0)
+            {
+                throw new FfmpegFailedException($"ffmpeg failed ({process.ExitCode}): {(await errors).Trim().Split('\n')[0]}");
+            }
+
+            return await File.ReadAllBytesAsync(output, cancellationToken);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new FfmpegUnavailableException($"ffmpeg at {ffmpeg} could not run ({ex.Message}): {InstallHint}");
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    private static string? Locate(string? configuredPath)
+    {
+        if (!string.IsNullOrWhiteSpace(configuredPath))
+        {
+            return File.Exists(configuredPath) ? Path.GetFullPath(configuredPath) : null;
+        }
+
+        var name = OperatingSystem.IsWindows() ? "ffmpeg.exe" : "ffmpeg";
+        return (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, name))
+            .FirstOrDefault(File.Exists);
+    }
+}
