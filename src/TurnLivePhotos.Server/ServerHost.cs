@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
+using TurnLivePhotos.Media.Formats;
 using TurnLivePhotos.Server.Jobs;
 using TurnLivePhotos.Server.Web;
 
@@ -57,7 +58,7 @@ public static class ServerHost
         builder.Services.AddSingleton(new OutputLocation(options.OutputDirectoryOverride ?? settings.Store.OutputsHome));
         builder.Services.AddSingleton(provider => options.Engines ?? EngineCatalog.FromSettings(settings, provider.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(provider => new PhotoConverter(
-            provider.GetRequiredService<EngineCatalog>(), settings.Input.MaxPixels, provider.GetRequiredService<ILogger<PhotoConverter>>()));
+            provider.GetRequiredService<EngineCatalog>(), settings.Input.MaxPixels, provider.GetRequiredService<ILogger<PhotoConverter>>(), new FfmpegEncoder(settings.FFmpegPath)));
         builder.Services.AddSingleton(provider => new GenerationQueue(
             provider.GetRequiredService<PhotoConverter>(), settings.Web.MaxQueuedJobs, options.ReportProgress, provider.GetRequiredService<ILogger<GenerationQueue>>()));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<GenerationQueue>());

@@ -14,6 +14,12 @@ public sealed record AppSettings
 
     public InputSettings Input { get; init; } = new();
 
+    /// <summary>[OutputOptions]: which files a conversion writes, and how the clips loop.</summary>
+    public TurnLivePhotos.Media.Formats.OutputOptions Output { get; init; } = new();
+
+    /// <summary>[ToolOptions] FFmpegPath: the ffmpeg executable; empty looks it up on the PATH.</summary>
+    public string? FFmpegPath { get; init; }
+
     /// <summary>[InstallationOptions] ModelRepositoryUrl (the seed spelled the section InstalltionOptions; both are read).</summary>
     public string ModelRepositoryUrl { get; init; } = "https://huggingface.co/stabilityai/stable-video-diffusion-img2vid-xt";
 

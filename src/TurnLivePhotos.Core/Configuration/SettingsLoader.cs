@@ -104,6 +104,13 @@ public static class SettingsLoader
             {
                 MaxMegapixels = read.Int("InputOptions", "MaxMegapixels", defaults.Input.MaxMegapixels, ParameterLimits.MaxMegapixels),
             },
+            Output = new TurnLivePhotos.Media.Formats.OutputOptions
+            {
+                Formats = read.Formats("OutputOptions", "Formats", defaults.Output.Formats),
+                Loop = read.OptionalEnum<TurnLivePhotos.Media.Formats.LoopMode>("OutputOptions", "Loop"),
+                StripMetadata = read.Bool("OutputOptions", "StripMetadata", defaults.Output.StripMetadata),
+            },
+            FFmpegPath = read.Raw("ToolOptions", "FFmpegPath") is { Length: > 0 } ffmpeg ? Path.GetFullPath(ffmpeg.Trim(), baseDirectory) : null,
             ModelRepositoryUrl = read.Text("InstallationOptions", "ModelRepositoryUrl", read.Text("InstalltionOptions", "ModelRepositoryUrl", defaults.ModelRepositoryUrl)),
             RunArguments = read.Text("LaunchOptions", "RunArguments", defaults.RunArguments),
         };
@@ -150,12 +157,33 @@ public static class SettingsLoader
         }
 
         public TEnum Enum<TEnum>(string section, string key, TEnum fallback)
-            where TEnum : struct, Enum
+            where TEnum : struct, Enum => OptionalEnum<TEnum>(section, key) ?? fallback;
+
+        public IReadOnlyList<TurnLivePhotos.Media.Formats.OutputFormat> Formats(string section, string key, IReadOnlyList<TurnLivePhotos.Media.Formats.OutputFormat> fallback)
         {
             var raw = Raw(section, key);
             if (string.IsNullOrWhiteSpace(raw))
             {
                 return fallback;
+            }
+
+            try
+            {
+                return TurnLivePhotos.Media.Formats.OutputOptions.ParseFormats(raw);
+            }
+            catch (FormatException ex)
+            {
+                throw Invalid(section, key, raw, ex.Message);
+            }
+        }
+
+        public TEnum? OptionalEnum<TEnum>(string section, string key)
+            where TEnum : struct, Enum
+        {
+            var raw = Raw(section, key);
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                return null;
             }
 
             var names = System.Enum.GetNames<TEnum>();

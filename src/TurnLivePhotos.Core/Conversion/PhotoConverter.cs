@@ -6,16 +6,16 @@ using TurnLivePhotos.Media.Formats;
 
 namespace TurnLivePhotos.Core.Conversion;
 
-public enum OutputFormat
+/// <summary>One photo to turn into motion: its bytes, the parameters, the outputs wanted and where they go (folder + base name).</summary>
+public sealed record ConversionRequest(byte[] Photo, MotionParameters Parameters, EngineKind Engine, string OutputDirectory, string BaseName)
 {
-    Gif,
+    public OutputOptions Outputs { get; init; } = new();
 }
 
-/// <summary>One photo to turn into motion: its bytes, the parameters, and where the outputs go (folder + base name).</summary>
-public sealed record ConversionRequest(byte[] Photo, MotionParameters Parameters, EngineKind Engine, string OutputDirectory, string BaseName);
-
+/// <summary>What a conversion wrote; <see cref="Failures"/> names formats that could not be written (e.g. video without ffmpeg).</summary>
 public sealed record ConversionResult(
     IReadOnlyDictionary<OutputFormat, string> Files,
+    IReadOnlyDictionary<OutputFormat, string> Failures,
     string EngineName,
     bool IsGenerative,
     string EngineReason,
@@ -23,8 +23,10 @@ public sealed record ConversionResult(
     TimeSpan Elapsed);
 
 /// <summary>Photo bytes in, output files out: decode, pick an engine, generate frames, write every format atomically.</summary>
-public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogger<PhotoConverter> logger)
+public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogger<PhotoConverter> logger, FfmpegEncoder? ffmpeg = null)
 {
+    private readonly OutputWriter writer = new(ffmpeg ?? new FfmpegEncoder());
+
     public EngineCatalog Engines => engines;
 
     /// <exception cref="UnsupportedPhotoException">The bytes are not a photo we can read.</exception>
@@ -52,13 +54,18 @@ public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogge
         cancellationToken.ThrowIfCancellationRequested();
 
         progress?.Report(new MotionProgress("write", 0, 1));
-        var gifPath = Path.Combine(request.OutputDirectory, request.BaseName + ".gif");
-        GifWriter.Write(clip.Frames, clip.Fps, gifPath);
+        var written = await writer.WriteAsync(request.Photo, clip.Frames, clip.Fps, request.OutputDirectory, request.BaseName, request.Outputs, cancellationToken);
         progress?.Report(new MotionProgress("write", 1, 1));
 
-        logger.LogInformation("Wrote {Path} in {Elapsed:0.0} s", gifPath, clock.Elapsed.TotalSeconds);
+        logger.LogInformation("Wrote {Files} in {Elapsed:0.0} s", string.Join(", ", written.Files.Values), clock.Elapsed.TotalSeconds);
+        foreach (var (format, reason) in written.Failures)
+        {
+            logger.LogWarning("Could not write {Format}: {Reason}", format, reason);
+        }
+
         return new ConversionResult(
-            new Dictionary<OutputFormat, string> { [OutputFormat.Gif] = gifPath },
+            written.Files,
+            written.Failures,
             clip.EngineName,
             clip.IsGenerative,
             choice.Reason,

@@ -27,12 +27,12 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
     /// H.264 High, yuv420p, constant <paramref name="outputFps"/> (frames are repeated to reach it), even dimensions.
     /// <paramref name="container"/> is "mp4" (with +faststart) or "mov" (moov at the end, for later atom edits).
     /// </summary>
-    public async Task<byte[]> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int outputFps, string container, CancellationToken cancellationToken = default)
+    /// <param name="width">Output width: frames are centre-cropped to this aspect ratio, then scaled (Lanczos).</param>
+    public async Task<byte[]> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int outputFps, string container, int width, int height, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(frames);
         var ffmpeg = Executable ?? throw new FfmpegUnavailableException($"video formats need ffmpeg, which was not found: {InstallHint}");
-        var width = frames[0].Width;
-        var height = frames[0].Height;
+        var (cropWidth, cropHeight) = CropToAspect(frames[0].Width, frames[0].Height, width, height);
         var output = Path.Combine(Path.GetTempPath(), $"tlp-{Guid.NewGuid():N}.{container}");
         var info = new ProcessStartInfo(ffmpeg)
         {
@@ -44,8 +44,8 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         foreach (var argument in new[]
         {
             "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-framerate", inputFps.ToString(CultureInfo.InvariantCulture), "-i", "-",
-            "-vf", $"fps={outputFps},scale=trunc(iw/2)*2:trunc(ih/2)*2",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{frames[0].Width}x{frames[0].Height}", "-framerate", inputFps.ToString(CultureInfo.InvariantCulture), "-i", "-",
+            "-vf", $"crop={cropWidth}:{cropHeight},scale={width}:{height}:flags=lanczos,setsar=1,fps={outputFps}",
             "-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "medium",
             "-tag:v", "avc1", "-r", outputFps.ToString(CultureInfo.InvariantCulture),
         }.Concat(container == "mp4" ? ["-movflags", "+faststart", "-f", "mp4"] : ["-f", "mov"]).Append(output))
@@ -81,6 +81,15 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         {
             File.Delete(output);
         }
+    }
+
+    /// <summary>The largest centred window of a frame with the target's aspect ratio.</summary>
+    public static (int Width, int Height) CropToAspect(int frameWidth, int frameHeight, int targetWidth, int targetHeight)
+    {
+        var targetAspect = (double)targetWidth / targetHeight;
+        return (double)frameWidth / frameHeight > targetAspect
+            ? ((int)Math.Round(frameHeight * targetAspect), frameHeight)
+            : (frameWidth, (int)Math.Round(frameWidth / targetAspect));
     }
 
     private static string? Locate(string? configuredPath)

@@ -4,6 +4,7 @@ using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Media.Decoding;
+using TurnLivePhotos.Media.Formats;
 using TurnLivePhotos.Server.Jobs;
 
 namespace TurnLivePhotos.Server.Web;
@@ -79,7 +80,11 @@ public sealed class GenerateEndpoint(AppSettings settings, OutputLocation output
 
         // Names come from the server (date + random id); the uploaded file name is never used for paths.
         var job = new GenerationJob(
-            new ConversionRequest(photo, parameters, settings.Model.Engine, outputs.Directory, OutputLocation.NewBaseName(DateTimeOffset.Now)),
+            new ConversionRequest(photo, parameters, settings.Model.Engine, outputs.Directory, OutputLocation.NewBaseName(DateTimeOffset.Now))
+            {
+                // The seed's endpoint answers with a GIF; the other formats come with the jobs API.
+                Outputs = settings.Output with { Formats = [OutputFormat.Gif] },
+            },
             context.RequestAborted);
         try
         {

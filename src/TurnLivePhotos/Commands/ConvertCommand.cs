@@ -5,6 +5,7 @@ using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Media.Decoding;
+using TurnLivePhotos.Media.Formats;
 
 namespace TurnLivePhotos.Commands;
 
@@ -33,10 +34,14 @@ public static class ConvertCommand
         var fps = new Option<int?>("--fps") { Description = "Frames per second (default [ModelOptions] OutputFPS)" };
         var steps = new Option<int?>("--steps") { Description = "Denoising steps for SVD (default [ModelOptions] InferenceSteps)" };
         var seed = new Option<long?>("--seed") { Description = "Seed: the same photo, settings and seed give the same result" };
+        var format = new Option<string?>("--format") { Description = "Outputs, comma-separated: motion, mp4, gif, webp (default [OutputOptions] Formats)" };
+        var loop = new Option<string?>("--loop") { Description = "forward, pingpong or crossfade (default: pingpong for motion photos, forward otherwise)" };
+        loop.AcceptOnlyFromAmong("forward", "pingpong", "crossfade");
+        var strip = new Option<bool>("--strip-metadata") { Description = "Leave EXIF, XMP and GPS out of the still" };
 
         var command = new Command("convert", "Turn photos into motion and write the results");
         command.Arguments.Add(photos);
-        foreach (var option in new Option[] { outputDirectory, engine, motionBucket, noise, guidance, frames, fps, steps, seed })
+        foreach (var option in new Option[] { outputDirectory, engine, motionBucket, noise, guidance, frames, fps, steps, seed, format, loop, strip })
         {
             command.Options.Add(option);
         }
@@ -53,6 +58,9 @@ public static class ConvertCommand
                 ("ModelOptions:OutputFPS", parse.GetValue(fps)),
                 ("ModelOptions:InferenceSteps", parse.GetValue(steps)),
                 ("ModelOptions:Seed", parse.GetValue(seed)),
+                ("OutputOptions:Formats", parse.GetValue(format)),
+                ("OutputOptions:Loop", parse.GetValue(loop)),
+                ("OutputOptions:StripMetadata", parse.GetValue(strip) ? "true" : null),
             ]);
             var run = new ConvertRun(settings, parse.GetValue(outputDirectory) ?? settings.Store.OutputsHome, CommonOptions.ParseLogLevel(parse), output, error);
             return await run.ExecuteAsync(parse.GetValue(photos) ?? [], cancellationToken);
@@ -74,7 +82,7 @@ public static class ConvertCommand
                 .AddSimpleConsole(console => console.SingleLine = true)
                 .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
             var engines = EngineCatalog.FromSettings(settings, loggers);
-            var converter = new PhotoConverter(engines, settings.Input.MaxPixels, loggers.CreateLogger<PhotoConverter>());
+            var converter = new PhotoConverter(engines, settings.Input.MaxPixels, loggers.CreateLogger<PhotoConverter>(), new FfmpegEncoder(settings.FFmpegPath));
 
             EngineChoice choice;
             try
@@ -150,14 +158,22 @@ public static class ConvertCommand
             try
             {
                 var bytes = await File.ReadAllBytesAsync(photo, cancellationToken);
-                var request = new ConversionRequest(bytes, settings.Model.DefaultParameters, settings.Model.Engine, outputDirectory, UniqueBaseName(photo));
+                var request = new ConversionRequest(bytes, settings.Model.DefaultParameters, settings.Model.Engine, outputDirectory, UniqueBaseName(photo))
+                {
+                    Outputs = settings.Output,
+                };
                 var result = await converter.ConvertAsync(request, progress, cancellationToken);
                 foreach (var file in result.Files.Values)
                 {
                     await output.WriteLineAsync($"{name} -> {file} ({result.EngineName}, {result.FrameCount} frames, {result.Elapsed.TotalSeconds:0.0} s)");
                 }
 
-                return true;
+                foreach (var (format, reason) in result.Failures)
+                {
+                    await error.WriteLineAsync($"error: {name}: {format.ToString().ToLowerInvariant()}: {OneLine(reason)}");
+                }
+
+                return result.Failures.Count == 0;
             }
             catch (Exception ex) when (ex is UnsupportedPhotoException or PhotoTooLargeException or EngineUnavailableException or EngineException or IOException or UnauthorizedAccessException)
             {

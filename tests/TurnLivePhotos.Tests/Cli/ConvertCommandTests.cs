@@ -130,6 +130,35 @@ public sealed class ConvertCommandTests
     }
 
     [Fact]
+    public async Task Without_ffmpeg_a_video_format_is_one_error_line_and_the_gif_is_still_written()
+    {
+        using var folder = new TempFolder();
+        var photo = folder.Write("p.jpg", TestPhotos.Scene(100, 80));
+
+        var (exit, _, errors) = await RunAsync(folder, "convert", photo, "-o", folder["out"], "--frames", "2", "--format", "mp4,gif",
+            "--set", $"ToolOptions:FFmpegPath={folder["missing/ffmpeg"]}");
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(errors);
+        Assert.StartsWith("error: p.jpg: mp4: ", line, StringComparison.Ordinal);
+        Assert.Contains("install ffmpeg", line, StringComparison.Ordinal);
+        Assert.True(File.Exists(folder["out/p.gif"]));
+        Assert.False(File.Exists(folder["out/p.mp4"]));
+    }
+
+    [Fact]
+    public async Task An_unknown_format_is_a_settings_error()
+    {
+        using var folder = new TempFolder();
+        var photo = folder.Write("p.jpg", TestPhotos.Scene(100, 80));
+
+        var (exit, _, errors) = await RunAsync(folder, "convert", photo, "--format", "gif,avi");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("[OutputOptions] Formats = \"gif,avi\"", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_readme_main_command_converts_the_example_photo()
     {
         using var folder = new TempFolder();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using TurnLivePhotos.Core.Conversion;
+using TurnLivePhotos.Media.Formats;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Media.Decoding;
 using TurnLivePhotos.Tests.Support;

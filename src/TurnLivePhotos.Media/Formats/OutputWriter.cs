@@ -1,0 +1,139 @@
+using ImageMagick;
+using TurnLivePhotos.Media.Imaging;
+
+namespace TurnLivePhotos.Media.Formats;
+
+/// <summary>The files a conversion can produce.</summary>
+public enum OutputFormat
+{
+    /// <summary>Google/Samsung Motion Photo: one JPEG with the MP4 inside.</summary>
+    Motion,
+    Mp4,
+    Gif,
+    WebP,
+}
+
+/// <summary>What to write and how: formats, loop mode (null: each format's default), metadata policy.</summary>
+public sealed record OutputOptions
+{
+    public IReadOnlyList<OutputFormat> Formats { get; init; } = [OutputFormat.Gif];
+
+    public LoopMode? Loop { get; init; }
+
+    public bool StripMetadata { get; init; }
+
+    /// <summary>Video frame rate: phone-like 30 fps, reached by repeating frames until interpolation arrives.</summary>
+    public int VideoFps { get; init; } = 30;
+
+    public static IReadOnlyList<OutputFormat> ParseFormats(string text)
+    {
+        var formats = new List<OutputFormat>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            formats.Add(part.ToLowerInvariant() switch
+            {
+                "motion" => OutputFormat.Motion,
+                "mp4" => OutputFormat.Mp4,
+                "gif" => OutputFormat.Gif,
+                "webp" => OutputFormat.WebP,
+                _ => throw new FormatException($"unknown output format '{part}' (known: motion, mp4, gif, webp)"),
+            });
+        }
+
+        return formats.Count > 0 ? formats.Distinct().ToList() : throw new FormatException("no output format given");
+    }
+
+    /// <summary>Animations and plain video loop straight through by default; motion photos play like a phone capture.</summary>
+    public LoopMode LoopFor(OutputFormat format) => Loop ?? (format == OutputFormat.Motion ? LoopMode.PingPong : LoopMode.Forward);
+}
+
+/// <summary>What was written, and which formats could not be (with a one-line reason each).</summary>
+public sealed record WrittenOutputs(IReadOnlyDictionary<OutputFormat, string> Files, IReadOnlyDictionary<OutputFormat, string> Failures);
+
+/// <summary>Frames + the person's photo + options in, files out. Knows nothing about engines.</summary>
+public sealed class OutputWriter(FfmpegEncoder ffmpeg)
+{
+    public const int MaxVideoLongSide = 1920;
+
+    public async Task<WrittenOutputs> WriteAsync(byte[] photo, IReadOnlyList<RgbImage> frames, int fps, string directory, string baseName, OutputOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var files = new Dictionary<OutputFormat, string>();
+        var failures = new Dictionary<OutputFormat, string>();
+        byte[]? still = null;
+        foreach (var format in options.Formats)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var clip = LoopSequence.Build(frames, options.LoopFor(format));
+            try
+            {
+                switch (format)
+                {
+                    case OutputFormat.Gif:
+                        files[format] = Path.Combine(directory, baseName + ".gif");
+                        GifWriter.Write(clip.Frames, fps, files[format]);
+                        break;
+                    case OutputFormat.WebP:
+                        files[format] = Path.Combine(directory, baseName + ".webp");
+                        WebPWriter.Write(clip.Frames, fps, files[format]);
+                        break;
+                    case OutputFormat.Mp4:
+                        var mp4 = await EncodeVideoAsync(clip, fps, VideoSize(photo, frames[0]), options, "mp4", cancellationToken);
+                        files[format] = Path.Combine(directory, baseName + ".mp4");
+                        AtomicFile.WriteAllBytes(files[format], mp4);
+                        break;
+                    case OutputFormat.Motion:
+                        still ??= StillPhoto.Prepare(photo, options.StripMetadata);
+                        var video = await EncodeVideoAsync(clip, fps, VideoSize(still, frames[0]), options, "mp4", cancellationToken);
+                        var path = MotionPhotoPath(directory, baseName);
+                        MotionPhotoWriter.Write(still, video, StillTimestampUs(clip, fps), path);
+                        files[format] = path;
+                        break;
+                }
+            }
+            catch (Exception ex) when (ex is FfmpegUnavailableException or FfmpegFailedException)
+            {
+                files.Remove(format);
+                failures[format] = ex.Message;
+            }
+        }
+
+        return new WrittenOutputs(files, failures);
+    }
+
+    /// <summary>When the still's frame plays, in microseconds from the start of the video.</summary>
+    public static long StillTimestampUs(LoopedClip clip, int fps) => (long)Math.Round(clip.StillIndex * 1_000_000.0 / fps);
+
+    /// <summary>
+    /// Video size: the still's aspect ratio, long side at most 1920 and at most twice the engine's frames (more would
+    /// only be upscaling), even dimensions.
+    /// </summary>
+    public static (int Width, int Height) VideoSize(int stillWidth, int stillHeight, int frameWidth, int frameHeight)
+    {
+        var longSide = Math.Min(MaxVideoLongSide, Math.Min(2 * Math.Max(frameWidth, frameHeight), Math.Max(stillWidth, stillHeight)));
+        var scale = (double)longSide / Math.Max(stillWidth, stillHeight);
+        return (Even(stillWidth * scale), Even(stillHeight * scale));
+    }
+
+    private static (int Width, int Height) VideoSize(byte[] photo, RgbImage frame)
+    {
+        using var image = new MagickImage();
+        image.Ping(photo);
+        var (width, height) = image.Orientation is Orientation.LeftTop or Orientation.RightTop or Orientation.LeftBottom or Orientation.RightBottom
+            ? ((int)image.Height, (int)image.Width)
+            : ((int)image.Width, (int)image.Height);
+        return VideoSize(width, height, frame.Width, frame.Height);
+    }
+
+    private Task<byte[]> EncodeVideoAsync(LoopedClip clip, int fps, (int Width, int Height) size, OutputOptions options, string container, CancellationToken cancellationToken) =>
+        ffmpeg.EncodeAsync(clip.Frames, fps, options.VideoFps, container, size.Width, size.Height, cancellationToken);
+
+    private static string MotionPhotoPath(string directory, string baseName)
+    {
+        // Google's naming, IMG_<date>_<time>_MP.jpg; the base name keeps files of one run apart.
+        var stamp = DateTime.Now.ToString("yyyyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        return Path.Combine(directory, $"IMG_{stamp}_{baseName}_MP.jpg");
+    }
+
+    private static int Even(double value) => Math.Max(2, (int)Math.Round(value / 2) * 2);
+}

@@ -1,0 +1,230 @@
+using System.Text;
+using ImageMagick;
+using TurnLivePhotos.Engine;
+using TurnLivePhotos.Engine.Classic;
+using TurnLivePhotos.Media.Decoding;
+using TurnLivePhotos.Media.Formats;
+using TurnLivePhotos.Media.Imaging;
+using TurnLivePhotos.Media.Jpeg;
+using TurnLivePhotos.Tests.Support;
+
+namespace TurnLivePhotos.Tests.Media;
+
+/// <summary>MP4, WebP and Motion Photo output, verified with ffprobe/ffmpeg and exiftool 13.</summary>
+public sealed class VideoFormatTests
+{
+    private const int Fps = 7;
+
+    [RequiresToolsFact("ffprobe", "ffmpeg")]
+    public async Task The_mp4_is_h264_high_avc1_at_30_fps_with_the_expected_frames_and_decodes_cleanly()
+    {
+        using var folder = new TempFolder();
+        var photo = TestPhotos.Scene(320, 200);
+
+        var written = await WriteAsync(photo, folder, new OutputOptions { Formats = [OutputFormat.Mp4] }, frames: 10);
+
+        var mp4 = written.Files[OutputFormat.Mp4];
+        var probe = Probe(mp4);
+        Assert.Equal("h264", probe["codec_name"]);
+        Assert.Equal("High", probe["profile"]);
+        Assert.Equal("avc1", probe["codec_tag_string"]);
+        Assert.Equal("yuv420p", probe["pix_fmt"]);
+        Assert.Equal("30/1", probe["r_frame_rate"]);
+        Assert.Equal(((int)Math.Round(10 * 30.0 / Fps)).ToString(System.Globalization.CultureInfo.InvariantCulture), probe["nb_read_frames"]);
+        Assert.Equal(("320", "200"), (probe["width"], probe["height"]));
+        Assert.Equal(string.Empty, ExternalTools.Run("ffmpeg", "-v", "error", "-i", mp4, "-f", "null", "-").Errors);
+        Assert.Equal("moov", Encoding.ASCII.GetString(await File.ReadAllBytesAsync(mp4), 0x24, 4)); // +faststart: moov before mdat
+    }
+
+    [RequiresToolsFact("exiftool", "ffprobe")]
+    public async Task The_motion_photo_carries_one_description_and_its_mp4_is_the_byte_exact_tail()
+    {
+        using var folder = new TempFolder();
+        var photo = TestPhotos.Scene(320, 240);
+
+        var written = await WriteAsync(photo, folder, new OutputOptions { Formats = [OutputFormat.Motion] }, frames: 6);
+
+        var path = written.Files[OutputFormat.Motion];
+        Assert.Matches(@"^IMG_\d{8}_\d{6}_.*_MP\.jpg$", Path.GetFileName(path));
+        var tags = Exif(path, "-XMP:all");
+        Assert.Equal("1", tags["MotionPhoto"]);
+        Assert.Equal("1", tags["MotionPhotoVersion"]);
+        Assert.Equal("image/jpeg, video/mp4", tags["DirectoryItemMime"]);
+        Assert.Equal("Primary, MotionPhoto", tags["DirectoryItemSemantic"]);
+        var length = int.Parse(tags["DirectoryItemLength"].Split(", ")[1], System.Globalization.CultureInfo.InvariantCulture);
+        var file = await File.ReadAllBytesAsync(path);
+        var tail = file[^length..];
+        Assert.Equal(tail, ExternalTools.ExtractBinary(path, "MotionPhotoVideo"));
+        Assert.Equal("ftyp", Encoding.ASCII.GetString(tail, 4, 4));
+        // Pingpong: the still is the middle frame, 5 frames in at 7 fps.
+        Assert.Equal(((long)Math.Round(5 * 1e6 / Fps)).ToString(System.Globalization.CultureInfo.InvariantCulture), tags["MotionPhotoPresentationTimestampUs"]);
+        var xmp = Encoding.UTF8.GetString(JpegFile.Parse(file).Segments.Single(s => s.IsXmp).Payload);
+        Assert.Equal(1, CountOf(xmp, "<rdf:Description"));
+        Assert.Contains("xmlns:GCamera=", xmp, StringComparison.Ordinal);
+        Assert.Contains("xmlns:Container=", xmp, StringComparison.Ordinal);
+        Assert.Contains("xmlns:Item=", xmp, StringComparison.Ordinal);
+    }
+
+    [RequiresToolsFact("exiftool", "ffmpeg")]
+    public async Task A_jpeg_still_keeps_its_pixels_exif_and_own_xmp()
+    {
+        using var folder = new TempFolder();
+        var photo = JpegWithMetadata(xmpTitle: "Harbour at dusk");
+
+        var written = await WriteAsync(photo, folder, new OutputOptions { Formats = [OutputFormat.Motion] }, frames: 4);
+
+        var path = written.Files[OutputFormat.Motion];
+        var output = await File.ReadAllBytesAsync(path);
+        Assert.Equal(JpegFile.Parse(photo).ImageData, JpegFile.Parse(output).ImageData);
+        var tags = Exif(path, "-EXIF:all", "-XMP-dc:all", "-XMP-GCamera:all");
+        Assert.Equal("TestCam", tags["Make"]);
+        Assert.Equal("2024:05:01 12:34:56", tags["DateTimeOriginal"]);
+        Assert.Equal("Harbour at dusk", tags["Title"]);
+        Assert.Equal("1", tags["MotionPhoto"]);
+        Assert.Contains("GPSLatitude", tags.Keys);
+    }
+
+    [RequiresToolsFact("exiftool", "ffmpeg")]
+    public async Task Strip_metadata_removes_date_camera_and_gps_from_the_still()
+    {
+        using var folder = new TempFolder();
+
+        var written = await WriteAsync(JpegWithMetadata(xmpTitle: null), folder, new OutputOptions { Formats = [OutputFormat.Motion], StripMetadata = true }, frames: 4);
+
+        var tags = Exif(written.Files[OutputFormat.Motion], "-EXIF:all", "-GPS:all");
+        Assert.DoesNotContain("Make", tags.Keys);
+        Assert.DoesNotContain("DateTimeOriginal", tags.Keys);
+        Assert.DoesNotContain(tags.Keys, key => key.StartsWith("GPS", StringComparison.Ordinal));
+    }
+
+    [RequiresToolsFact("exiftool", "ffprobe")]
+    public async Task An_orientation_6_photo_gives_an_upright_still_and_an_upright_video()
+    {
+        using var folder = new TempFolder();
+        var photo = TestPhotos.JpegWithOrientation6(storedWidth: 300, storedHeight: 200);
+
+        var written = await WriteAsync(photo, folder, new OutputOptions { Formats = [OutputFormat.Motion, OutputFormat.Mp4] }, frames: 4);
+
+        var still = Exif(written.Files[OutputFormat.Motion], "-File:ImageWidth", "-File:ImageHeight", "-IFD0:Orientation", "-n");
+        Assert.Equal(("200", "300"), (still["ImageWidth"], still["ImageHeight"]));
+        Assert.True(!still.ContainsKey("Orientation") || still["Orientation"] == "1", "the Orientation tag is reset");
+        var video = Probe(written.Files[OutputFormat.Mp4]);
+        Assert.True(int.Parse(video["height"], System.Globalization.CultureInfo.InvariantCulture) > int.Parse(video["width"], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Webp_loops_with_the_frames_of_the_loop_mode()
+    {
+        using var folder = new TempFolder();
+
+        var written = await WriteAsync(TestPhotos.Scene(120, 80), folder, new OutputOptions { Formats = [OutputFormat.WebP], Loop = LoopMode.PingPong }, frames: 5);
+
+        using var frames = new MagickImageCollection(await File.ReadAllBytesAsync(written.Files[OutputFormat.WebP]));
+        Assert.Equal(9, frames.Count);
+        Assert.Equal(0u, frames[0].AnimationIterations);
+    }
+
+    [Fact]
+    public async Task Without_ffmpeg_video_formats_fail_with_the_fix_and_gif_and_webp_are_still_written()
+    {
+        using var folder = new TempFolder();
+        var writer = new OutputWriter(new FfmpegEncoder(folder["no-such-ffmpeg"]));
+        var clip = await Clip(TestPhotos.Scene(64, 48), 3);
+
+        var written = await writer.WriteAsync(TestPhotos.Scene(64, 48), clip, Fps, folder.Path, "x",
+            new OutputOptions { Formats = [OutputFormat.Mp4, OutputFormat.Motion, OutputFormat.Gif, OutputFormat.WebP] }, CancellationToken.None);
+
+        Assert.Equal([OutputFormat.Gif, OutputFormat.WebP], written.Files.Keys.Order());
+        Assert.All(written.Failures.Values, reason => Assert.Contains("install ffmpeg", reason, StringComparison.Ordinal));
+        Assert.Equal(2, written.Failures.Count);
+        Assert.Equal(["x.gif", "x.webp"], Directory.GetFiles(folder.Path).Select(Path.GetFileName).Order());
+    }
+
+    [Theory]
+    [InlineData(LoopMode.Forward, 6, 0)]
+    [InlineData(LoopMode.PingPong, 11, 5)]
+    [InlineData(LoopMode.Crossfade, 6, 0)]
+    public async Task Each_loop_mode_has_its_frame_count_and_the_still_at_the_advertised_index(LoopMode mode, int expectedFrames, int stillIndex)
+    {
+        var frames = await Clip(TestPhotos.Scene(80, 60), 6);
+
+        var looped = LoopSequence.Build(frames, mode);
+
+        Assert.Equal(expectedFrames, looped.Frames.Count);
+        Assert.Equal(stillIndex, looped.StillIndex);
+        Assert.Equal(frames[0].Pixels, looped.Frames[looped.StillIndex].Pixels);
+        Assert.Equal((long)Math.Round(1e6 * stillIndex / Fps), OutputWriter.StillTimestampUs(looped, Fps));
+    }
+
+    [Fact]
+    public async Task Crossfade_brings_the_last_frame_close_to_the_first()
+    {
+        var frames = await Clip(TestPhotos.Scene(80, 60), 8, motion: 255);
+
+        var looped = LoopSequence.Build(frames, LoopMode.Crossfade);
+
+        var before = TurnLivePhotos.Tests.Engine.ClassicMotionEngineTests.MeanAbsoluteDifference(frames[^2], frames[0]);
+        var after = TurnLivePhotos.Tests.Engine.ClassicMotionEngineTests.MeanAbsoluteDifference(looped.Frames[^2], frames[0]);
+        Assert.True(after < before, $"crossfaded {after:0.00} vs original {before:0.00}");
+    }
+
+    [Theory]
+    [InlineData(4000, 3000, 1024, 768, 1920, 1440)]
+    [InlineData(640, 480, 640, 480, 640, 480)]
+    [InlineData(3000, 4000, 576, 768, 1152, 1536)]
+    public void Video_size_follows_the_still_up_to_1920_and_twice_the_engine(int sw, int sh, int fw, int fh, int ew, int eh)
+    {
+        Assert.Equal((ew, eh), OutputWriter.VideoSize(sw, sh, fw, fh));
+    }
+
+    internal static Dictionary<string, string> Probe(string video)
+    {
+        var (_, output, _) = ExternalTools.Run("ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames",
+            "-show_entries", "stream=codec_name,profile,codec_tag_string,pix_fmt,r_frame_rate,nb_read_frames,width,height", "-of", "default=nw=1", video);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('=', 2)).ToDictionary(p => p[0], p => p[1].Trim());
+    }
+
+    internal static Dictionary<string, string> Exif(string file, params string[] selectors)
+    {
+        var (_, output, _) = ExternalTools.Run("exiftool", [.. selectors, "-s", "-s", "-a", file]);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(':', 2))
+            .Where(p => p.Length == 2)
+            .GroupBy(p => p[0].Trim())
+            .ToDictionary(g => g.Key, g => g.First()[1].Trim());
+    }
+
+    private static async Task<WrittenOutputs> WriteAsync(byte[] photo, TempFolder folder, OutputOptions options, int frames)
+    {
+        var clip = await Clip(photo, frames);
+        return await new OutputWriter(new FfmpegEncoder()).WriteAsync(photo, clip, Fps, folder.Path, "clip", options, CancellationToken.None);
+    }
+
+    private static async Task<IReadOnlyList<RgbImage>> Clip(byte[] photo, int frames, int motion = 127)
+    {
+        var decoded = PhotoDecoder.Decode(photo).Image;
+        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionRequest(decoded, new MotionParameters { Frames = frames, MotionBucketId = motion }), null, CancellationToken.None);
+        return clip.Frames;
+    }
+
+    private static byte[] JpegWithMetadata(string? xmpTitle)
+    {
+        using var image = TestPhotos.SceneImage(240, 160);
+        var exif = new ExifProfile();
+        exif.SetValue(ExifTag.Make, "TestCam");
+        exif.SetValue(ExifTag.Model, "T-1");
+        exif.SetValue(ExifTag.DateTimeOriginal, "2024:05:01 12:34:56");
+        exif.SetValue(ExifTag.GPSLatitudeRef, "N");
+        exif.SetValue(ExifTag.GPSLatitude, [new Rational(48, 1), new Rational(51, 1), new Rational(0, 1)]);
+        image.SetProfile(exif);
+        if (xmpTitle is not null)
+        {
+            var packet = $"<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{xmpTitle}</rdf:li></rdf:Alt></dc:title></rdf:Description></rdf:RDF></x:xmpmeta>";
+            image.SetProfile(new XmpProfile(Encoding.UTF8.GetBytes(packet)));
+        }
+
+        return image.ToByteArray(MagickFormat.Jpeg);
+    }
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
+}
