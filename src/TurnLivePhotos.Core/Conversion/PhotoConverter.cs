@@ -20,7 +20,11 @@ public sealed record ConversionResult(
     bool IsGenerative,
     string EngineReason,
     int FrameCount,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Files written alongside the main ones (a Live Photo's .MOV, .zip and .pvt).</summary>
+    public IReadOnlyList<string> Companions { get; init; } = [];
+}
 
 /// <summary>Photo bytes in, output files out: decode, pick an engine, generate frames, write every format atomically.</summary>
 public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogger<PhotoConverter> logger, FfmpegEncoder? ffmpeg = null)
@@ -70,7 +74,10 @@ public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogge
             clip.IsGenerative,
             choice.Reason,
             clip.Frames.Count,
-            clock.Elapsed);
+            clock.Elapsed)
+        {
+            Companions = written.Companions,
+        };
     }
 
     private static async Task<MotionClip> RunEngineAsync(IMotionEngine engine, MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)

@@ -6,6 +6,9 @@ namespace TurnLivePhotos.Media.Formats;
 /// <summary>The files a conversion can produce.</summary>
 public enum OutputFormat
 {
+    /// <summary>Apple Live Photo: NAME.JPG + NAME.MOV sharing one content identifier (also as .zip and .pvt).</summary>
+    Live,
+
     /// <summary>Google/Samsung Motion Photo: one JPEG with the MP4 inside.</summary>
     Motion,
     Mp4,
@@ -32,11 +35,12 @@ public sealed record OutputOptions
         {
             formats.Add(part.ToLowerInvariant() switch
             {
+                "live" => OutputFormat.Live,
                 "motion" => OutputFormat.Motion,
                 "mp4" => OutputFormat.Mp4,
                 "gif" => OutputFormat.Gif,
                 "webp" => OutputFormat.WebP,
-                _ => throw new FormatException($"unknown output format '{part}' (known: motion, mp4, gif, webp)"),
+                _ => throw new FormatException($"unknown output format '{part}' (known: live, motion, mp4, gif, webp)"),
             });
         }
 
@@ -44,11 +48,15 @@ public sealed record OutputOptions
     }
 
     /// <summary>Animations and plain video loop straight through by default; motion photos play like a phone capture.</summary>
-    public LoopMode LoopFor(OutputFormat format) => Loop ?? (format == OutputFormat.Motion ? LoopMode.PingPong : LoopMode.Forward);
+    public LoopMode LoopFor(OutputFormat format) => Loop ?? (format is OutputFormat.Motion or OutputFormat.Live ? LoopMode.PingPong : LoopMode.Forward);
 }
 
 /// <summary>What was written, and which formats could not be (with a one-line reason each).</summary>
-public sealed record WrittenOutputs(IReadOnlyDictionary<OutputFormat, string> Files, IReadOnlyDictionary<OutputFormat, string> Failures);
+/// <summary>What was written (one main file per format, plus companions such as a Live Photo's .MOV, .zip and .pvt), and which formats could not be.</summary>
+public sealed record WrittenOutputs(IReadOnlyDictionary<OutputFormat, string> Files, IReadOnlyDictionary<OutputFormat, string> Failures)
+{
+    public IReadOnlyList<string> Companions { get; init; } = [];
+}
 
 /// <summary>Frames + the person's photo + options in, files out. Knows nothing about engines.</summary>
 public sealed class OutputWriter(FfmpegEncoder ffmpeg)
@@ -60,6 +68,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         ArgumentNullException.ThrowIfNull(options);
         var files = new Dictionary<OutputFormat, string>();
         var failures = new Dictionary<OutputFormat, string>();
+        var companions = new List<string>();
         byte[]? still = null;
         foreach (var format in options.Formats)
         {
@@ -89,6 +98,16 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         MotionPhotoWriter.Write(still, video, StillTimestampUs(clip, fps), path);
                         files[format] = path;
                         break;
+                    case OutputFormat.Live:
+                        still ??= StillPhoto.Prepare(photo, options.StripMetadata);
+                        var (stillWidth, stillHeight) = JpegSize(still);
+                        var playback = LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps);
+                        var (videoWidth, videoHeight) = VideoSize(stillWidth, stillHeight, frames[0].Width, frames[0].Height);
+                        var movie = await ffmpeg.EncodeAsync(clip.Frames, playback, options.VideoFps, "mov", videoWidth, videoHeight, cancellationToken);
+                        var live = LivePhotoWriter.Write(still, stillWidth, stillHeight, movie, clip.StillIndex / playback, directory, baseName.ToUpperInvariant());
+                        files[format] = live.Still;
+                        companions.AddRange([live.Movie, live.Zip, live.Package]);
+                        break;
                 }
             }
             catch (Exception ex) when (ex is FfmpegUnavailableException or FfmpegFailedException)
@@ -98,7 +117,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
             }
         }
 
-        return new WrittenOutputs(files, failures);
+        return new WrittenOutputs(files, failures) { Companions = companions };
     }
 
     /// <summary>When the still's frame plays, in microseconds from the start of the video.</summary>
@@ -113,6 +132,13 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         var longSide = Math.Min(MaxVideoLongSide, Math.Min(2 * Math.Max(frameWidth, frameHeight), Math.Max(stillWidth, stillHeight)));
         var scale = (double)longSide / Math.Max(stillWidth, stillHeight);
         return (Even(stillWidth * scale), Even(stillHeight * scale));
+    }
+
+    private static (int Width, int Height) JpegSize(byte[] jpeg)
+    {
+        using var image = new MagickImage();
+        image.Ping(jpeg);
+        return ((int)image.Width, (int)image.Height);
     }
 
     private static (int Width, int Height) VideoSize(byte[] photo, RgbImage frame)

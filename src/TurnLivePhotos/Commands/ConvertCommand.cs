@@ -163,7 +163,7 @@ public static class ConvertCommand
                     Outputs = settings.Output,
                 };
                 var result = await converter.ConvertAsync(request, progress, cancellationToken);
-                foreach (var file in result.Files.Values)
+                foreach (var file in result.Files.Values.Concat(result.Companions))
                 {
                     await output.WriteLineAsync($"{name} -> {file} ({result.EngineName}, {result.FrameCount} frames, {result.Elapsed.TotalSeconds:0.0} s)");
                 }

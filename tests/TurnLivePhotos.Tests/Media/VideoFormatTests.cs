@@ -69,7 +69,7 @@ public sealed class VideoFormatTests
     public async Task A_jpeg_still_keeps_its_pixels_exif_and_own_xmp()
     {
         using var folder = new TempFolder();
-        var photo = JpegWithMetadata(xmpTitle: "Harbour at dusk");
+        var photo = TestPhotos.CameraJpeg(xmpTitle: "Harbour at dusk");
 
         var written = await WriteAsync(photo, folder, new OutputOptions { Formats = [OutputFormat.Motion] }, frames: 4);
 
@@ -89,7 +89,7 @@ public sealed class VideoFormatTests
     {
         using var folder = new TempFolder();
 
-        var written = await WriteAsync(JpegWithMetadata(xmpTitle: null), folder, new OutputOptions { Formats = [OutputFormat.Motion], StripMetadata = true }, frames: 4);
+        var written = await WriteAsync(TestPhotos.CameraJpeg(xmpTitle: null), folder, new OutputOptions { Formats = [OutputFormat.Motion], StripMetadata = true }, frames: 4);
 
         var tags = Exif(written.Files[OutputFormat.Motion], "-EXIF:all", "-GPS:all");
         Assert.DoesNotContain("Make", tags.Keys);
@@ -207,24 +207,6 @@ public sealed class VideoFormatTests
         return clip.Frames;
     }
 
-    private static byte[] JpegWithMetadata(string? xmpTitle)
-    {
-        using var image = TestPhotos.SceneImage(240, 160);
-        var exif = new ExifProfile();
-        exif.SetValue(ExifTag.Make, "TestCam");
-        exif.SetValue(ExifTag.Model, "T-1");
-        exif.SetValue(ExifTag.DateTimeOriginal, "2024:05:01 12:34:56");
-        exif.SetValue(ExifTag.GPSLatitudeRef, "N");
-        exif.SetValue(ExifTag.GPSLatitude, [new Rational(48, 1), new Rational(51, 1), new Rational(0, 1)]);
-        image.SetProfile(exif);
-        if (xmpTitle is not null)
-        {
-            var packet = $"<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{xmpTitle}</rdf:li></rdf:Alt></dc:title></rdf:Description></rdf:RDF></x:xmpmeta>";
-            image.SetProfile(new XmpProfile(Encoding.UTF8.GetBytes(packet)));
-        }
-
-        return image.ToByteArray(MagickFormat.Jpeg);
-    }
 
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
 }

@@ -1,4 +1,5 @@
 using ImageMagick;
+using System.Text;
 using ImageMagick.Drawing;
 
 namespace TurnLivePhotos.Tests.Support;
@@ -28,6 +29,26 @@ public static class TestPhotos
 
         drawables.Draw(image);
         return image;
+    }
+
+    /// <summary>A JPEG as a camera writes it: EXIF make, model, date and GPS, and optionally an XMP title.</summary>
+    public static byte[] CameraJpeg(string? xmpTitle)
+    {
+        using var image = SceneImage(240, 160);
+        var exif = new ExifProfile();
+        exif.SetValue(ExifTag.Make, "TestCam");
+        exif.SetValue(ExifTag.Model, "T-1");
+        exif.SetValue(ExifTag.DateTimeOriginal, "2024:05:01 12:34:56");
+        exif.SetValue(ExifTag.GPSLatitudeRef, "N");
+        exif.SetValue(ExifTag.GPSLatitude, [new Rational(48, 1), new Rational(51, 1), new Rational(0, 1)]);
+        image.SetProfile(exif);
+        if (xmpTitle is not null)
+        {
+            var packet = $"<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{xmpTitle}</rdf:li></rdf:Alt></dc:title></rdf:Description></rdf:RDF></x:xmpmeta>";
+            image.SetProfile(new XmpProfile(Encoding.UTF8.GetBytes(packet)));
+        }
+
+        return image.ToByteArray(MagickFormat.Jpeg);
     }
 
     /// <summary>A JPEG whose stored pixels are landscape, with EXIF Orientation 6 ("rotate 90° clockwise to view").</summary>

@@ -1,0 +1,89 @@
+using System.IO.Compression;
+using TurnLivePhotos.Media.Jpeg;
+using TurnLivePhotos.Media.QuickTime;
+
+namespace TurnLivePhotos.Media.Formats;
+
+/// <summary>The files of one Apple Live Photo.</summary>
+public sealed record LivePhotoFiles(string Still, string Movie, string Zip, string Package, string ContentIdentifier);
+
+/// <summary>
+/// Apple Live Photo: NAME.JPG and NAME.MOV joined by one upper-case UUID — the Apple MakerNote tag 0x0011 in the
+/// still's Exif and com.apple.quicktime.content.identifier in the movie, which also carries the still-image-time
+/// track. Also offered as NAME.zip (both files) and NAME.pvt (the package macOS Photos imports on double-click).
+/// </summary>
+public static class LivePhotoWriter
+{
+    public const double MinSeconds = 1.5;
+    public const double MaxSeconds = 3.0;
+
+    /// <summary>The playback rate that fits <paramref name="frameCount"/> frames into 1.5–3 s, as close to the clip's own rate as that allows.</summary>
+    public static double PlaybackFps(int frameCount, double fps) =>
+        Math.Clamp(fps, frameCount / MaxSeconds, frameCount / MinSeconds);
+
+    public static LivePhotoFiles Write(byte[] stillJpeg, int stillWidth, int stillHeight, byte[] movie, double stillSeconds, string directory, string name, string? contentIdentifier = null)
+    {
+        var id = contentIdentifier ?? Guid.NewGuid().ToString("D").ToUpperInvariant();
+        var still = ExifWriter.WithMakerNote(stillJpeg, ExifWriter.AppleMakerNote(id), stillWidth, stillHeight);
+        var mov = LivePhotoMovie.AddLivePhotoMetadata(movie, id, stillSeconds);
+
+        var files = new LivePhotoFiles(
+            Path.Combine(directory, name + ".JPG"),
+            Path.Combine(directory, name + ".MOV"),
+            Path.Combine(directory, name + ".zip"),
+            Path.Combine(directory, name + ".pvt"),
+            id);
+        AtomicFile.WriteAllBytes(files.Still, still);
+        AtomicFile.WriteAllBytes(files.Movie, mov);
+        AtomicFile.Write(files.Zip, stream =>
+        {
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            Add(zip, name + ".JPG", still);
+            Add(zip, name + ".MOV", mov);
+        });
+        WritePackage(files.Package, name, still, mov);
+        return files;
+    }
+
+    private static void Add(ZipArchive zip, string entryName, byte[] bytes)
+    {
+        using var entry = zip.CreateEntry(entryName, CompressionLevel.NoCompression).Open();
+        entry.Write(bytes);
+    }
+
+    /// <summary>NAME.pvt/ with both files and metadata.plist, built beside the target and renamed into place.</summary>
+    private static void WritePackage(string package, string name, byte[] still, byte[] mov)
+    {
+        var building = package + $".{Guid.NewGuid():N}.partial";
+        Directory.CreateDirectory(building);
+        try
+        {
+            File.WriteAllBytes(Path.Combine(building, name + ".JPG"), still);
+            File.WriteAllBytes(Path.Combine(building, name + ".MOV"), mov);
+            File.WriteAllText(Path.Combine(building, "metadata.plist"), """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+                <plist version="1.0">
+                <dict>
+                	<key>PFVideoComplementMetadataVersionKey</key>
+                	<string>1</string>
+                </dict>
+                </plist>
+
+                """);
+            if (Directory.Exists(package))
+            {
+                Directory.Delete(package, recursive: true);
+            }
+
+            Directory.Move(building, package);
+        }
+        finally
+        {
+            if (Directory.Exists(building))
+            {
+                Directory.Delete(building, recursive: true);
+            }
+        }
+    }
+}

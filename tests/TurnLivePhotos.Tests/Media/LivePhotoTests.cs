@@ -1,0 +1,138 @@
+using System.IO.Compression;
+using System.Text;
+using ImageMagick;
+using MetadataExtractor;
+using TurnLivePhotos.Engine;
+using TurnLivePhotos.Engine.Classic;
+using TurnLivePhotos.Media.Decoding;
+using TurnLivePhotos.Media.Formats;
+using TurnLivePhotos.Media.Jpeg;
+using TurnLivePhotos.Tests.Support;
+
+namespace TurnLivePhotos.Tests.Media;
+
+/// <summary>The Apple Live Photo pair, verified with exiftool 13, ffprobe/ffmpeg and MetadataExtractor.</summary>
+public sealed class LivePhotoTests
+{
+    private const int Fps = 7;
+
+    [RequiresToolsFact("exiftool", "ffmpeg")]
+    public async Task Still_and_movie_share_one_upper_case_identifier_readable_by_exiftool_and_metadata_extractor()
+    {
+        using var folder = new TempFolder();
+
+        var live = await WriteLiveAsync(TestPhotos.Scene(320, 240), folder, frames: 6);
+
+        var stillTags = Tags(live.Still, "-Apple:ContentIdentifier");
+        var movieTags = Tags(live.Movie, "-Keys:ContentIdentifier");
+        Assert.Matches("^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$", live.ContentIdentifier);
+        Assert.Equal(live.ContentIdentifier, stillTags["ContentIdentifier"]);
+        Assert.Equal(live.ContentIdentifier, movieTags["ContentIdentifier"]);
+        Assert.Equal(live.ContentIdentifier, ReadWithMetadataExtractor(live.Still, "Apple Makernote"));
+        Assert.Equal(live.ContentIdentifier, ReadWithMetadataExtractor(live.Movie, "QuickTime Metadata Header"));
+    }
+
+    [RequiresToolsFact("exiftool", "ffmpeg")]
+    public async Task The_still_validates_cleanly_and_keeps_the_cameras_exif_and_pixels()
+    {
+        using var folder = new TempFolder();
+        var photo = TestPhotos.CameraJpeg(xmpTitle: null);
+
+        var live = await WriteLiveAsync(photo, folder, frames: 4);
+
+        Assert.Equal("OK", Tags(live.Still, "-validate", "-warning")["Validate"]);
+        var exif = Tags(live.Still, "-EXIF:Make", "-EXIF:DateTimeOriginal", "-EXIF:GPSLatitudeRef", "-IFD1:ThumbnailLength");
+        Assert.Equal("TestCam", exif["Make"]);
+        Assert.Equal("2024:05:01 12:34:56", exif["DateTimeOriginal"]);
+        Assert.Equal("North", exif["GPSLatitudeRef"]);
+        Assert.Equal(JpegFile.Parse(photo).ImageData, JpegFile.Parse(await File.ReadAllBytesAsync(live.Still)).ImageData);
+    }
+
+    [RequiresToolsFact("exiftool", "ffmpeg")]
+    public async Task A_still_without_exif_gets_a_valid_minimal_one()
+    {
+        using var folder = new TempFolder();
+        var bare = TestPhotos.Scene(200, 100, MagickFormat.Png);
+
+        var live = await WriteLiveAsync(bare, folder, frames: 4);
+
+        Assert.Equal("OK", Tags(live.Still, "-validate", "-warning")["Validate"]);
+        Assert.Equal(live.ContentIdentifier, Tags(live.Still, "-Apple:ContentIdentifier")["ContentIdentifier"]);
+    }
+
+    [RequiresToolsFact("ffprobe", "ffmpeg")]
+    public async Task The_movie_has_one_still_image_time_sample_at_the_still_and_a_clean_30_fps_avc1_video()
+    {
+        using var folder = new TempFolder();
+
+        var live = await WriteLiveAsync(TestPhotos.Scene(320, 240), folder, frames: 8);
+
+        var (_, streams, _) = ExternalTools.Run("ffprobe", "-v", "error", "-show_entries", "stream=codec_type,codec_tag_string,r_frame_rate,nb_frames,width,height", "-of", "compact", live.Movie);
+        var lines = streams.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines, line => line.Contains("codec_tag_string=mebx", StringComparison.Ordinal));
+        var video = Assert.Single(lines, line => line.Contains("codec_type=video", StringComparison.Ordinal));
+        Assert.Contains("codec_tag_string=avc1", video, StringComparison.Ordinal);
+        Assert.Contains("r_frame_rate=30/1", video, StringComparison.Ordinal);
+        var clipFrames = (2 * 8) - 1; // pingpong
+        var playback = LivePhotoWriter.PlaybackFps(clipFrames, Fps);
+        Assert.Contains($"nb_frames={(int)Math.Round(clipFrames / playback * 30)}", video, StringComparison.Ordinal);
+        Assert.Contains("width=320|height=240", video, StringComparison.Ordinal);
+
+        var (_, packets, _) = ExternalTools.Run("ffprobe", "-v", "error", "-select_streams", "d", "-show_packets", "-show_data", "-of", "compact", live.Movie);
+        var first = packets.Split("packet|", StringSplitOptions.RemoveEmptyEntries)[0];
+        Assert.Contains("size=9|", first, StringComparison.Ordinal);
+        Assert.Contains("0000 0009 0000 0001 ff", first, StringComparison.Ordinal);
+        var pts = double.Parse(first.Split("pts_time=")[1].Split('|')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(7 / playback, pts, 0.002); // the still is frame 7 of the boomerang, ±1 tick of the 1000 Hz movie clock
+        Assert.Equal(string.Empty, ExternalTools.Run("ffmpeg", "-v", "error", "-i", live.Movie, "-f", "null", "-").Errors);
+    }
+
+    [RequiresToolsFact("ffmpeg")]
+    public async Task The_zip_and_the_pvt_package_hold_the_pair()
+    {
+        using var folder = new TempFolder();
+
+        var live = await WriteLiveAsync(TestPhotos.Scene(160, 120), folder, frames: 4);
+
+        using (var zip = ZipFile.OpenRead(live.Zip))
+        {
+            Assert.Equal(["CLIP.JPG", "CLIP.MOV"], zip.Entries.Select(e => e.Name).Order());
+        }
+
+        Assert.Equal(["CLIP.JPG", "CLIP.MOV", "metadata.plist"], System.IO.Directory.GetFiles(live.Package).Select(Path.GetFileName).Order());
+        Assert.Contains("PFVideoComplementMetadataVersionKey", await File.ReadAllTextAsync(Path.Combine(live.Package, "metadata.plist")), StringComparison.Ordinal);
+        Assert.Empty(System.IO.Directory.GetFileSystemEntries(folder.Path, "*.partial"));
+    }
+
+    [Theory]
+    [InlineData(15, 7, 7)]
+    [InlineData(49, 7, 49 / 3.0)]
+    [InlineData(4, 7, 4 / 1.5)]
+    public void Live_photo_movies_last_between_one_and_a_half_and_three_seconds(int frames, int fps, double expected)
+    {
+        var playback = LivePhotoWriter.PlaybackFps(frames, fps);
+
+        Assert.Equal(expected, playback, 6);
+        Assert.InRange(frames / playback, 1.5 - 1e-9, 3 + 1e-9);
+    }
+
+    private static async Task<LivePhotoFiles> WriteLiveAsync(byte[] photo, TempFolder folder, int frames)
+    {
+        var decoded = PhotoDecoder.Decode(photo).Image;
+        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionRequest(decoded, new MotionParameters { Frames = frames }), null, CancellationToken.None);
+        var written = await new OutputWriter(new FfmpegEncoder()).WriteAsync(photo, clip.Frames, Fps, folder.Path, "clip", new OutputOptions { Formats = [OutputFormat.Live] }, CancellationToken.None);
+        Assert.Empty(written.Failures);
+        var still = written.Files[OutputFormat.Live];
+        var id = ReadWithMetadataExtractor(still, "Apple Makernote") ?? string.Empty;
+        return new LivePhotoFiles(still, Path.ChangeExtension(still, ".MOV"), Path.ChangeExtension(still, ".zip"), Path.ChangeExtension(still, ".pvt"), id);
+    }
+
+    private static Dictionary<string, string> Tags(string file, params string[] selectors) => VideoFormatTests.Exif(file, selectors);
+
+    private static string? ReadWithMetadataExtractor(string file, string directory) =>
+        ImageMetadataReader.ReadMetadata(file)
+            .Where(d => d.Name == directory)
+            .SelectMany(d => d.Tags)
+            .FirstOrDefault(t => t.Name == "Content Identifier")?.Description;
+
+}
