@@ -107,6 +107,8 @@ public static class SettingsLoader
             Output = new TurnLivePhotos.Media.Formats.OutputOptions
             {
                 Formats = read.Formats("OutputOptions", "Formats", defaults.Output.Formats),
+                FormatsRequested = !string.IsNullOrWhiteSpace(read.Raw("OutputOptions", "Formats")),
+                SamsungTrailer = read.Bool("OutputOptions", "SamsungTrailer", defaults.Output.SamsungTrailer),
                 Loop = read.OptionalEnum<TurnLivePhotos.Media.Formats.LoopMode>("OutputOptions", "Loop"),
                 StripMetadata = read.Bool("OutputOptions", "StripMetadata", defaults.Output.StripMetadata),
             },

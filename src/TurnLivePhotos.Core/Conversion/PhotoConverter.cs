@@ -24,6 +24,9 @@ public sealed record ConversionResult(
 {
     /// <summary>Files written alongside the main ones (a Live Photo's .MOV, .zip and .pvt).</summary>
     public IReadOnlyList<string> Companions { get; init; } = [];
+
+    /// <summary>Default formats that could not be written here (e.g. video without ffmpeg), with the reason.</summary>
+    public IReadOnlyDictionary<OutputFormat, string> Skipped { get; init; } = new Dictionary<OutputFormat, string>();
 }
 
 /// <summary>Photo bytes in, output files out: decode, pick an engine, generate frames, write every format atomically.</summary>
@@ -77,6 +80,7 @@ public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogge
             clock.Elapsed)
         {
             Companions = written.Companions,
+            Skipped = written.Skipped,
         };
     }
 

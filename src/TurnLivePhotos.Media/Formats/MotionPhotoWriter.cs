@@ -18,25 +18,57 @@ public static class MotionPhotoWriter
     private static readonly XNamespace Container = "http://ns.google.com/photos/1.0/container/";
     private static readonly XNamespace Item = "http://ns.google.com/photos/1.0/container/item/";
 
-    public static void Write(byte[] stillJpeg, byte[] mp4, long presentationTimestampUs, string path) =>
-        AtomicFile.WriteAllBytes(path, Compose(stillJpeg, mp4, presentationTimestampUs));
+    /// <summary>Samsung's field type for the embedded video (stored little-endian as 30 0A).</summary>
+    private const ushort SamsungMotionPhotoData = 0x0A30;
+    private const int SamsungSefVersion = 106;
 
-    public static byte[] Compose(byte[] stillJpeg, byte[] mp4, long presentationTimestampUs)
+    public static void Write(byte[] stillJpeg, byte[] mp4, long presentationTimestampUs, string path, bool samsungTrailer = false) =>
+        AtomicFile.WriteAllBytes(path, Compose(stillJpeg, mp4, presentationTimestampUs, samsungTrailer));
+
+    /// <param name="samsungTrailer">
+    /// Wrap the video in Samsung's SEF trailer (a MotionPhoto_Data field and the SEFH…SEFT directory) as Samsung
+    /// cameras do; the XMP then counts the field header as the primary's padding and the directory as part of the
+    /// video item, so "end of file − Length" still lands on the MP4.
+    /// </param>
+    public static byte[] Compose(byte[] stillJpeg, byte[] mp4, long presentationTimestampUs, bool samsungTrailer = false)
     {
         ArgumentNullException.ThrowIfNull(mp4);
         ArgumentOutOfRangeException.ThrowIfNegative(presentationTimestampUs);
+        var (before, after) = samsungTrailer ? SamsungTrailer(mp4.Length) : ([], []);
         var jpeg = JpegFile.Parse(stillJpeg);
         var existing = jpeg.Segments.FirstOrDefault(segment => segment.IsXmp);
         var packet = BuildPacket(existing is null ? null : System.Text.Encoding.UTF8.GetString(existing.Payload, JpegSegment.XmpHeader.Length, existing.Payload.Length - JpegSegment.XmpHeader.Length),
-            mp4.Length, presentationTimestampUs);
+            mp4.Length + after.Length, presentationTimestampUs, before.Length);
         var index = existing is null ? jpeg.MetadataInsertIndex() : jpeg.Segments.IndexOf(existing);
         jpeg.Segments.RemoveAll(segment => segment.IsXmp);
         jpeg.Segments.Insert(Math.Min(index, jpeg.Segments.Count), JpegSegment.Xmp(packet));
-        return [.. jpeg.ToArray(), .. mp4];
+        return [.. jpeg.ToArray(), .. before, .. mp4, .. after];
+    }
+
+    /// <summary>The bytes before the MP4 (the field header) and after it (the SEF directory), little-endian.</summary>
+    private static (byte[] Before, byte[] After) SamsungTrailer(int videoLength)
+    {
+        var name = "MotionPhoto_Data"u8.ToArray();
+        var header = new List<byte> { 0, 0 };
+        header.AddRange(BitConverter.GetBytes(SamsungMotionPhotoData));
+        header.AddRange(BitConverter.GetBytes(name.Length));
+        header.AddRange(name);
+        var fieldSize = header.Count + videoLength;
+
+        var directory = new List<byte>("SEFH"u8.ToArray());
+        directory.AddRange(BitConverter.GetBytes(SamsungSefVersion));
+        directory.AddRange(BitConverter.GetBytes(1));
+        directory.AddRange([0, 0]);
+        directory.AddRange(BitConverter.GetBytes(SamsungMotionPhotoData));
+        directory.AddRange(BitConverter.GetBytes(fieldSize)); // distance from the field's start back from SEFH
+        directory.AddRange(BitConverter.GetBytes(fieldSize));
+        directory.AddRange(BitConverter.GetBytes(directory.Count));
+        directory.AddRange("SEFT"u8.ToArray());
+        return ([.. header], [.. directory]);
     }
 
     /// <summary>The XMP packet: every existing description folded into one, with the motion-photo fields added.</summary>
-    public static string BuildPacket(string? existingPacket, long videoLength, long presentationTimestampUs)
+    public static string BuildPacket(string? existingPacket, long videoLength, long presentationTimestampUs, int primaryPadding = 0)
     {
         var description = new XElement(Rdf + "Description", new XAttribute(Rdf + "about", string.Empty));
         if (existingPacket is not null && TryParse(existingPacket) is { } old)
@@ -71,8 +103,8 @@ public static class MotionPhotoWriter
         description.SetAttributeValue(Camera + "MicroVideoOffset", length);
         description.SetAttributeValue(Camera + "MicroVideoPresentationTimestampUs", ts);
         description.Add(new XElement(Container + "Directory", new XElement(Rdf + "Seq",
-            DirectoryItem("image/jpeg", "Primary", "0"),
-            DirectoryItem("video/mp4", "MotionPhoto", length))));
+            DirectoryItem("image/jpeg", "Primary", "0", primaryPadding.ToString(CultureInfo.InvariantCulture)),
+            DirectoryItem("video/mp4", "MotionPhoto", length, "0"))));
 
         var root = new XElement(X + "xmpmeta",
             new XAttribute(XNamespace.Xmlns + "x", X),
@@ -83,13 +115,13 @@ public static class MotionPhotoWriter
             + "\n<?xpacket end=\"w\"?>";
     }
 
-    private static XElement DirectoryItem(string mime, string semantic, string length) =>
+    private static XElement DirectoryItem(string mime, string semantic, string length, string padding) =>
         new(Rdf + "li", new XAttribute(Rdf + "parseType", "Resource"),
             new XElement(Container + "Item",
                 new XAttribute(Item + "Mime", mime),
                 new XAttribute(Item + "Semantic", semantic),
                 new XAttribute(Item + "Length", length),
-                new XAttribute(Item + "Padding", "0")));
+                new XAttribute(Item + "Padding", padding)));
 
     private static XElement? TryParse(string packet)
     {

@@ -19,11 +19,20 @@ public enum OutputFormat
 /// <summary>What to write and how: formats, loop mode (null: each format's default), metadata policy.</summary>
 public sealed record OutputOptions
 {
-    public IReadOnlyList<OutputFormat> Formats { get; init; } = [OutputFormat.Gif];
+    public IReadOnlyList<OutputFormat> Formats { get; init; } = [OutputFormat.Live, OutputFormat.Motion, OutputFormat.Gif];
 
     public LoopMode? Loop { get; init; }
 
     public bool StripMetadata { get; init; }
+
+    /// <summary>Add Samsung's SEF trailer to motion photos (--samsung-trailer).</summary>
+    public bool SamsungTrailer { get; init; }
+
+    /// <summary>
+    /// False when the formats are the defaults rather than asked for: formats this machine cannot write (video
+    /// without ffmpeg) are then skipped with a note instead of failing the conversion.
+    /// </summary>
+    public bool FormatsRequested { get; init; } = true;
 
     /// <summary>Video frame rate: phone-like 30 fps, reached by repeating frames until interpolation arrives.</summary>
     public int VideoFps { get; init; } = 30;
@@ -56,6 +65,9 @@ public sealed record OutputOptions
 public sealed record WrittenOutputs(IReadOnlyDictionary<OutputFormat, string> Files, IReadOnlyDictionary<OutputFormat, string> Failures)
 {
     public IReadOnlyList<string> Companions { get; init; } = [];
+
+    /// <summary>Default formats this machine cannot write, with the reason (not a failure).</summary>
+    public IReadOnlyDictionary<OutputFormat, string> Skipped { get; init; } = new Dictionary<OutputFormat, string>();
 }
 
 /// <summary>Frames + the person's photo + options in, files out. Knows nothing about engines.</summary>
@@ -69,6 +81,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         var files = new Dictionary<OutputFormat, string>();
         var failures = new Dictionary<OutputFormat, string>();
         var companions = new List<string>();
+        var skipped = new Dictionary<OutputFormat, string>();
         byte[]? still = null;
         foreach (var format in options.Formats)
         {
@@ -95,7 +108,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         still ??= StillPhoto.Prepare(photo, options.StripMetadata);
                         var video = await EncodeVideoAsync(clip, fps, VideoSize(still, frames[0]), options, "mp4", cancellationToken);
                         var path = MotionPhotoPath(directory, baseName);
-                        MotionPhotoWriter.Write(still, video, StillTimestampUs(clip, fps), path);
+                        MotionPhotoWriter.Write(still, video, StillTimestampUs(clip, fps), path, options.SamsungTrailer);
                         files[format] = path;
                         break;
                     case OutputFormat.Live:
@@ -110,6 +123,11 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         break;
                 }
             }
+            catch (FfmpegUnavailableException ex) when (!options.FormatsRequested)
+            {
+                files.Remove(format);
+                skipped[format] = ex.Message;
+            }
             catch (Exception ex) when (ex is FfmpegUnavailableException or FfmpegFailedException)
             {
                 files.Remove(format);
@@ -117,7 +135,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
             }
         }
 
-        return new WrittenOutputs(files, failures) { Companions = companions };
+        return new WrittenOutputs(files, failures) { Companions = companions, Skipped = skipped };
     }
 
     /// <summary>When the still's frame plays, in microseconds from the start of the video.</summary>

@@ -38,10 +38,11 @@ public static class ConvertCommand
         var loop = new Option<string?>("--loop") { Description = "forward, pingpong or crossfade (default: pingpong for motion photos, forward otherwise)" };
         loop.AcceptOnlyFromAmong("forward", "pingpong", "crossfade");
         var strip = new Option<bool>("--strip-metadata") { Description = "Leave EXIF, XMP and GPS out of the still" };
+        var samsung = new Option<bool>("--samsung-trailer") { Description = "Add Samsung's SEF trailer to motion photos" };
 
         var command = new Command("convert", "Turn photos into motion and write the results");
         command.Arguments.Add(photos);
-        foreach (var option in new Option[] { outputDirectory, engine, motionBucket, noise, guidance, frames, fps, steps, seed, format, loop, strip })
+        foreach (var option in new Option[] { outputDirectory, engine, motionBucket, noise, guidance, frames, fps, steps, seed, format, loop, strip, samsung })
         {
             command.Options.Add(option);
         }
@@ -61,6 +62,7 @@ public static class ConvertCommand
                 ("OutputOptions:Formats", parse.GetValue(format)),
                 ("OutputOptions:Loop", parse.GetValue(loop)),
                 ("OutputOptions:StripMetadata", parse.GetValue(strip) ? "true" : null),
+                ("OutputOptions:SamsungTrailer", parse.GetValue(samsung) ? "true" : null),
             ]);
             var run = new ConvertRun(settings, parse.GetValue(outputDirectory) ?? settings.Store.OutputsHome, CommonOptions.ParseLogLevel(parse), output, error);
             return await run.ExecuteAsync(parse.GetValue(photos) ?? [], cancellationToken);
@@ -166,6 +168,12 @@ public static class ConvertCommand
                 foreach (var file in result.Files.Values.Concat(result.Companions))
                 {
                     await output.WriteLineAsync($"{name} -> {file} ({result.EngineName}, {result.FrameCount} frames, {result.Elapsed.TotalSeconds:0.0} s)");
+                }
+
+                if (result.Skipped.Count > 0)
+                {
+                    var formats = string.Join(", ", result.Skipped.Keys.Select(f => f.ToString().ToLowerInvariant()));
+                    await error.WriteLineAsync($"note: {name}: {formats} skipped: {OneLine(result.Skipped.Values.First())}");
                 }
 
                 foreach (var (format, reason) in result.Failures)

@@ -61,6 +61,7 @@ public static class SettingsCommand
             $"Formats={string.Join(",", settings.Output.Formats.Select(f => f.ToString().ToLowerInvariant()))}",
             $"Loop={settings.Output.Loop?.ToString().ToLowerInvariant() ?? string.Empty}",
             $"StripMetadata={settings.Output.StripMetadata}",
+            $"SamsungTrailer={settings.Output.SamsungTrailer}",
             string.Empty,
             "[ToolOptions]",
             $"FFmpegPath={settings.FFmpegPath ?? string.Empty}",

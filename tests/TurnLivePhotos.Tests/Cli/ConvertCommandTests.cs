@@ -147,6 +147,41 @@ public sealed class ConvertCommandTests
     }
 
     [Fact]
+    public async Task Without_ffmpeg_the_default_formats_skip_video_with_a_note_and_succeed()
+    {
+        using var folder = new TempFolder();
+        var photo = folder.Write("p.jpg", TestPhotos.Scene(100, 80));
+
+        var (exit, _, errors) = await RunAsync(folder, "convert", photo, "-o", folder["out"], "--frames", "2",
+            "--set", $"ToolOptions:FFmpegPath={folder["missing/ffmpeg"]}");
+
+        Assert.Equal(0, exit);
+        var note = Assert.Single(errors);
+        Assert.StartsWith("note: p.jpg: live, motion skipped: ", note, StringComparison.Ordinal);
+        Assert.Contains("install ffmpeg", note, StringComparison.Ordinal);
+        Assert.Equal(["p.gif"], Directory.GetFileSystemEntries(folder["out"]).Select(Path.GetFileName));
+    }
+
+    [RequiresToolsFact("ffmpeg")]
+    public async Task By_default_convert_writes_a_live_photo_a_motion_photo_and_a_gif()
+    {
+        using var folder = new TempFolder();
+        var photo = folder.Write("p.jpg", TestPhotos.Scene(100, 80));
+
+        var (exit, output, _) = await RunAsync(folder, "convert", photo, "-o", folder["out"], "--frames", "3");
+
+        Assert.Equal(0, exit);
+        var names = Directory.GetFileSystemEntries(folder["out"]).Select(Path.GetFileName).ToList();
+        Assert.Contains("P.JPG", names);
+        Assert.Contains("P.MOV", names);
+        Assert.Contains("P.zip", names);
+        Assert.Contains("P.pvt", names);
+        Assert.Contains("p.gif", names);
+        Assert.Contains(names, n => n!.StartsWith("IMG_", StringComparison.Ordinal) && n.EndsWith("_p_MP.jpg", StringComparison.Ordinal));
+        Assert.Contains(output, line => line.Contains("P.MOV", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_unknown_format_is_a_settings_error()
     {
         using var folder = new TempFolder();

@@ -66,6 +66,25 @@ public sealed class VideoFormatTests
     }
 
     [RequiresToolsFact("exiftool", "ffmpeg")]
+    public async Task The_samsung_trailer_carries_the_same_video_and_keeps_the_google_offsets_right()
+    {
+        using var folder = new TempFolder();
+
+        var written = await WriteAsync(TestPhotos.Scene(160, 120), folder, new OutputOptions { Formats = [OutputFormat.Motion], SamsungTrailer = true }, frames: 4);
+
+        var path = written.Files[OutputFormat.Motion];
+        var tags = Exif(path, "-Samsung:all", "-XMP-GContainer:all");
+        Assert.Equal("MotionPhoto_Data", tags["EmbeddedVideoType"]);
+        var embedded = ExternalTools.ExtractBinary(path, "EmbeddedVideoFile");
+        Assert.Equal("ftyp", Encoding.ASCII.GetString(embedded, 4, 4));
+        var file = await File.ReadAllBytesAsync(path);
+        var length = int.Parse(tags["DirectoryItemLength"].Split(", ")[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(embedded, file[^length..][..embedded.Length]);
+        Assert.Equal("SEFT", Encoding.ASCII.GetString(file, file.Length - 4, 4));
+        Assert.Equal("24", tags["DirectoryItemPadding"].Split(", ")[0]);
+    }
+
+    [RequiresToolsFact("exiftool", "ffmpeg")]
     public async Task A_jpeg_still_keeps_its_pixels_exif_and_own_xmp()
     {
         using var folder = new TempFolder();
