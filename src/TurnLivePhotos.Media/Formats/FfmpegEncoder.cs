@@ -46,7 +46,7 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
             "-hide_banner", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{frames[0].Width}x{frames[0].Height}", "-framerate", inputFps.ToString(CultureInfo.InvariantCulture), "-i", "-",
             "-vf", $"crop={cropWidth}:{cropHeight},scale={width}:{height}:flags=lanczos,setsar=1,fps={outputFps}",
-            "-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "medium",
+            "-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "veryfast",
             "-tag:v", "avc1", "-r", outputFps.ToString(CultureInfo.InvariantCulture),
         }.Concat(container == "mp4" ? ["-movflags", "+faststart", "-f", "mp4"] : ["-f", "mov"]).Append(output))
         {
@@ -79,6 +79,38 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         }
         finally
         {
+            File.Delete(output);
+        }
+    }
+
+    /// <summary>The same H.264 stream in another container ("mov": moov at the end, for the Live Photo atom edits), without re-encoding.</summary>
+    public async Task<byte[]> RemuxAsync(byte[] video, string container, CancellationToken cancellationToken = default)
+    {
+        var ffmpeg = Executable ?? throw new FfmpegUnavailableException($"video formats need ffmpeg, which was not found: {InstallHint}");
+        var input = Path.Combine(Path.GetTempPath(), $"tlp-{Guid.NewGuid():N}.in");
+        var output = Path.Combine(Path.GetTempPath(), $"tlp-{Guid.NewGuid():N}.{container}");
+        try
+        {
+            await File.WriteAllBytesAsync(input, video, cancellationToken);
+            var info = new ProcessStartInfo(ffmpeg) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var argument in new[] { "-hide_banner", "-loglevel", "error", "-y", "-i", input, "-c", "copy", "-tag:v", "avc1", "-f", container, output })
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(info) ?? throw new FfmpegUnavailableException($"ffmpeg could not be started: {InstallHint}");
+            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            if (process.ExitCode != 0)
+            {
+                throw new FfmpegFailedException($"ffmpeg failed ({process.ExitCode}): {(await errors).Trim().Split('\n')[0]}");
+            }
+
+            return await File.ReadAllBytesAsync(output, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(input);
             File.Delete(output);
         }
     }

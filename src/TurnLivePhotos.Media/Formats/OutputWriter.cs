@@ -82,6 +82,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         var failures = new Dictionary<OutputFormat, string>();
         var companions = new List<string>();
         var skipped = new Dictionary<OutputFormat, string>();
+        var phoneVideos = new Dictionary<LoopMode, byte[]>();
         byte[]? still = null;
         foreach (var format in options.Formats)
         {
@@ -105,21 +106,34 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         AtomicFile.WriteAllBytes(files[format], mp4);
                         break;
                     case OutputFormat.Motion:
-                        still ??= StillPhoto.Prepare(photo, options.StripMetadata);
-                        var video = await EncodeVideoAsync(clip, fps, VideoSize(still, frames[0]), options, "mp4", cancellationToken);
-                        var path = MotionPhotoPath(directory, baseName);
-                        MotionPhotoWriter.Write(still, video, StillTimestampUs(clip, fps), path, options.SamsungTrailer);
-                        files[format] = path;
-                        break;
                     case OutputFormat.Live:
                         still ??= StillPhoto.Prepare(photo, options.StripMetadata);
                         var (stillWidth, stillHeight) = JpegSize(still);
                         var playback = LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps);
-                        var (videoWidth, videoHeight) = VideoSize(stillWidth, stillHeight, frames[0].Width, frames[0].Height);
-                        var movie = await ffmpeg.EncodeAsync(clip.Frames, playback, options.VideoFps, "mov", videoWidth, videoHeight, cancellationToken);
-                        var live = LivePhotoWriter.Write(still, stillWidth, stillHeight, movie, clip.StillIndex / playback, directory, baseName.ToUpperInvariant());
-                        files[format] = live.Still;
-                        companions.AddRange([live.Movie, live.Zip, live.Package]);
+                        var key = options.LoopFor(format);
+                        if (!phoneVideos.TryGetValue(key, out var phoneVideo))
+                        {
+                            // Live and motion photos share one encode when they share a loop mode: phone-capture timing (1.5–3 s) at 30 fps.
+                            var (videoWidth, videoHeight) = VideoSize(stillWidth, stillHeight, frames[0].Width, frames[0].Height);
+                            phoneVideo = await ffmpeg.EncodeAsync(clip.Frames, playback, options.VideoFps, "mp4", videoWidth, videoHeight, cancellationToken);
+                            phoneVideos[key] = phoneVideo;
+                        }
+
+                        var stillSeconds = clip.StillIndex / playback;
+                        if (format == OutputFormat.Motion)
+                        {
+                            var path = MotionPhotoPath(directory, baseName);
+                            MotionPhotoWriter.Write(still, phoneVideo, (long)Math.Round(stillSeconds * 1e6), path, options.SamsungTrailer);
+                            files[format] = path;
+                        }
+                        else
+                        {
+                            var movie = await ffmpeg.RemuxAsync(phoneVideo, "mov", cancellationToken);
+                            var live = LivePhotoWriter.Write(still, stillWidth, stillHeight, movie, stillSeconds, directory, baseName.ToUpperInvariant());
+                            files[format] = live.Still;
+                            companions.AddRange([live.Movie, live.Zip, live.Package]);
+                        }
+
                         break;
                 }
             }
@@ -138,8 +152,9 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         return new WrittenOutputs(files, failures) { Companions = companions, Skipped = skipped };
     }
 
-    /// <summary>When the still's frame plays, in microseconds from the start of the video.</summary>
-    public static long StillTimestampUs(LoopedClip clip, int fps) => (long)Math.Round(clip.StillIndex * 1_000_000.0 / fps);
+    /// <summary>When the still's frame plays in a live or motion photo's video, in microseconds (phone-capture timing).</summary>
+    public static long StillTimestampUs(LoopedClip clip, int fps) =>
+        (long)Math.Round(clip.StillIndex * 1_000_000.0 / LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps));
 
     /// <summary>
     /// Video size: the still's aspect ratio, long side at most 1920 and at most twice the engine's frames (more would

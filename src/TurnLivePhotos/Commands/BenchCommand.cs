@@ -15,7 +15,72 @@ public static class BenchCommand
         bench.Subcommands.Add(CreateWeights(output));
         bench.Subcommands.Add(CreateWriteModel(output));
         bench.Subcommands.Add(CreatePipeline(output));
+        bench.Subcommands.Add(CreateFormats(output));
         return bench;
+    }
+
+    private static Command CreateFormats(TextWriter output)
+    {
+        var frames = new Option<int>("--frames") { DefaultValueFactory = _ => 25 };
+        var command = new Command("formats", "Time writing Live Photo + Motion Photo + GIF + MP4 for 1024x576 frames from a 12-megapixel still");
+        command.Options.Add(frames);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var folder = Directory.CreateTempSubdirectory("tlp-bench-").FullName;
+            try
+            {
+                using var still = new ImageMagick.MagickImage("plasma:fractal", 4000, 3000);
+                still.Quality = 92;
+                var stillBytes = still.ToByteArray(ImageMagick.MagickFormat.Jpeg);
+                using var frame = still.CloneAndMutate(image => image.Resize(new ImageMagick.MagickGeometry(1024, 576) { FillArea = true }));
+                frame.Crop(1024, 576, ImageMagick.Gravity.Center);
+                frame.ResetPage();
+                var first = TurnLivePhotos.Media.Imaging.MagickInterop.ToRgb(frame);
+                var clip = Enumerable.Range(0, parse.GetValue(frames)).Select(i =>
+                {
+                    var pixels = first.Pixels.ToArray();
+                    TensorPrimitives.Add(pixels, (byte)(i % 8), pixels);
+                    return new TurnLivePhotos.Media.Imaging.RgbImage(first.Width, first.Height, pixels);
+                }).ToList();
+
+                var writer = new TurnLivePhotos.Media.Formats.OutputWriter(new TurnLivePhotos.Media.Formats.FfmpegEncoder());
+                var options = new TurnLivePhotos.Media.Formats.OutputOptions
+                {
+                    Formats = [TurnLivePhotos.Media.Formats.OutputFormat.Live, TurnLivePhotos.Media.Formats.OutputFormat.Motion, TurnLivePhotos.Media.Formats.OutputFormat.Gif, TurnLivePhotos.Media.Formats.OutputFormat.Mp4],
+                };
+                var perFormat = new List<string>();
+                foreach (var format in options.Formats)
+                {
+                    var single = Stopwatch.StartNew();
+                    await writer.WriteAsync(stillBytes, clip, 7, folder, "single", options with { Formats = [format] }, cancellationToken);
+                    perFormat.Add($"{format} alone: {single.Elapsed.TotalSeconds:0.00} s");
+                }
+
+                var clock = Stopwatch.StartNew();
+                var written = await writer.WriteAsync(stillBytes, clip, 7, folder, "bench", options, cancellationToken);
+                var elapsed = clock.Elapsed;
+                await output.WriteLineAsync(string.Join("; ", perFormat));
+                await output.WriteLineAsync($"still: 4000x3000 JPEG ({stillBytes.Length / 1e6:0.0} MB); {clip.Count} frames of 1024x576 at 7 fps");
+                foreach (var (format, file) in written.Files)
+                {
+                    await output.WriteLineAsync($"  {format}: {Path.GetFileName(file)} ({new FileInfo(file).Length / 1e6:0.00} MB)");
+                }
+
+                foreach (var (format, reason) in written.Failures)
+                {
+                    await output.WriteLineAsync($"  {format}: failed: {reason}");
+                }
+
+                await output.WriteLineAsync($"write Live Photo + Motion Photo + GIF + MP4: {elapsed.TotalSeconds:0.00} s (target <= 2 s on 2 cores): {(elapsed.TotalSeconds <= 2 ? "met" : "NOT met")}");
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            return Cli.Success;
+        });
+        return command;
     }
 
     private static Command CreateWriteModel(TextWriter output)

@@ -37,6 +37,26 @@ public sealed class BenchCommandTests
     }
 }
 
+/// <summary>The output-format benchmark prints its figures (Live + Motion + GIF + MP4 from a 12-megapixel still).</summary>
+public sealed class FormatsBenchTests
+{
+    [RequiresToolsFact("ffmpeg")]
+    public async Task Bench_formats_prints_the_time_for_every_format()
+    {
+        using var output = new StringWriter();
+
+        var exit = await TurnLivePhotos.Commands.Cli.RunAsync(["bench", "formats", "--frames", "3"], output, TextWriter.Null);
+
+        Assert.Equal(0, exit);
+        var text = output.ToString();
+        Assert.Contains("write Live Photo + Motion Photo + GIF + MP4:", text, StringComparison.Ordinal);
+        foreach (var format in new[] { "Live:", "Motion:", "Gif:", "Mp4:" })
+        {
+            Assert.Contains(format, text, StringComparison.Ordinal);
+        }
+    }
+}
+
 /// <summary>The pipeline benchmark on a tiny model folder (the full-size run is a manual benchmark, not a test).</summary>
 public sealed class PipelineBenchTests
 {

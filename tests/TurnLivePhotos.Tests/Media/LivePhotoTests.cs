@@ -85,6 +85,10 @@ public sealed class LivePhotoTests
         var pts = double.Parse(first.Split("pts_time=")[1].Split('|')[0], System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(7 / playback, pts, 0.002); // the still is frame 7 of the boomerang, ±1 tick of the 1000 Hz movie clock
         Assert.Equal(string.Empty, ExternalTools.Run("ffmpeg", "-v", "error", "-i", live.Movie, "-f", "null", "-").Errors);
+        if (ExternalTools.Exiftool is not null)
+        {
+            Assert.Equal("-1", Tags(live.Movie, "-ee", "-StillImageTime")["StillImageTime"]); // exiftool finds the still-image-time sample
+        }
     }
 
     [RequiresToolsFact("ffmpeg")]
@@ -135,4 +139,30 @@ public sealed class LivePhotoTests
             .SelectMany(d => d.Tags)
             .FirstOrDefault(t => t.Name == "Content Identifier")?.Description;
 
+}
+
+/// <summary>HEIC, the iPhone's own format, as input (made with libheif's encoder).</summary>
+public sealed class HeicInputTests
+{
+    [RequiresToolsFact("heif-enc", "ffmpeg", "exiftool")]
+    public async Task A_heic_photo_becomes_a_live_photo_with_a_jpeg_still_of_its_full_size()
+    {
+        using var folder = new TempFolder();
+        var png = folder.Write("in.png", TestPhotos.Scene(320, 200, ImageMagick.MagickFormat.Png));
+        var (exit, _, errors) = ExternalTools.Run("heif-enc", "-q", "90", "-o", folder["in.heic"], png);
+        Assert.True(exit == 0, errors);
+        var heic = await File.ReadAllBytesAsync(folder["in.heic"]);
+
+        var decoded = TurnLivePhotos.Media.Decoding.PhotoDecoder.Decode(heic);
+        var clip = await new TurnLivePhotos.Engine.Classic.ClassicMotionEngine().GenerateAsync(
+            new TurnLivePhotos.Engine.MotionRequest(decoded.Image, new TurnLivePhotos.Engine.MotionParameters { Frames = 3 }), null, CancellationToken.None);
+        var written = await new TurnLivePhotos.Media.Formats.OutputWriter(new TurnLivePhotos.Media.Formats.FfmpegEncoder()).WriteAsync(
+            heic, clip.Frames, 7, folder.Path, "heic", new TurnLivePhotos.Media.Formats.OutputOptions { Formats = [TurnLivePhotos.Media.Formats.OutputFormat.Live] }, CancellationToken.None);
+
+        Assert.Equal(TurnLivePhotos.Media.Decoding.PhotoFormat.Heif, decoded.Format);
+        var still = VideoFormatTests.Exif(written.Files[TurnLivePhotos.Media.Formats.OutputFormat.Live], "-File:FileType", "-File:ImageWidth", "-File:ImageHeight", "-Apple:ContentIdentifier");
+        Assert.Equal("JPEG", still["FileType"]);
+        Assert.Equal(("320", "200"), (still["ImageWidth"], still["ImageHeight"]));
+        Assert.True(still.ContainsKey("ContentIdentifier"));
+    }
 }

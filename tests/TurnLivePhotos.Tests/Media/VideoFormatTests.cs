@@ -36,7 +36,7 @@ public sealed class VideoFormatTests
         Assert.Equal("moov", Encoding.ASCII.GetString(await File.ReadAllBytesAsync(mp4), 0x24, 4)); // +faststart: moov before mdat
     }
 
-    [RequiresToolsFact("exiftool", "ffprobe")]
+    [RequiresToolsFact("exiftool", "ffprobe", "ffmpeg")]
     public async Task The_motion_photo_carries_one_description_and_its_mp4_is_the_byte_exact_tail()
     {
         using var folder = new TempFolder();
@@ -56,8 +56,11 @@ public sealed class VideoFormatTests
         var tail = file[^length..];
         Assert.Equal(tail, ExternalTools.ExtractBinary(path, "MotionPhotoVideo"));
         Assert.Equal("ftyp", Encoding.ASCII.GetString(tail, 4, 4));
-        // Pingpong: the still is the middle frame, 5 frames in at 7 fps.
-        Assert.Equal(((long)Math.Round(5 * 1e6 / Fps)).ToString(System.Globalization.CultureInfo.InvariantCulture), tags["MotionPhotoPresentationTimestampUs"]);
+        var extracted = folder.Write("extracted.mp4", tail);
+        Assert.Equal(string.Empty, ExternalTools.Run("ffmpeg", "-v", "error", "-i", extracted, "-f", "null", "-").Errors);
+        // Pingpong: the still is the middle frame, 5 frames into 11, played with phone-capture timing.
+        var playback = LivePhotoWriter.PlaybackFps(11, Fps);
+        Assert.Equal(((long)Math.Round(5 * 1e6 / playback)).ToString(System.Globalization.CultureInfo.InvariantCulture), tags["MotionPhotoPresentationTimestampUs"]);
         var xmp = Encoding.UTF8.GetString(JpegFile.Parse(file).Segments.Single(s => s.IsXmp).Payload);
         Assert.Equal(1, CountOf(xmp, "<rdf:Description"));
         Assert.Contains("xmlns:GCamera=", xmp, StringComparison.Ordinal);
@@ -172,7 +175,7 @@ public sealed class VideoFormatTests
         Assert.Equal(expectedFrames, looped.Frames.Count);
         Assert.Equal(stillIndex, looped.StillIndex);
         Assert.Equal(frames[0].Pixels, looped.Frames[looped.StillIndex].Pixels);
-        Assert.Equal((long)Math.Round(1e6 * stillIndex / Fps), OutputWriter.StillTimestampUs(looped, Fps));
+        Assert.Equal((long)Math.Round(1e6 * stillIndex / LivePhotoWriter.PlaybackFps(expectedFrames, Fps)), OutputWriter.StillTimestampUs(looped, Fps));
     }
 
     [Fact]

@@ -4,8 +4,9 @@ using TurnLivePhotos.Tests.Configuration;
 namespace TurnLivePhotos.Tests.Support;
 
 /// <summary>
-/// The real tools the format tests verify with: ffprobe/ffmpeg (Debian package ffmpeg) and exiftool 13 (npm package
-/// exiftool-vendored.pl, run with perl). .ci/run installs both.
+/// The real tools the format tests verify with: ffprobe/ffmpeg (Debian package ffmpeg), heif-enc (libheif-examples,
+/// to make iPhone-style HEIC inputs) and exiftool 13 (npm package exiftool-vendored.pl, run with perl). .ci/run
+/// installs them.
 /// </summary>
 public static class ExternalTools
 {
