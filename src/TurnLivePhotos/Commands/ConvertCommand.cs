@@ -83,7 +83,7 @@ public static class ConvertCommand
                 .SetMinimumLevel(logLevel == LogLevel.Information ? LogLevel.Warning : logLevel)
                 .AddSimpleConsole(console => console.SingleLine = true)
                 .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
-            var engines = EngineCatalog.FromSettings(settings, loggers);
+            using var engines = EngineCatalog.FromSettings(settings, loggers);
             var converter = new PhotoConverter(engines, settings.Input.MaxPixels, loggers.CreateLogger<PhotoConverter>(), new FfmpegEncoder(settings.FFmpegPath));
 
             EngineChoice choice;
