@@ -63,12 +63,17 @@ public static class ServerHost
             provider.GetRequiredService<PhotoConverter>(), settings.Web.MaxQueuedJobs, options.ReportProgress, provider.GetRequiredService<ILogger<GenerationQueue>>()));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<GenerationQueue>());
         builder.Services.AddSingleton<GenerateEndpoint>();
+        builder.Services.AddSingleton(provider => new JobStore(provider.GetRequiredService<OutputLocation>().Directory));
+        builder.Services.AddSingleton<JobManager>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<JobManager>());
+        builder.Services.AddProblemDetails();
 
         var app = builder.Build();
         var engines = app.Services.GetRequiredService<EngineCatalog>();
         LogEngineChoice(app, engines, settings);
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledErrorAsync });
         MapEndpoints(app, settings, engines);
+        JobsEndpoints.Map(app);
         return app;
     }
 

@@ -36,6 +36,9 @@ public sealed record StoreSettings
     public string ModelsHome { get; init; } = "models";
 
     public string OutputsHome { get; init; } = "outputs";
+
+    /// <summary>Finished jobs (and their files) older than this many days are deleted at start-up; 0 keeps them.</summary>
+    public int KeepJobsDays { get; init; } = 30;
 }
 
 /// <summary>[ModelOptions]: the seed's keys plus the generation defaults.</summary>

@@ -72,6 +72,7 @@ public static class SettingsLoader
             {
                 ModelsHome = Path.GetFullPath(read.Text("StoreOptions", "ModelsHome", defaults.Store.ModelsHome), baseDirectory),
                 OutputsHome = Path.GetFullPath(read.Text("StoreOptions", "OutputsHome", defaults.Store.OutputsHome), baseDirectory),
+                KeepJobsDays = read.Int("StoreOptions", "KeepJobsDays", defaults.Store.KeepJobsDays, new Range<int>(0, 36500)),
             },
             Model = new ModelSettings
             {

@@ -25,6 +25,12 @@ public sealed class GenerationJob
 
     public EngineChoice? Engine { get; internal set; }
 
+    /// <summary>Receives the engine's progress events, if anyone listens.</summary>
+    public IProgress<TurnLivePhotos.Engine.MotionProgress>? Progress { get; init; }
+
+    /// <summary>Called when the job leaves the queue and starts running.</summary>
+    public Action? OnStarted { get; init; }
+
     public Task<ConversionResult> Completion => CompletionSource.Task;
 
     internal TaskCompletionSource<ConversionResult> CompletionSource { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -117,9 +117,15 @@ public sealed class GenerationQueue : BackgroundService
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(job.ClientAborted, stoppingToken);
         try
         {
-            var progress = reportProgress
-                ? new Progress<MotionProgress>(step => logger.LogInformation("Job {Job}: {Stage} {Step}/{Total}", job.Id, step.Stage, step.Step, step.TotalSteps))
-                : null;
+            job.OnStarted?.Invoke();
+            var progress = new SynchronousProgress<MotionProgress>(step =>
+            {
+                job.Progress?.Report(step);
+                if (reportProgress)
+                {
+                    logger.LogInformation("Job {Job}: {Stage} {Step}/{Total}", job.Id, step.Stage, step.Step, step.TotalSteps);
+                }
+            });
             var result = await converter.ConvertAsync(job.Request, job.Engine!, progress, cancellation.Token);
             RecordDuration(result.Elapsed);
             job.CompletionSource.TrySetResult(result);

@@ -6,7 +6,10 @@ using TurnLivePhotos.Engine;
 namespace TurnLivePhotos.Server.Web;
 
 /// <summary>A form value that is present but unusable; answered 400 with this message.</summary>
-public sealed class FormValueException(string message) : Exception(message);
+public sealed class FormValueException(string field, string message) : Exception(message)
+{
+    public string Field { get; } = field;
+}
 
 /// <summary>Reads the seed's form fields (motion_bucket_id or motion_bucket, noise_aug_strength, max_guidance_scale); absent or empty fields keep their defaults.</summary>
 public static class GenerationForm
@@ -29,12 +32,12 @@ public static class GenerationForm
         // Whole numbers, also when a client sends "127.0".
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value != Math.Floor(value))
         {
-            throw new FormValueException($"{name} must be a whole number from {range}, got \"{text}\"");
+            throw new FormValueException(name, $"{name} must be a whole number from {range}, got \"{text}\"");
         }
 
         return value >= range.Min && value <= range.Max
             ? (int)value
-            : throw new FormValueException($"{name} must be from {range}, got {text}");
+            : throw new FormValueException(name, $"{name} must be from {range}, got {text}");
     }
 
     private static double? Double(IFormCollection form, string name, Range<double> range)
@@ -47,10 +50,25 @@ public static class GenerationForm
 
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
         {
-            throw new FormValueException($"{name} must be a number from {range}, got \"{text}\"");
+            throw new FormValueException(name, $"{name} must be a number from {range}, got \"{text}\"");
         }
 
-        return range.Contains(value) ? value : throw new FormValueException($"{name} must be from {range}, got {text}");
+        return range.Contains(value) ? value : throw new FormValueException(name, $"{name} must be from {range}, got {text}");
+    }
+
+    public static int? OptionalInt(IFormCollection form, string name, Range<int> range) => Int(form, [name], range);
+
+    public static long? OptionalLong(IFormCollection form, string name, Range<long> range)
+    {
+        var (_, text) = First(form, [name]);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && range.Contains(value)
+            ? value
+            : throw new FormValueException(name, $"{name} must be a whole number from {range}, got \"{text}\"");
     }
 
     private static (string Name, string? Text) First(IFormCollection form, string[] names)
