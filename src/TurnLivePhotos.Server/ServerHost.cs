@@ -67,11 +67,14 @@ public static class ServerHost
         builder.Services.AddSingleton<JobManager>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<JobManager>());
         builder.Services.AddProblemDetails();
+        builder.Services.AddAccessControl(settings.Web);
 
         var app = builder.Build();
         var engines = app.Services.GetRequiredService<EngineCatalog>();
         LogEngineChoice(app, engines, settings);
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledErrorAsync });
+        app.UseAccessToken(settings.Web);
+        app.UseRateLimiter();
         MapEndpoints(app, settings, engines);
         JobsEndpoints.Map(app);
         return app;
@@ -80,7 +83,7 @@ public static class ServerHost
     private static void MapEndpoints(WebApplication app, AppSettings settings, EngineCatalog engines)
     {
         app.MapGet("/", () => Results.Stream(OpenPage("index.html"), "text/html; charset=utf-8"));
-        app.MapPost("/generate", (HttpContext context, GenerateEndpoint endpoint) => endpoint.HandleAsync(context));
+        app.MapPost("/generate", (HttpContext context, GenerateEndpoint endpoint) => endpoint.HandleAsync(context)).RequireRateLimiting(AccessControl.JobCreationPolicy);
         app.MapMethods("/generate", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch], (HttpContext context) =>
         {
             context.Response.Headers.Allow = HttpMethods.Post;

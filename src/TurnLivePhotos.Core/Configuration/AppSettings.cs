@@ -111,6 +111,12 @@ public sealed record WebSettings
 
     /// <summary>Jobs that may wait for the engine; one more is answered 503 with Retry-After.</summary>
     public int MaxQueuedJobs { get; init; } = 8;
+
+    /// <summary>When set, every API call needs it (Authorization: Bearer, or the tlp_token cookie the page sets).</summary>
+    public string? AccessToken { get; init; }
+
+    /// <summary>Jobs one client may create per minute (POST /api/v1/jobs and /generate); 0 turns the limit off.</summary>
+    public int JobsPerMinute { get; init; } = 30;
 }
 
 /// <summary>[InputOptions]</summary>

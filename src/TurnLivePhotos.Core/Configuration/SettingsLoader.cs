@@ -100,6 +100,8 @@ public static class SettingsLoader
                 Port = read.Int("WebOptions", "Port", defaults.Web.Port, ParameterLimits.Port),
                 MaxContentLength = read.Long("WebOptions", "MaxContentLength", defaults.Web.MaxContentLength, ParameterLimits.MaxContentLength),
                 MaxQueuedJobs = read.Int("WebOptions", "MaxQueuedJobs", defaults.Web.MaxQueuedJobs, ParameterLimits.MaxQueuedJobs),
+                AccessToken = read.Raw("WebOptions", "AccessToken") is { Length: > 0 } token ? token.Trim() : null,
+                JobsPerMinute = read.Int("WebOptions", "JobsPerMinute", defaults.Web.JobsPerMinute, new Range<int>(0, 100_000)),
             },
             Input = new InputSettings
             {

@@ -27,7 +27,7 @@ public static class JobsEndpoints
     public static void Map(WebApplication app)
     {
         var jobs = app.MapGroup("/api/v1/jobs");
-        jobs.MapPost("/", SubmitAsync).DisableAntiforgery();
+        jobs.MapPost("/", SubmitAsync).DisableAntiforgery().RequireRateLimiting(AccessControl.JobCreationPolicy);
         jobs.MapGet("/", (JobManager manager, int? page, int? pageSize) =>
         {
             var size = Math.Clamp(pageSize ?? 20, 1, 100);

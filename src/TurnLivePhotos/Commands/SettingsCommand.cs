@@ -53,6 +53,8 @@ public static class SettingsCommand
             $"Port={settings.Web.Port}",
             $"MaxContentLength={settings.Web.MaxContentLength}",
             $"MaxQueuedJobs={settings.Web.MaxQueuedJobs}",
+            $"AccessToken={(settings.Web.AccessToken is null ? string.Empty : "(set)")}",
+            $"JobsPerMinute={settings.Web.JobsPerMinute}",
             string.Empty,
             "[InputOptions]",
             $"MaxMegapixels={settings.Input.MaxMegapixels}",
