@@ -68,6 +68,7 @@ public static class ServerHost
         builder.Services.AddHostedService(provider => provider.GetRequiredService<JobManager>());
         builder.Services.AddProblemDetails();
         builder.Services.AddAccessControl(settings.Web);
+        builder.Services.AddOpenApi();
 
         var app = builder.Build();
         var engines = app.Services.GetRequiredService<EngineCatalog>();
@@ -77,6 +78,7 @@ public static class ServerHost
         app.UseRateLimiter();
         MapEndpoints(app, settings, engines);
         JobsEndpoints.Map(app);
+        app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
 

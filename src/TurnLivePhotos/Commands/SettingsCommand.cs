@@ -28,6 +28,7 @@ public static class SettingsCommand
             "[StoreOptions]",
             $"ModelsHome={settings.Store.ModelsHome}",
             $"OutputsHome={settings.Store.OutputsHome}",
+            $"KeepJobsDays={settings.Store.KeepJobsDays}",
             string.Empty,
             "[ModelOptions]",
             $"ModelName={model.ModelName}",

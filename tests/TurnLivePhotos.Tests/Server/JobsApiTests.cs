@@ -150,6 +150,42 @@ public sealed class JobsApiTests
     }
 
     [Fact]
+    public async Task Finished_jobs_older_than_the_retention_are_deleted_with_their_files()
+    {
+        using var outputs = new TempFolder();
+        var store = new JobStore(outputs.Path);
+        var request = JsonSerializer.Serialize(new JobRequest(127, 0.02, 3, 3, 7, 1, "classic", ["gif"], null), JobJsonContext.Default.JobRequest);
+        foreach (var (id, age) in new[] { ("old", 40), ("recent", 2) })
+        {
+            Directory.CreateDirectory(Path.Combine(outputs.Path, "jobs", id));
+            await File.WriteAllBytesAsync(Path.Combine(outputs.Path, "jobs", id, "a.gif"), [1]);
+            var finished = DateTimeOffset.UtcNow.AddDays(-age);
+            store.Add(new JobRecord(id, finished, JobState.Succeeded, request, null, new Dictionary<string, string> { ["gif"] = "a.gif" }, 0, finished));
+        }
+
+        await using var server = await RunningServer.StartAsync(s => s with { Store = s.Store with { OutputsHome = outputs.Path, KeepJobsDays = 30 } });
+
+        using var old = await server.Client.GetAsync("api/v1/jobs/old");
+        using var recent = await server.Client.GetAsync("api/v1/jobs/recent");
+        Assert.Equal(HttpStatusCode.NotFound, old.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, recent.StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(outputs.Path, "jobs", "old")));
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_jobs_api()
+    {
+        await using var server = await RunningServer.StartAsync();
+
+        using var document = JsonDocument.Parse(await server.Client.GetStringAsync("openapi/v1.json"));
+
+        var paths = document.RootElement.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/api/v1/jobs", out _));
+        Assert.True(paths.TryGetProperty("/api/v1/jobs/{id}", out _));
+        Assert.True(paths.TryGetProperty("/generate", out _));
+    }
+
+    [Fact]
     public async Task Bad_requests_are_problem_details()
     {
         await using var server = await RunningServer.StartAsync();
