@@ -113,7 +113,11 @@ public static class ServerHost
                     ParameterLimits.NoiseAugStrength.Max,
                     ParameterLimits.GuidanceScale.Min,
                     ParameterLimits.GuidanceScale.Max,
-                    settings.Web.MaxContentLength),
+                    settings.Web.MaxContentLength,
+                    settings.Model.OutputFrames,
+                    ParameterLimits.Frames.Max,
+                    settings.Model.OutputFps,
+                    ParameterLimits.Fps.Max),
                 ServerJsonContext.Default.EngineInfo);
         });
     }

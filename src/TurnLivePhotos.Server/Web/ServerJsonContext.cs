@@ -17,4 +17,8 @@ public sealed record EngineInfo(
     double NoiseAugStrengthMax,
     double GuidanceScaleMin,
     double GuidanceScaleMax,
-    long MaxContentLength);
+    long MaxContentLength,
+    int Frames,
+    int FramesMax,
+    int Fps,
+    int FpsMax);

@@ -35,6 +35,7 @@ public static class ExternalTools
         "ffprobe" => Ffprobe,
         "ffmpeg" => Ffmpeg,
         "exiftool" => Exiftool,
+        "chromium" => File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium" : null,
         _ => OnPath(tool),
     };
 

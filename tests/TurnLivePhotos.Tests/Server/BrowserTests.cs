@@ -1,0 +1,115 @@
+using System.IO.Compression;
+using Microsoft.Playwright;
+using TurnLivePhotos.Tests.Configuration;
+using TurnLivePhotos.Tests.Support;
+
+namespace TurnLivePhotos.Tests.Server;
+
+/// <summary>
+/// The page in a real browser: Debian's Chromium driven by Playwright, headless, against the real server on loopback.
+/// </summary>
+public sealed class BrowserTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [RequiresToolsFact("chromium", "ffmpeg")]
+    public async Task A_person_uploads_a_photo_watches_progress_plays_the_result_and_downloads_every_format()
+    {
+        await using var server = await RunningServer.StartAsync(s => s with { Model = s.Model with { OutputFrames = 12 } });
+        using var folder = new TempFolder();
+        var photo = folder.Write("harbour.jpg", TestPhotos.Scene(480, 320));
+        await using var browser = await LaunchAsync();
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 }, AcceptDownloads = true });
+        await page.GotoAsync(server.BaseAddress.ToString());
+        await page.WaitForFunctionAsync("() => document.getElementById('frames').value === '12'"); // the server's default reached the page
+        await page.CheckAsync("input[name=formats][value=webp]");
+
+        await page.SetInputFilesAsync("#file", photo);
+        await page.Locator("#result").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = 60_000 });
+
+        var progress = await page.EvaluateAsync<double[]>("window.progressLog");
+        Assert.True(progress.Distinct().Count() >= 3, $"the progress bar should move: {string.Join(", ", progress)}");
+        Assert.Equal(100, progress[^1]);
+        await page.HoverAsync("#drop");
+        await page.WaitForFunctionAsync("() => !document.getElementById('motion').hidden && !document.getElementById('motion').paused");
+
+        var downloads = page.Locator("#downloads a");
+        Assert.Equal(5, await downloads.CountAsync());
+        foreach (var format in new[] { "live", "motion", "mp4", "gif", "webp" })
+        {
+            var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync($"#downloads a[data-format={format}]"));
+            var path = folder[$"download-{format}"];
+            await download.SaveAsAsync(path);
+            var bytes = await File.ReadAllBytesAsync(path);
+            switch (format)
+            {
+                case "gif":
+                    Assert.Equal(12, GifInfo.Read(bytes).Frames);
+                    break;
+                case "motion":
+                    Assert.Contains("GCamera:MotionPhoto=\"1\"", System.Text.Encoding.Latin1.GetString(bytes), StringComparison.Ordinal);
+                    break;
+                case "live":
+                    using (var zip = new ZipArchive(new MemoryStream(bytes)))
+                    {
+                        Assert.Equal([".JPG", ".MOV"], zip.Entries.Select(e => Path.GetExtension(e.Name)).Order());
+                    }
+
+                    break;
+                case "mp4":
+                    Assert.Equal("ftyp", System.Text.Encoding.ASCII.GetString(bytes, 4, 4));
+                    break;
+                default:
+                    Assert.Equal("WEBP", System.Text.Encoding.ASCII.GetString(bytes, 8, 4));
+                    break;
+            }
+        }
+
+        Assert.Equal(1, await page.Locator("#history li").CountAsync());
+        var screenshot = Path.Combine(SettingsTests.RepositoryRoot(), "TestResults", "browser", "finished-page.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+        Assert.True(new FileInfo(screenshot).Length > 1000);
+    }
+
+    [RequiresToolsFact("chromium")]
+    public async Task A_file_that_is_not_a_photo_shows_a_readable_error()
+    {
+        await using var server = await RunningServer.StartAsync();
+        using var folder = new TempFolder();
+        var notPhoto = folder.Write("notes.jpg", "just some text, not a photo");
+        await using var browser = await LaunchAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(server.BaseAddress.ToString());
+
+        await page.SetInputFilesAsync("#file", notPhoto);
+
+        var error = page.Locator("#status.error");
+        await error.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Contains("not a supported image", await error.TextContentAsync(), StringComparison.Ordinal);
+    }
+
+    [RequiresToolsFact("chromium")]
+    public async Task The_page_speaks_chinese_to_a_chinese_browser()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await using var browser = await LaunchAsync();
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { Locale = "zh-CN" });
+
+        await page.GotoAsync(server.BaseAddress.ToString());
+
+        Assert.Equal("点击、拖拽或粘贴一张照片", await page.Locator("#status").TextContentAsync());
+        Assert.Equal("zh-Hans", await page.GetAttributeAsync("html", "lang"));
+    }
+
+    private static async Task<IBrowser> LaunchAsync()
+    {
+        var playwright = await Playwright.CreateAsync();
+        return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+}
