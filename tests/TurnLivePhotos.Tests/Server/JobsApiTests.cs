@@ -108,6 +108,18 @@ public sealed class JobsApiTests
     }
 
     [Fact]
+    public async Task An_engine_failure_ends_the_job_as_failed_with_a_generic_message()
+    {
+        await using var server = await RunningServer.StartAsync(classic: new FailingEngine(new InvalidOperationException("secret detail")));
+
+        var id = await SubmitAsync(server);
+
+        var failed = await WaitForStateAsync(server, id, "failed");
+        Assert.DoesNotContain("secret", failed.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Empty(failed.GetProperty("files").EnumerateObject());
+    }
+
+    [Fact]
     public async Task Queued_and_running_jobs_can_be_canceled()
     {
         var engine = new GatedEngine();
