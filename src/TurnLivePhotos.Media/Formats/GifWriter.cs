@@ -3,10 +3,25 @@ using TurnLivePhotos.Media.Imaging;
 
 namespace TurnLivePhotos.Media.Formats;
 
-/// <summary>Animated GIF: loops forever, one shared dithered 256-colour palette, frame timing that keeps the configured rate.</summary>
+/// <summary>
+/// Animated GIF: loops forever, one shared 256-colour palette (no flicker between frames), ordered dithering (a
+/// stable pattern that does not crawl from frame to frame, unlike error diffusion), frame timing that keeps the
+/// configured rate. The palette comes from the first frame (every frame shows the same photo); frames are mapped and
+/// LZW-compressed in parallel by our own encoder.
+/// </summary>
 public static class GifWriter
 {
     public const int TicksPerSecond = 100;
+
+    private const int PaletteSize = 256;
+    private const int LutBits = 5;
+
+    // 8×8 Bayer matrix, values 0–63.
+    private static readonly int[] Bayer =
+    [
+        0, 32, 8, 40, 2, 34, 10, 42, 48, 16, 56, 24, 50, 18, 58, 26, 12, 44, 4, 36, 14, 46, 6, 38, 60, 28, 52, 20, 62, 30, 54, 22,
+        3, 35, 11, 43, 1, 33, 9, 41, 51, 19, 59, 27, 49, 17, 57, 25, 15, 47, 7, 39, 13, 45, 5, 37, 63, 31, 55, 23, 61, 29, 53, 21,
+    ];
 
     /// <summary>
     /// GIF delays are whole hundredths of a second, so 7 fps cannot be 14.2857 cs a frame. Each frame gets the
@@ -28,11 +43,7 @@ public static class GifWriter
         return delays;
     }
 
-    public static void Write(IReadOnlyList<RgbImage> frames, double fps, string path)
-    {
-        var bytes = Encode(frames, fps);
-        AtomicFile.WriteAllBytes(path, bytes);
-    }
+    public static void Write(IReadOnlyList<RgbImage> frames, double fps, string path) => AtomicFile.WriteAllBytes(path, Encode(frames, fps));
 
     public static byte[] Encode(IReadOnlyList<RgbImage> frames, double fps)
     {
@@ -42,25 +53,201 @@ public static class GifWriter
             throw new ArgumentException("a GIF needs at least one frame", nameof(frames));
         }
 
+        var width = frames[0].Width;
+        var height = frames[0].Height;
+        var palette = BuildPalette(frames[0]);
+        var lookup = BuildLookup(palette);
         var delays = FrameDelays(frames.Count, fps);
-        using var palette = MagickInterop.ToMagick(frames[0]);
-        palette.Quantize(new QuantizeSettings { Colors = 256, DitherMethod = DitherMethod.No });
+        var encoded = new byte[frames.Count][];
+        Parallel.For(0, frames.Count, i => encoded[i] = Lzw.Encode(Map(frames[i], palette, lookup), 8));
 
-        // One palette for the whole clip (from the first frame: every frame shows the same photo), so colours do not
-        // flicker between frames; each frame is mapped onto it with error diffusion, in parallel.
-        var mapped = new MagickImage[frames.Count];
-        Parallel.For(0, frames.Count, i =>
+        using var output = new MemoryStream();
+        output.Write("GIF89a"u8);
+        WriteUInt16(output, width);
+        WriteUInt16(output, height);
+        output.Write([0xF7, 0, 0]); // global colour table of 256 entries, 8 bits per primary
+        output.Write(palette);
+        output.Write([0x21, 0xFF, 0x0B]);
+        output.Write("NETSCAPE2.0"u8);
+        output.Write([0x03, 0x01, 0x00, 0x00, 0x00]); // loop forever
+        for (var i = 0; i < frames.Count; i++)
         {
-            var frame = MagickInterop.ToMagick(frames[i]);
-            frame.Remap(palette, new QuantizeSettings { DitherMethod = DitherMethod.FloydSteinberg });
-            frame.AnimationDelay = (uint)delays[i];
-            frame.AnimationTicksPerSecond = TicksPerSecond;
-            frame.AnimationIterations = 0;
-            frame.GifDisposeMethod = GifDisposeMethod.None;
-            mapped[i] = frame;
-        });
+            output.Write([0x21, 0xF9, 0x04, 0x04]); // graphic control: disposal "do not dispose", no transparency
+            WriteUInt16(output, delays[i]);
+            output.Write([0x00, 0x00]);
+            output.WriteByte(0x2C);
+            WriteUInt16(output, 0);
+            WriteUInt16(output, 0);
+            WriteUInt16(output, width);
+            WriteUInt16(output, height);
+            output.WriteByte(0x00);
+            output.WriteByte(8);
+            output.Write(encoded[i]);
+        }
 
-        using var collection = new MagickImageCollection(mapped);
-        return collection.ToByteArray(MagickFormat.Gif);
+        output.WriteByte(0x3B);
+        return output.ToArray();
+    }
+
+    /// <summary>256 colours for the clip, chosen by the image library's quantizer from a small copy of the first frame.</summary>
+    private static byte[] BuildPalette(RgbImage frame)
+    {
+        using var image = MagickInterop.ToMagick(frame);
+        var scale = Math.Min(1.0, 320.0 / Math.Max(frame.Width, frame.Height));
+        image.Resize(new MagickGeometry((uint)Math.Max(1, frame.Width * scale), (uint)Math.Max(1, frame.Height * scale)) { IgnoreAspectRatio = true });
+        image.Quantize(new QuantizeSettings { Colors = PaletteSize, DitherMethod = DitherMethod.No });
+        using var unique = image.UniqueColors();
+        var colors = unique.GetPixelsUnsafe().ToByteArray(PixelMapping.RGB) ?? [];
+        var palette = new byte[PaletteSize * 3];
+        colors.AsSpan(0, Math.Min(colors.Length, palette.Length)).CopyTo(palette);
+        return palette;
+    }
+
+    /// <summary>Nearest palette entry for every 5-bit-per-channel colour (perceptually weighted distance).</summary>
+    private static byte[] BuildLookup(byte[] palette)
+    {
+        const int levels = 1 << LutBits;
+        var lookup = new byte[levels * levels * levels];
+        Parallel.For(0, levels, r =>
+        {
+            for (var g = 0; g < levels; g++)
+            {
+                for (var b = 0; b < levels; b++)
+                {
+                    int red = (r << 3) + 4, green = (g << 3) + 4, blue = (b << 3) + 4;
+                    var best = 0;
+                    var bestDistance = int.MaxValue;
+                    for (var k = 0; k < PaletteSize; k++)
+                    {
+                        int dr = red - palette[3 * k], dg = green - palette[(3 * k) + 1], db = blue - palette[(3 * k) + 2];
+                        var distance = (3 * dr * dr) + (4 * dg * dg) + (2 * db * db);
+                        if (distance < bestDistance)
+                        {
+                            bestDistance = distance;
+                            best = k;
+                        }
+                    }
+
+                    lookup[(r << (2 * LutBits)) | (g << LutBits) | b] = (byte)best;
+                }
+            }
+        });
+        return lookup;
+    }
+
+    private static byte[] Map(RgbImage frame, byte[] palette, byte[] lookup)
+    {
+        var pixels = frame.Pixels;
+        var indices = new byte[frame.Width * frame.Height];
+        for (var y = 0; y < frame.Height; y++)
+        {
+            var row = y * frame.Width;
+            for (var x = 0; x < frame.Width; x++)
+            {
+                // Spread the 5-bit lookup's step (8 levels) with the Bayer threshold, so gradients dither instead of banding.
+                var offset = (Bayer[((y & 7) << 3) | (x & 7)] >> 3) - 4;
+                var i = 3 * (row + x);
+                var r = Math.Clamp(pixels[i] + offset, 0, 255) >> 3;
+                var g = Math.Clamp(pixels[i + 1] + offset, 0, 255) >> 3;
+                var b = Math.Clamp(pixels[i + 2] + offset, 0, 255) >> 3;
+                indices[row + x] = lookup[(r << (2 * LutBits)) | (g << LutBits) | b];
+            }
+        }
+
+        return indices;
+    }
+
+    private static void WriteUInt16(Stream stream, int value)
+    {
+        stream.WriteByte((byte)value);
+        stream.WriteByte((byte)(value >> 8));
+    }
+
+    /// <summary>GIF's variable-length-code LZW, output packed LSB-first into sub-blocks of at most 255 bytes.</summary>
+    private static class Lzw
+    {
+        private const int MaxCode = 4095;
+
+        public static byte[] Encode(byte[] indices, int minimumCodeSize)
+        {
+            var clear = 1 << minimumCodeSize;
+            var end = clear + 1;
+            var writer = new BitWriter();
+            var table = new Dictionary<int, int>(MaxCode);
+            var codeSize = minimumCodeSize + 1;
+            var next = end + 1;
+            writer.Write(clear, codeSize);
+            var prefix = indices.Length > 0 ? indices[0] : 0;
+            for (var i = 1; i < indices.Length; i++)
+            {
+                var key = (prefix << 8) | indices[i];
+                if (table.TryGetValue(key, out var code))
+                {
+                    prefix = code;
+                    continue;
+                }
+
+                writer.Write(prefix, codeSize);
+                if (next <= MaxCode)
+                {
+                    table[key] = next++;
+                    if (next > (1 << codeSize) && codeSize < 12)
+                    {
+                        codeSize++;
+                    }
+                }
+                else
+                {
+                    writer.Write(clear, codeSize);
+                    table.Clear();
+                    codeSize = minimumCodeSize + 1;
+                    next = end + 1;
+                }
+
+                prefix = indices[i];
+            }
+
+            writer.Write(prefix, codeSize);
+            writer.Write(end, codeSize);
+            return writer.ToSubBlocks();
+        }
+    }
+
+    private sealed class BitWriter
+    {
+        private readonly List<byte> bytes = [];
+        private int buffer;
+        private int bits;
+
+        public void Write(int code, int size)
+        {
+            buffer |= code << bits;
+            bits += size;
+            while (bits >= 8)
+            {
+                bytes.Add((byte)buffer);
+                buffer >>= 8;
+                bits -= 8;
+            }
+        }
+
+        public byte[] ToSubBlocks()
+        {
+            if (bits > 0)
+            {
+                bytes.Add((byte)buffer);
+            }
+
+            var output = new List<byte>(bytes.Count + (bytes.Count / 255) + 2);
+            for (var i = 0; i < bytes.Count; i += 255)
+            {
+                var count = Math.Min(255, bytes.Count - i);
+                output.Add((byte)count);
+                output.AddRange(bytes.GetRange(i, count));
+            }
+
+            output.Add(0);
+            return [.. output];
+        }
     }
 }
