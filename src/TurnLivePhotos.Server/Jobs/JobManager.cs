@@ -108,25 +108,27 @@ public sealed class JobManager(JobStore store, GenerationQueue queue, AppSetting
     /// <summary>Every change of the job as it happens, ending with its final state.</summary>
     public ChannelReader<JobView>? Subscribe(string id)
     {
-        var channel = Channel.CreateUnbounded<JobView>();
-        if (live.TryGetValue(id, out var job))
-        {
-            job.Subscribers.Add(channel.Writer);
-            if (!live.ContainsKey(id))
-            {
-                channel.Writer.TryComplete();
-            }
-        }
-
         var current = View(id);
         if (current is null)
         {
             return null;
         }
 
+        var channel = Channel.CreateUnbounded<JobView>();
         channel.Writer.TryWrite(current);
-        if (current.State is not ("queued" or "running"))
+        if (live.TryGetValue(id, out var job))
         {
+            job.Subscribers.Add(channel.Writer);
+        }
+
+        // Finished already, or finished while subscribing: send the final state and end the stream.
+        if (!live.ContainsKey(id) || current.State is not ("queued" or "running"))
+        {
+            if (View(id) is { } latest && latest.State != current.State)
+            {
+                channel.Writer.TryWrite(latest);
+            }
+
             channel.Writer.TryComplete();
         }
 
