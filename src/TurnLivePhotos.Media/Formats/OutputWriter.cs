@@ -73,7 +73,8 @@ public sealed record WrittenOutputs(IReadOnlyDictionary<OutputFormat, string> Fi
 /// <summary>Frames + the person's photo + options in, files out. Knows nothing about engines.</summary>
 public sealed class OutputWriter(FfmpegEncoder ffmpeg)
 {
-    public const int MaxVideoLongSide = 1920;
+    /// <summary>The long side of an iPhone Live Photo movie (1440×1080); within the 1920 a phone video may have.</summary>
+    public const int MaxVideoLongSide = 1440;
 
     public async Task<WrittenOutputs> WriteAsync(byte[] photo, IReadOnlyList<RgbImage> frames, int fps, string directory, string baseName, OutputOptions options, CancellationToken cancellationToken)
     {
@@ -157,8 +158,8 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         (long)Math.Round(clip.StillIndex * 1_000_000.0 / LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps));
 
     /// <summary>
-    /// Video size: the still's aspect ratio, long side at most 1920 and at most twice the engine's frames (more would
-    /// only be upscaling), even dimensions.
+    /// Video size: the still's aspect ratio, long side at most 1440 (phone-like, and more would only upscale frames
+    /// that are about 1024 wide) and at most twice the engine's frames, even dimensions.
     /// </summary>
     public static (int Width, int Height) VideoSize(int stillWidth, int stillHeight, int frameWidth, int frameHeight)
     {

@@ -191,10 +191,11 @@ public sealed class VideoFormatTests
     }
 
     [Theory]
-    [InlineData(4000, 3000, 1024, 768, 1920, 1440)]
+    [InlineData(4000, 3000, 1024, 768, 1440, 1080)]
     [InlineData(640, 480, 640, 480, 640, 480)]
-    [InlineData(3000, 4000, 576, 768, 1152, 1536)]
-    public void Video_size_follows_the_still_up_to_1920_and_twice_the_engine(int sw, int sh, int fw, int fh, int ew, int eh)
+    [InlineData(3000, 4000, 512, 640, 960, 1280)]
+    [InlineData(3000, 4000, 256, 320, 480, 640)]
+    public void Video_size_follows_the_still_up_to_a_phone_size_and_twice_the_engine(int sw, int sh, int fw, int fh, int ew, int eh)
     {
         Assert.Equal((ew, eh), OutputWriter.VideoSize(sw, sh, fw, fh));
     }
