@@ -5,44 +5,48 @@ using TurnLivePhotos.Tests.Configuration;
 namespace TurnLivePhotos.Tests.Support;
 
 /// <summary>
-/// The golden fixture sets made with the real Python diffusers/transformers code. Found through TLP_FIXTURES
-/// (default: ../shared/fixtures beside the repository); every sub-folder laid out like svd-tiny is a set.
+/// The golden fixture sets made with the real Python diffusers/transformers code. The repository carries its own
+/// (tests/TurnLivePhotos.Tests/Fixtures, see the README there); TLP_FIXTURES may name more folders (separated like
+/// PATH) whose sub-folders laid out like svd-tiny are checked the same way. A set is named by its folder name when
+/// it is one of the repository's and by its full path otherwise.
 /// </summary>
 public static class FixtureSets
 {
     private static readonly string[] Components = ["clip_vision", "vae", "unet", "scheduler", "pipeline"];
 
-    public static string Root
-    {
-        get
-        {
-            var configured = Environment.GetEnvironmentVariable("TLP_FIXTURES");
-            return Path.GetFullPath(string.IsNullOrWhiteSpace(configured)
-                ? Path.Combine(SettingsTests.RepositoryRoot(), "..", "shared", "fixtures")
-                : configured);
-        }
-    }
+    /// <summary>The repository's own fixture folder.</summary>
+    public static string Root => Path.Combine(SettingsTests.RepositoryRoot(), "tests", "TurnLivePhotos.Tests", "Fixtures");
+
+    /// <summary>Every folder searched for sets: the repository's, then those in TLP_FIXTURES.</summary>
+    public static IReadOnlyList<string> Roots =>
+        [Root, .. (Environment.GetEnvironmentVariable("TLP_FIXTURES") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(Path.GetFullPath)];
 
     /// <summary>Test data: one row per fixture set. Fails loudly when there is none, so no test passes by finding nothing.</summary>
-    public static TheoryData<string> All
-    {
-        get
-        {
-            var sets = Directory.Exists(Root)
-                ? Directory.EnumerateDirectories(Root).Where(d => Components.All(c => Directory.Exists(Path.Combine(d, c)))).Order(StringComparer.Ordinal).ToList()
-                : [];
-            if (sets.Count == 0)
-            {
-                throw new InvalidOperationException($"no fixture sets under {Root} (set TLP_FIXTURES)");
-            }
+    public static TheoryData<string> All => SetsWith(Components);
 
-            var data = new TheoryData<string>();
-            sets.ForEach(set => data.Add(Path.GetFileName(set)));
-            return data;
+    /// <summary>Sets whose folder holds every one of <paramref name="parts"/> (sub-folders or files).</summary>
+    public static TheoryData<string> SetsWith(params string[] parts)
+    {
+        var sets = Roots.Where(Directory.Exists)
+            .SelectMany(root => Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+            .Where(d => parts.All(c => Directory.Exists(Path.Combine(d, c)) || File.Exists(Path.Combine(d, c))))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (sets.Count == 0)
+        {
+            throw new InvalidOperationException($"no fixture sets with {string.Join(", ", parts)} under {string.Join(", ", Roots)}");
         }
+
+        var data = new TheoryData<string>();
+        sets.ForEach(set => data.Add(Path.GetDirectoryName(set) == Root ? Path.GetFileName(set) : set));
+        return data;
     }
 
-    public static string Folder(string set, string component) => Path.Combine(Root, set, component);
+    /// <summary>The folder of a set (a name from <see cref="All"/>), or of one of its components.</summary>
+    public static string Folder(string set, string component = "") =>
+        Path.Combine(Path.IsPathRooted(set) ? set : Path.Combine(Root, set), component);
 
     public static FloatTensor Read(Checkpoint file, string name) =>
         new(file.ReadFloat32(name), file[name].Shape);
