@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -51,7 +52,22 @@ public static class ServerHost
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
-        builder.WebHost.UseKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.Web.MaxContentLength);
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = settings.Web.MaxContentLength;
+
+            // Slow clients: headers must arrive within 30 s (else the connection is closed), and a body must keep
+            // coming at 240 bytes/s or more after a 5 s grace, else the upload reader gets Kestrel's 408, which
+            // the client hears as "the request body arrived too slowly". Kestrel's own defaults, written down here
+            // because the API documents them.
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(30);
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+        });
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
         builder.WebHost.UseUrls($"http://{UrlHost(settings.Web.Host)}:{settings.Web.Port}");
 
         builder.Services.AddSingleton(settings);
@@ -62,7 +78,6 @@ public static class ServerHost
         builder.Services.AddSingleton(provider => new GenerationQueue(
             provider.GetRequiredService<PhotoConverter>(), settings.Web.MaxQueuedJobs, options.ReportProgress, provider.GetRequiredService<ILogger<GenerationQueue>>()));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<GenerationQueue>());
-        builder.Services.AddSingleton<GenerateEndpoint>();
         builder.Services.AddSingleton(provider => new JobStore(provider.GetRequiredService<OutputLocation>().Directory));
         builder.Services.AddSingleton<JobManager>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<JobManager>());
@@ -73,7 +88,7 @@ public static class ServerHost
         var app = builder.Build();
         var engines = app.Services.GetRequiredService<EngineCatalog>();
         LogEngineChoice(app, engines, settings);
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledErrorAsync });
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = context => WriteUnhandledErrorAsync(context, settings) });
         app.UseAccessToken(settings.Web);
         app.UseRateLimiter();
         MapEndpoints(app, settings, engines);
@@ -85,22 +100,22 @@ public static class ServerHost
     private static void MapEndpoints(WebApplication app, AppSettings settings, EngineCatalog engines)
     {
         app.MapGet("/", () => Results.Stream(OpenPage("index.html"), "text/html; charset=utf-8"));
-        app.MapPost("/generate", (HttpContext context, GenerateEndpoint endpoint) => endpoint.HandleAsync(context)).RequireRateLimiting(AccessControl.JobCreationPolicy);
+        app.MapPost("/generate", GenerateEndpoint.HandleAsync).DisableAntiforgery().RequireRateLimiting(AccessControl.JobCreationPolicy);
         app.MapMethods("/generate", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch], (HttpContext context) =>
         {
             context.Response.Headers.Allow = HttpMethods.Post;
-            return JsonErrors.Message(StatusCodes.Status405MethodNotAllowed, "use POST /generate with a multipart 'file' field");
+            return ErrorResponses.Message(new RequestError(StatusCodes.Status405MethodNotAllowed, "Method not allowed", "use POST /generate with a multipart 'file' field"));
         });
-        app.MapGet("/api/v1/engine", () =>
+        app.MapGet("/api/v1/engine", (HttpResponse response) =>
         {
             EngineChoice choice;
             try
             {
                 choice = engines.Resolve(settings.Model.Engine);
             }
-            catch (TurnLivePhotos.Engine.EngineUnavailableException)
+            catch (TurnLivePhotos.Engine.EngineUnavailableException ex)
             {
-                return JsonErrors.Message(StatusCodes.Status503ServiceUnavailable, "the configured engine is not available on this server");
+                return ErrorResponses.Problem(RequestError.Classify(ex, settings.Web.MaxContentLength, RequestError.EngineUnavailableRetry), response);
             }
 
             return Results.Json(
@@ -136,15 +151,11 @@ public static class ServerHost
         }
     }
 
-    private static Task WriteUnhandledErrorAsync(HttpContext context)
+    /// <summary>What no endpoint caught, answered in the shape of its path (the exception itself is logged by the middleware).</summary>
+    private static Task WriteUnhandledErrorAsync(HttpContext context, AppSettings settings)
     {
-        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-        if (error is BadHttpRequestException bad)
-        {
-            return JsonErrors.WriteAsync(context, bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "the upload is too large" : "bad request");
-        }
-
-        return JsonErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "internal server error; the details are in the server log");
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error ?? new InvalidOperationException("unknown error");
+        return ErrorResponses.WriteAsync(context, RequestError.Classify(error, settings.Web.MaxContentLength, RequestError.EngineUnavailableRetry));
     }
 
     private static Stream OpenPage(string name) =>

@@ -6,6 +6,12 @@ using TurnLivePhotos.Engine;
 
 namespace TurnLivePhotos.Server.Jobs;
 
+/// <summary>The queue refused a job because it is full.</summary>
+public sealed class QueueFullException(TimeSpan retryAfter) : Exception("the queue is full")
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
 /// <summary>
 /// A bounded queue in front of the engines: one lane (and one worker) per engine, so a GPU is never shared by two
 /// jobs, and at most <c>MaxQueuedJobs</c> jobs waiting across all lanes.
@@ -48,15 +54,16 @@ public sealed class GenerationQueue : BackgroundService
         }
     }
 
-    /// <summary>Adds a job; false when the queue is full.</summary>
+    /// <summary>Adds a job to its engine's lane.</summary>
     /// <exception cref="EngineUnavailableException">The job asks for an engine that cannot run here.</exception>
-    public bool TryEnqueue(GenerationJob job)
+    /// <exception cref="QueueFullException">No room in the queue.</exception>
+    public void Enqueue(GenerationJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
         job.Engine = converter.Engines.Resolve(job.Request.Engine);
         if (!TryTakeSlot())
         {
-            return false;
+            throw new QueueFullException(SuggestedRetryAfter);
         }
 
         job.ClientAborted.Register(() =>
@@ -69,7 +76,6 @@ public sealed class GenerationQueue : BackgroundService
             }
         });
         lanes[job.Engine.Engine.Name].Writer.TryWrite(job);
-        return true;
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>

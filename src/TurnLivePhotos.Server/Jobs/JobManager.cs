@@ -12,12 +12,6 @@ using TurnLivePhotos.Server.Web;
 
 namespace TurnLivePhotos.Server.Jobs;
 
-/// <summary>The queue refused a job because it is full.</summary>
-public sealed class QueueFullException(TimeSpan retryAfter) : Exception("the queue is full")
-{
-    public TimeSpan RetryAfter { get; } = retryAfter;
-}
-
 /// <summary>
 /// Asynchronous jobs (the jobs API): persisted in <see cref="JobStore"/>, run through the shared
 /// <see cref="GenerationQueue"/>, with live progress, queue positions and change notifications for server-sent
@@ -98,11 +92,11 @@ public sealed class JobManager(JobStore store, GenerationQueue queue, AppSetting
         return new JobPage(jobs.Select(ToView).ToList(), page, pageSize, total);
     }
 
-    /// <summary>The job's file for a format (format name as in the API), or null.</summary>
-    public string? FilePath(string id, string format)
+    /// <summary>The job's file for a format, or null.</summary>
+    public string? FilePath(string id, OutputFormat format)
     {
         var record = store.Get(id);
-        return record is not null && record.Files.TryGetValue(format, out var name) ? Path.Combine(JobFolder(id), name) : null;
+        return record is not null && record.Files.TryGetValue(format.ToString().ToLowerInvariant(), out var name) ? Path.Combine(JobFolder(id), name) : null;
     }
 
     /// <summary>Every change of the job as it happens, ending with its final state.</summary>
@@ -164,10 +158,9 @@ public sealed class JobManager(JobStore store, GenerationQueue queue, AppSetting
             }),
         };
         live[record.Id] = liveJob;
-        bool accepted;
         try
         {
-            accepted = queue.TryEnqueue(generation);
+            queue.Enqueue(generation);
         }
         catch (EngineUnavailableException ex)
         {
@@ -175,8 +168,7 @@ public sealed class JobManager(JobStore store, GenerationQueue queue, AppSetting
             Finish(record, JobState.Failed, ex.Message, new Dictionary<string, string>());
             return true;
         }
-
-        if (!accepted)
+        catch (QueueFullException)
         {
             live.TryRemove(record.Id, out _);
             return false;

@@ -30,9 +30,8 @@ public static class AccessControl
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = web.JobsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             limiter.OnRejected = (rejected, cancellationToken) =>
             {
-                rejected.HttpContext.Response.Headers.RetryAfter = "60";
-                return new ValueTask(Results.Problem($"at most {web.JobsPerMinute} jobs a minute per client; try again later",
-                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests").ExecuteAsync(rejected.HttpContext));
+                return new ValueTask(ErrorResponses.WriteAsync(rejected.HttpContext, new RequestError(
+                    StatusCodes.Status429TooManyRequests, "Too many requests", $"at most {web.JobsPerMinute} jobs a minute per client; try again later", RetryAfter: TimeSpan.FromMinutes(1))));
             };
         });
     }
@@ -57,8 +56,7 @@ public static class AccessControl
             }
 
             context.Response.Headers.WWWAuthenticate = "Bearer";
-            await Results.Problem("this server needs its access token (Authorization: Bearer <token>)", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized")
-                .ExecuteAsync(context);
+            await ErrorResponses.WriteAsync(context, new RequestError(StatusCodes.Status401Unauthorized, "Unauthorized", "this server needs its access token (Authorization: Bearer <token>)"));
         });
     }
 

@@ -2,6 +2,8 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Media.Formats;
+using TurnLivePhotos.Server.Jobs;
 
 namespace TurnLivePhotos.Server.Web;
 
@@ -69,6 +71,43 @@ public static class GenerationForm
         return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && range.Contains(value)
             ? value
             : throw new FormValueException(name, $"{name} must be a whole number from {range}, got \"{text}\"");
+    }
+
+    /// <summary>The jobs API's fields: the seed's three, frames, fps, seed, engine, formats and loop.</summary>
+    public static JobRequest ReadJobRequest(IFormCollection form, AppSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(form);
+        ArgumentNullException.ThrowIfNull(settings);
+        var parameters = Read(form, settings.Model.DefaultParameters);
+        var frames = OptionalInt(form, "frames", ParameterLimits.Frames) ?? parameters.Frames;
+        var fps = OptionalInt(form, "fps", ParameterLimits.Fps) ?? parameters.Fps;
+        var seed = OptionalLong(form, "seed", ParameterLimits.Seed) ?? parameters.Seed;
+        var engine = Choice(form, "engine", ["auto", "classic", "svd"]) ?? settings.Model.Engine.ToString().ToLowerInvariant();
+        var loop = Choice(form, "loop", ["forward", "pingpong", "crossfade"]);
+        var formatsText = form["formats"].ToString();
+        string[] formats;
+        try
+        {
+            formats = (string.IsNullOrWhiteSpace(formatsText) ? settings.Output.Formats : OutputOptions.ParseFormats(formatsText))
+                .Select(f => f.ToString().ToLowerInvariant()).ToArray();
+        }
+        catch (FormatException ex)
+        {
+            throw new FormValueException("formats", ex.Message);
+        }
+
+        return new JobRequest(parameters.MotionBucketId, parameters.NoiseAugStrength, parameters.MaxGuidanceScale, frames, fps, seed, engine, formats, loop);
+    }
+
+    private static string? Choice(IFormCollection form, string field, string[] allowed)
+    {
+        var text = form[field].ToString().Trim().ToLowerInvariant();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        return allowed.Contains(text) ? text : throw new FormValueException(field, $"{field} must be one of {string.Join(", ", allowed)}, got \"{text}\"");
     }
 
     private static (string Name, string? Text) First(IFormCollection form, string[] names)

@@ -1,9 +1,11 @@
-using System.Globalization;
-using System.Text.Json;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using TurnLivePhotos.Core.Configuration;
-using TurnLivePhotos.Media.Decoding;
 using TurnLivePhotos.Media.Formats;
 using TurnLivePhotos.Server.Jobs;
 
@@ -11,173 +13,87 @@ namespace TurnLivePhotos.Server.Web;
 
 /// <summary>
 /// Jobs API v1: POST /api/v1/jobs (202 + links), GET one / list, DELETE to cancel, server-sent events of every
-/// change, and downloads per format. Validation errors are RFC 7807 problem details.
+/// change, and downloads per format. Every handler declares its answers in its return type, so the OpenAPI
+/// document lists them; every error is RFC 7807 problem details.
 /// </summary>
 public static class JobsEndpoints
 {
-    private static readonly Dictionary<string, (string ContentType, string Extension)> Downloads = new()
+    public static void Map(IEndpointRouteBuilder app)
     {
-        ["live"] = ("application/zip", ".zip"),
-        ["motion"] = ("image/jpeg", ".jpg"),
-        ["mp4"] = ("video/mp4", ".mp4"),
-        ["gif"] = ("image/gif", ".gif"),
-        ["webp"] = ("image/webp", ".webp"),
-    };
-
-    public static void Map(WebApplication app)
-    {
-        var jobs = app.MapGroup("/api/v1/jobs");
-        jobs.MapPost("/", SubmitAsync).DisableAntiforgery().RequireRateLimiting(AccessControl.JobCreationPolicy);
-        jobs.MapGet("/", (JobManager manager, int? page, int? pageSize) =>
-        {
-            var size = Math.Clamp(pageSize ?? 20, 1, 100);
-            return Results.Json(manager.List(Math.Max(1, page ?? 1), size), JobJsonContext.Default.JobPage);
-        });
-        jobs.MapGet("/{id}", (string id, JobManager manager) =>
-            manager.View(id) is { } view ? Results.Json(view, JobJsonContext.Default.JobView) : NotFound(id));
-        jobs.MapDelete("/{id}", (string id, JobManager manager) =>
-        {
-            if (manager.View(id) is null)
-            {
-                return NotFound(id);
-            }
-
-            return manager.Cancel(id)
-                ? Results.Accepted($"/api/v1/jobs/{id}", manager.View(id))
-                : Results.Problem($"job {id} has already finished", statusCode: StatusCodes.Status409Conflict, title: "Job finished");
-        });
-        jobs.MapGet("/{id}/events", StreamEventsAsync);
-        jobs.MapGet("/{id}/files/{format}", (string id, string format, JobManager manager) =>
-        {
-            var path = manager.FilePath(id, format);
-            if (path is null || !File.Exists(path) || !Downloads.TryGetValue(format, out var download))
-            {
-                return Results.Problem($"job {id} has no {format} file", statusCode: StatusCodes.Status404NotFound, title: "Not found");
-            }
-
-            return Results.File(path, download.ContentType, Path.GetFileName(path));
-        });
+        var jobs = app.MapGroup("/api/v1/jobs").WithTags("jobs");
+        jobs.MapPost("/", SubmitAsync).DisableAntiforgery().RequireRateLimiting(AccessControl.JobCreationPolicy)
+            .ProducesProblem(StatusCodes.Status408RequestTimeout)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        jobs.MapGet("/", List);
+        jobs.MapGet("/{id}", Get);
+        jobs.MapDelete("/{id}", Cancel);
+        jobs.MapGet("/{id}/events", Events);
+        jobs.MapGet("/{id}/files/{format}", Download);
     }
 
-    private static async Task<IResult> SubmitAsync(HttpContext context, JobManager manager, AppSettings settings)
+    public static async Task<Results<Accepted<JobView>, ProblemHttpResult>> SubmitAsync(
+        HttpContext context, JobManager manager, GenerationQueue queue, AppSettings settings, ILogger<JobManager> logger)
     {
-        if (context.Request.ContentLength > settings.Web.MaxContentLength)
-        {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"the upload is larger than the limit of {settings.Web.MaxContentLength} bytes");
-        }
-
-        if (!context.Request.HasFormContentType)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid request", "send multipart/form-data with the photo in the field 'file'");
-        }
-
-        IFormCollection form;
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(manager);
+        ArgumentNullException.ThrowIfNull(settings);
         try
         {
-            form = await context.Request.ReadFormAsync(context.RequestAborted);
+            var upload = await UploadReader.ReadAsync(context.Request, settings.Web.MaxContentLength, settings.Input.MaxPixels, context.RequestAborted);
+            var view = manager.Submit(upload.Photo, GenerationForm.ReadJobRequest(upload.Form, settings));
+            return TypedResults.Accepted(view.Links.Self, view);
         }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"the upload is larger than the limit of {settings.Web.MaxContentLength} bytes");
-        }
-
-        var file = form.Files.GetFile("file");
-        if (file is null || file.Length == 0)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid request", "no photo was uploaded (multipart field 'file')");
-        }
-
-        JobRequest request;
-        try
-        {
-            request = ReadRequest(form, settings);
-        }
-        catch (FormValueException ex)
-        {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { [ex.Field] = [ex.Message] }, title: "Invalid parameter");
-        }
-
-        using var buffer = new MemoryStream();
-        await file.CopyToAsync(buffer, context.RequestAborted);
-        var photo = buffer.ToArray();
-        try
-        {
-            PhotoDecoder.Check(photo, settings.Input.MaxPixels);
-        }
-        catch (UnsupportedPhotoException ex)
-        {
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported photo", ex.Message);
-        }
-        catch (PhotoTooLargeException ex)
-        {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Photo too large", ex.Message);
-        }
-
-        try
-        {
-            var view = manager.Submit(photo, request);
-            return Results.Json(view, JobJsonContext.Default.JobView, statusCode: StatusCodes.Status202Accepted);
-        }
-        catch (QueueFullException ex)
-        {
-            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Queue full", "the queue is full; try again later");
+            return ErrorResponses.Problem(RequestError.Classify(ex, settings.Web.MaxContentLength, queue.SuggestedRetryAfter, logger), context.Response);
         }
     }
 
-    private static JobRequest ReadRequest(IFormCollection form, AppSettings settings)
+    public static Ok<JobPage> List(JobManager manager, int? page, int? pageSize) =>
+        TypedResults.Ok(manager.List(Math.Max(1, page ?? 1), Math.Clamp(pageSize ?? 20, 1, 100)));
+
+    public static Results<Ok<JobView>, ProblemHttpResult> Get(string id, JobManager manager, HttpResponse response) =>
+        manager.View(id) is { } view ? TypedResults.Ok(view) : NotFound(id, response);
+
+    public static Results<Accepted<JobView>, ProblemHttpResult> Cancel(string id, JobManager manager, HttpResponse response)
     {
-        var parameters = GenerationForm.Read(form, settings.Model.DefaultParameters);
-        var frames = GenerationForm.OptionalInt(form, "frames", ParameterLimits.Frames) ?? parameters.Frames;
-        var fps = GenerationForm.OptionalInt(form, "fps", ParameterLimits.Fps) ?? parameters.Fps;
-        var seed = GenerationForm.OptionalLong(form, "seed", ParameterLimits.Seed) ?? parameters.Seed;
-        var engine = Choice(form, "engine", ["auto", "classic", "svd"]) ?? settings.Model.Engine.ToString().ToLowerInvariant();
-        var loop = Choice(form, "loop", ["forward", "pingpong", "crossfade"]);
-        var formatsText = form["formats"].ToString();
-        string[] formats;
-        try
+        if (manager.View(id) is null)
         {
-            formats = (string.IsNullOrWhiteSpace(formatsText) ? settings.Output.Formats : OutputOptions.ParseFormats(formatsText))
-                .Select(f => f.ToString().ToLowerInvariant()).ToArray();
-        }
-        catch (FormatException ex)
-        {
-            throw new FormValueException("formats", ex.Message);
+            return NotFound(id, response);
         }
 
-        return new JobRequest(parameters.MotionBucketId, parameters.NoiseAugStrength, parameters.MaxGuidanceScale, frames, fps, seed, engine, formats, loop);
+        return manager.Cancel(id) && manager.View(id) is { } view
+            ? TypedResults.Accepted(view.Links.Self, view)
+            : ErrorResponses.Problem(new RequestError(StatusCodes.Status409Conflict, "Job finished", $"job {id} has already finished"), response);
     }
 
-    private static string? Choice(IFormCollection form, string field, string[] allowed)
-    {
-        var text = form[field].ToString().Trim().ToLowerInvariant();
-        if (text.Length == 0)
-        {
-            return null;
-        }
-
-        return allowed.Contains(text) ? text : throw new FormValueException(field, $"{field} must be one of {string.Join(", ", allowed)}, got \"{text}\"");
-    }
-
-    private static async Task StreamEventsAsync(string id, HttpContext context, JobManager manager)
+    public static Results<ServerSentEventsResult<JobView>, ProblemHttpResult> Events(string id, JobManager manager, HttpContext context)
     {
         var events = manager.Subscribe(id);
-        if (events is null)
+        return events is null ? NotFound(id, context.Response) : TypedResults.ServerSentEvents(AsEvents(events, context.RequestAborted));
+    }
+
+    public static Results<PhysicalFileHttpResult, ProblemHttpResult> Download(string id, string format, JobManager manager, HttpResponse response)
+    {
+        if (!Downloads.TryParse(format, out var parsed) || manager.FilePath(id, parsed) is not { } path || !File.Exists(path))
         {
-            await NotFound(id).ExecuteAsync(context);
-            return;
+            return ErrorResponses.Problem(new RequestError(StatusCodes.Status404NotFound, "Not found", $"job {id} has no {format} file"), response);
         }
 
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        await foreach (var view in events.ReadAllAsync(context.RequestAborted))
+        return TypedResults.PhysicalFile(path, Downloads.ContentType(parsed), Path.GetFileName(path));
+    }
+
+    private static async IAsyncEnumerable<SseItem<JobView>> AsEvents(System.Threading.Channels.ChannelReader<JobView> events, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var view in events.ReadAllAsync(cancellationToken))
         {
-            await context.Response.WriteAsync($"event: {view.State}\ndata: {JsonSerializer.Serialize(view, JobJsonContext.Default.JobView)}\n\n", context.RequestAborted);
-            await context.Response.Body.FlushAsync(context.RequestAborted);
+            yield return new SseItem<JobView>(view, view.State);
         }
     }
 
-    private static IResult NotFound(string id) => Results.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound, title: "Not found");
-
-    private static IResult Problem(int status, string title, string detail) => Results.Problem(detail, statusCode: status, title: title);
+    private static ProblemHttpResult NotFound(string id, HttpResponse response) =>
+        ErrorResponses.Problem(new RequestError(StatusCodes.Status404NotFound, "Not found", $"no job {id}"), response);
 }

@@ -59,6 +59,85 @@ public static class RawHttp
         return new Answer(status, text[..split], text[(split + 4)..], sent);
     }
 
+    /// <summary>
+    /// Sends <paramref name="head"/> (request line and headers, without the blank line) and <paramref name="body"/>
+    /// as they are, then optionally stops sending (a client that hangs up its side mid-body), and reads the answer.
+    /// Null when the server closed the connection without answering.
+    /// </summary>
+    public static async Task<Answer?> ExchangeAsync(Uri server, string head, byte[] body, bool closeSending = false, TimeSpan? timeout = null)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(server.Host, server.Port);
+        var stream = client.GetStream();
+        var response = ReadBytesAsync(stream);
+        try
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes($"{head}\r\nHost: {server.Authority}\r\nConnection: close\r\n\r\n"));
+            await stream.WriteAsync(body);
+            if (closeSending)
+            {
+                client.Client.Shutdown(SocketShutdown.Send);
+            }
+        }
+        catch (IOException)
+        {
+            // The server answered and closed while we were still sending.
+        }
+
+        var bytes = await response.WaitAsync(timeout ?? TimeSpan.FromSeconds(60));
+        var split = bytes.AsSpan().IndexOf("\r\n\r\n"u8);
+        if (split < 0)
+        {
+            return null;
+        }
+
+        var responseHead = Encoding.ASCII.GetString(bytes, 0, split);
+        var status = int.Parse(responseHead.AsSpan(9, 3), System.Globalization.CultureInfo.InvariantCulture);
+        var responseBody = bytes[(split + 4)..];
+        if (responseHead.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            responseBody = Dechunk(responseBody);
+        }
+
+        return new Answer(status, responseHead, Encoding.UTF8.GetString(responseBody), body.Length);
+    }
+
+    /// <summary>The body of a chunked answer (size line in hex, data, CRLF; a zero size ends it).</summary>
+    private static byte[] Dechunk(byte[] chunked)
+    {
+        using var body = new MemoryStream();
+        var at = 0;
+        while (at < chunked.Length)
+        {
+            var lineEnd = at + chunked.AsSpan(at).IndexOf("\r\n"u8);
+            var size = Convert.ToInt32(Encoding.ASCII.GetString(chunked, at, lineEnd - at).Split(';')[0], 16);
+            if (size == 0)
+            {
+                break;
+            }
+
+            body.Write(chunked, lineEnd + 2, size);
+            at = lineEnd + 2 + size + 2;
+        }
+
+        return body.ToArray();
+    }
+
+    private static async Task<byte[]> ReadBytesAsync(NetworkStream stream)
+    {
+        using var buffer = new MemoryStream();
+        try
+        {
+            await stream.CopyToAsync(buffer);
+        }
+        catch (IOException)
+        {
+            // A reset after the answer arrived still leaves the answer in the buffer.
+        }
+
+        return buffer.ToArray();
+    }
+
     private static async Task<string> ReadToEndAsync(NetworkStream stream)
     {
         using var buffer = new MemoryStream();
