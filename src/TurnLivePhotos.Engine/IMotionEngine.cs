@@ -21,37 +21,6 @@ public enum EngineKind
     Svd,
 }
 
-/// <summary>What a person can tune for one clip. Defaults are the diffusers SVD pipeline's.</summary>
-public sealed record MotionParameters
-{
-    public const int MaxMotionBucketId = 255;
-
-    public int Frames { get; init; } = 25;
-
-    public int Fps { get; init; } = 7;
-
-    public int MotionBucketId { get; init; } = 127;
-
-    public double NoiseAugStrength { get; init; } = 0.02;
-
-    public double MinGuidanceScale { get; init; } = 1.0;
-
-    public double MaxGuidanceScale { get; init; } = 3.0;
-
-    public int InferenceSteps { get; init; } = 25;
-
-    /// <summary>Frames decoded at once; null decodes all frames together (the diffusers default).</summary>
-    public int? DecodeChunkSize { get; init; }
-
-    /// <summary>Noise seed; null lets the engine choose (the classic engine then uses 0).</summary>
-    public long? Seed { get; init; }
-
-    /// <summary>Pixel budget of the generated frames (width × height); the photo's aspect ratio is kept.</summary>
-    public int TargetWidth { get; init; } = 1024;
-
-    public int TargetHeight { get; init; } = 576;
-}
-
 public sealed record MotionRequest(RgbImage Photo, MotionParameters Parameters);
 
 public sealed record MotionClip(IReadOnlyList<RgbImage> Frames, int Fps, string EngineName, bool IsGenerative);
@@ -86,4 +55,4 @@ public class EngineException(string message, Exception? inner = null) : Exceptio
 public sealed class EngineOutOfMemoryException(string message, Exception? inner = null) : EngineException(message, inner);
 
 /// <summary>The requested engine cannot run here (no model folder, not in this build…).</summary>
-public sealed class EngineUnavailableException(string message) : Exception(message);
+public sealed class EngineUnavailableException(string message) : EngineException(message);

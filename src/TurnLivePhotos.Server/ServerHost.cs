@@ -106,35 +106,7 @@ public static class ServerHost
             context.Response.Headers.Allow = HttpMethods.Post;
             return ErrorResponses.Message(new RequestError(StatusCodes.Status405MethodNotAllowed, "Method not allowed", "use POST /generate with a multipart 'file' field"));
         });
-        app.MapGet("/api/v1/engine", (HttpResponse response) =>
-        {
-            EngineChoice choice;
-            try
-            {
-                choice = engines.Resolve(settings.Model.Engine);
-            }
-            catch (TurnLivePhotos.Engine.EngineUnavailableException ex)
-            {
-                return ErrorResponses.Problem(RequestError.Classify(ex, settings.Web.MaxContentLength, RequestError.EngineUnavailableRetry), response);
-            }
-
-            return Results.Json(
-                new EngineInfo(
-                    choice.Engine.Name,
-                    choice.Engine.IsGenerative,
-                    ParameterLimits.MotionBucketId.Min,
-                    ParameterLimits.MotionBucketId.Max,
-                    ParameterLimits.NoiseAugStrength.Min,
-                    ParameterLimits.NoiseAugStrength.Max,
-                    ParameterLimits.GuidanceScale.Min,
-                    ParameterLimits.GuidanceScale.Max,
-                    settings.Web.MaxContentLength,
-                    settings.Model.OutputFrames,
-                    ParameterLimits.Frames.Max,
-                    settings.Model.OutputFps,
-                    ParameterLimits.Fps.Max),
-                ServerJsonContext.Default.EngineInfo);
-        });
+        EngineEndpoint.Map(app);
     }
 
     private static void LogEngineChoice(WebApplication app, EngineCatalog engines, AppSettings settings)

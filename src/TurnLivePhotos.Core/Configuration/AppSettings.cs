@@ -46,29 +46,15 @@ public sealed record ModelSettings
 {
     public string ModelName { get; init; } = "stabilityai/stable-video-diffusion-img2vid-xt";
 
-    public int OutputFps { get; init; } = 7;
-
-    public int OutputFrames { get; init; } = 25;
-
-    public int InferenceSteps { get; init; } = 25;
-
-    /// <summary>Frames decoded at once; null decodes all frames together (diffusers' default).</summary>
-    public int? DecodeChunkSize { get; init; }
+    /// <summary>
+    /// The generation parameters a request leaves out: OutputFPS, OutputFrames, InferenceSteps, DecodeChunkSize,
+    /// ImagePromptWidth/Height, MotionBucketId, NoiseAugStrength, Min/MaxGuidanceScale and Seed (the keys are in the
+    /// engine's <see cref="MotionParameterTable"/>; unset keys keep the record's defaults).
+    /// </summary>
+    public MotionParameters Parameters { get; init; } = new();
 
     /// <summary>The seed's UNet switch (True: run the UNet as loaded, False: the seed compiled it ahead of time). Read and kept.</summary>
     public bool UNet { get; init; } = true;
-
-    public int ImagePromptWidth { get; init; } = 1024;
-
-    public int ImagePromptHeight { get; init; } = 576;
-
-    public int MotionBucketId { get; init; } = 127;
-
-    public double NoiseAugStrength { get; init; } = 0.02;
-
-    public double MinGuidanceScale { get; init; } = 1.0;
-
-    public double MaxGuidanceScale { get; init; } = 3.0;
 
     public EngineKind Engine { get; init; } = EngineKind.Auto;
 
@@ -78,24 +64,6 @@ public sealed record ModelSettings
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Auto;
 
     public MemoryMode MemoryMode { get; init; } = MemoryMode.Auto;
-
-    public long? Seed { get; init; }
-
-    /// <summary>The generation parameters these settings give when a request leaves them out.</summary>
-    public MotionParameters DefaultParameters => new()
-    {
-        Frames = OutputFrames,
-        Fps = OutputFps,
-        MotionBucketId = MotionBucketId,
-        NoiseAugStrength = NoiseAugStrength,
-        MinGuidanceScale = MinGuidanceScale,
-        MaxGuidanceScale = MaxGuidanceScale,
-        InferenceSteps = InferenceSteps,
-        DecodeChunkSize = DecodeChunkSize,
-        Seed = Seed,
-        TargetWidth = ImagePromptWidth,
-        TargetHeight = ImagePromptHeight,
-    };
 }
 
 /// <summary>[WebOptions]</summary>

@@ -65,34 +65,23 @@ public static class SettingsLoader
     {
         var defaults = new AppSettings();
         var model = defaults.Model;
-        var frames = read.Int("ModelOptions", "OutputFrames", model.OutputFrames, ParameterLimits.Frames);
         return defaults with
         {
             Store = new StoreSettings
             {
                 ModelsHome = Path.GetFullPath(read.Text("StoreOptions", "ModelsHome", defaults.Store.ModelsHome), baseDirectory),
                 OutputsHome = Path.GetFullPath(read.Text("StoreOptions", "OutputsHome", defaults.Store.OutputsHome), baseDirectory),
-                KeepJobsDays = read.Int("StoreOptions", "KeepJobsDays", defaults.Store.KeepJobsDays, new Range<int>(0, 36500)),
+                KeepJobsDays = read.Int("StoreOptions", "KeepJobsDays", defaults.Store.KeepJobsDays, ParameterLimits.KeepJobsDays),
             },
             Model = new ModelSettings
             {
                 ModelName = read.Text("ModelOptions", "ModelName", model.ModelName),
-                OutputFps = read.Int("ModelOptions", "OutputFPS", model.OutputFps, ParameterLimits.Fps),
-                OutputFrames = frames,
-                InferenceSteps = read.Int("ModelOptions", "InferenceSteps", model.InferenceSteps, ParameterLimits.InferenceSteps),
-                DecodeChunkSize = read.OptionalInt("ModelOptions", "DecodeChunkSize", ParameterLimits.DecodeChunkSize),
+                Parameters = read.Parameters("ModelOptions", model.Parameters),
                 UNet = read.Bool("ModelOptions", "UNet", model.UNet),
-                ImagePromptWidth = read.Int("ModelOptions", "ImagePromptWidth", model.ImagePromptWidth, ParameterLimits.ImagePromptSide),
-                ImagePromptHeight = read.Int("ModelOptions", "ImagePromptHeight", model.ImagePromptHeight, ParameterLimits.ImagePromptSide),
-                MotionBucketId = read.Int("ModelOptions", "MotionBucketId", model.MotionBucketId, ParameterLimits.MotionBucketId),
-                NoiseAugStrength = read.Double("ModelOptions", "NoiseAugStrength", model.NoiseAugStrength, ParameterLimits.NoiseAugStrength),
-                MinGuidanceScale = read.Double("ModelOptions", "MinGuidanceScale", model.MinGuidanceScale, ParameterLimits.GuidanceScale),
-                MaxGuidanceScale = read.Double("ModelOptions", "MaxGuidanceScale", model.MaxGuidanceScale, ParameterLimits.GuidanceScale),
                 Engine = read.Enum("ModelOptions", "Engine", model.Engine),
                 Variant = read.Raw("ModelOptions", "Variant") is { } variant ? variant.Trim() : model.Variant,
                 Device = read.Enum("ModelOptions", "Device", model.Device),
                 MemoryMode = read.Enum("ModelOptions", "MemoryMode", model.MemoryMode),
-                Seed = read.OptionalLong("ModelOptions", "Seed", ParameterLimits.Seed),
             },
             Web = new WebSettings
             {
@@ -101,7 +90,7 @@ public static class SettingsLoader
                 MaxContentLength = read.Long("WebOptions", "MaxContentLength", defaults.Web.MaxContentLength, ParameterLimits.MaxContentLength),
                 MaxQueuedJobs = read.Int("WebOptions", "MaxQueuedJobs", defaults.Web.MaxQueuedJobs, ParameterLimits.MaxQueuedJobs),
                 AccessToken = read.Raw("WebOptions", "AccessToken") is { Length: > 0 } token ? token.Trim() : null,
-                JobsPerMinute = read.Int("WebOptions", "JobsPerMinute", defaults.Web.JobsPerMinute, new Range<int>(0, 100_000)),
+                JobsPerMinute = read.Int("WebOptions", "JobsPerMinute", defaults.Web.JobsPerMinute, ParameterLimits.JobsPerMinute),
             },
             Input = new InputSettings
             {
@@ -131,19 +120,35 @@ public static class SettingsLoader
         }
 
         public int Int(string section, string key, int fallback, Range<int> range) =>
-            OptionalInt(section, key, range) ?? fallback;
-
-        public int? OptionalInt(string section, string key, Range<int> range) =>
-            Parse(section, key, range, text => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null, "a whole number");
+            Parse(section, key, range, text => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null, "a whole number") ?? fallback;
 
         public long Long(string section, string key, long fallback, Range<long> range) =>
-            OptionalLong(section, key, range) ?? fallback;
+            Parse(section, key, range, text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null, "a whole number") ?? fallback;
 
-        public long? OptionalLong(string section, string key, Range<long> range) =>
-            Parse(section, key, range, text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null, "a whole number");
+        /// <summary>Every generation parameter the settings may set, read through the engine's table.</summary>
+        public MotionParameters Parameters(string section, MotionParameters defaults)
+        {
+            var parameters = defaults;
+            foreach (var parameter in MotionParameterTable.From(ParameterSources.Settings))
+            {
+                var raw = Raw(section, parameter.SettingsKey);
+                if (string.IsNullOrWhiteSpace(raw))
+                {
+                    continue;
+                }
 
-        public double Double(string section, string key, double fallback, Range<double> range) =>
-            Parse(section, key, range, text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null, "a number") ?? fallback;
+                try
+                {
+                    parameters = parameter.Apply(parameters, raw);
+                }
+                catch (ParameterValueException ex)
+                {
+                    throw Invalid(section, parameter.SettingsKey, raw, "expected " + ex.Expectation);
+                }
+            }
+
+            return parameters;
+        }
 
         public bool Bool(string section, string key, bool fallback)
         {

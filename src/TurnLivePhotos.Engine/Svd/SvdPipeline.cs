@@ -12,25 +12,13 @@ public enum MemoryMode
     Low,
 }
 
-/// <summary>One generation's settings (diffusers' StableVideoDiffusionPipeline.__call__ arguments).</summary>
+/// <summary>
+/// One generation: the parameters (diffusers' StableVideoDiffusionPipeline.__call__ arguments; their Seed and target
+/// size are not read here — the seed is resolved to <see cref="Seed"/>, the image comes sized) and fixed inputs for tests.
+/// </summary>
 public sealed record SvdRunOptions
 {
-    public int Frames { get; init; } = 25;
-
-    public int Steps { get; init; } = 25;
-
-    public int Fps { get; init; } = 7;
-
-    public int MotionBucketId { get; init; } = 127;
-
-    public double NoiseAugStrength { get; init; } = 0.02;
-
-    public double MinGuidanceScale { get; init; } = 1.0;
-
-    public double MaxGuidanceScale { get; init; } = 3.0;
-
-    /// <summary>Frames decoded together; null decodes all at once.</summary>
-    public int? DecodeChunkSize { get; init; }
+    public MotionParameters Parameters { get; init; } = new();
 
     public ulong Seed { get; init; }
 
@@ -100,7 +88,8 @@ public sealed class SvdPipeline : IDisposable
         }
 
         var noise = new GaussianNoise(options.Seed);
-        var frames = options.Frames;
+        var parameters = options.Parameters;
+        var frames = parameters.Frames;
 
         // 1. CLIP embedding (classifier-free guidance: zeros for the unconditional half).
         progress?.Report(new MotionProgress("encode", 0, 2));
@@ -114,7 +103,7 @@ public sealed class SvdPipeline : IDisposable
 
         // 2. VAE latent (posterior mean) of the noise-augmented image; zeros for the unconditional half; repeated per frame.
         var augmentation = options.AugmentationNoise ?? new FloatTensor(noise.Next(image.ElementCount), image.Shape);
-        var augmented = SvdPreprocessing.AddNoise(image, augmentation, options.NoiseAugStrength);
+        var augmented = SvdPreprocessing.AddNoise(image, augmentation, parameters.NoiseAugStrength);
         var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights), vaeConfig), folder.Vae.Weights,
             encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["image"] = augmented })["mean"]);
         progress?.Report(new MotionProgress("encode", 2, 2));
@@ -125,18 +114,18 @@ public sealed class SvdPipeline : IDisposable
         var frameSize = latentChannels * latentPlane;
 
         // 3. Added time ids [fps − 1, motion bucket, noise aug], the same for both halves.
-        float[] ids = [options.Fps - 1, options.MotionBucketId, (float)options.NoiseAugStrength];
+        float[] ids = [parameters.Fps - 1, parameters.MotionBucketId, (float)parameters.NoiseAugStrength];
         var addedTimeIds = new FloatTensor([.. ids, .. ids], [2, 3]);
 
         // 4. Schedule and starting latents.
         var scheduler = new EulerDiscreteScheduler(schedulerConfig);
-        scheduler.SetTimesteps(options.Steps);
+        scheduler.SetTimesteps(parameters.InferenceSteps);
         long[] latentShape = [1, frames, latentChannels, mean.Shape[2], mean.Shape[3]];
         var latents = options.InitialLatents?.Data.ToArray() ?? noise.Next(frames * frameSize);
         TensorPrimitives.Multiply(latents, scheduler.InitNoiseSigma, latents);
 
         // 5. Per-frame guidance: torch.linspace(min, max, F) in float32.
-        var guidance = Linspace((float)options.MinGuidanceScale, (float)options.MaxGuidanceScale, frames);
+        var guidance = Linspace((float)parameters.MinGuidanceScale, (float)parameters.MaxGuidanceScale, frames);
 
         // 6. Denoising loop.
         var unetInput = new float[2 * frames * 2 * frameSize];
@@ -165,7 +154,7 @@ public sealed class SvdPipeline : IDisposable
         });
 
         // 7. Decode in chunks; the temporal layers only mix frames within a chunk, as in diffusers.
-        var decodedFrames = Decode(latents, frames, frameSize, latentShape, options.DecodeChunkSize ?? frames, progress, cancellationToken);
+        var decodedFrames = Decode(latents, frames, frameSize, latentShape, parameters.DecodeChunkSize ?? frames, progress, cancellationToken);
         return new SvdResult(decodedFrames, new FloatTensor(latents, latentShape), context, new FloatTensor([.. new float[mean.Data.Length], .. mean.Data], [2, .. mean.Shape[1..]]));
     }
 

@@ -278,7 +278,7 @@ public sealed class JobManager(JobStore store, GenerationQueue queue, AppSetting
     private int QueuePosition(LiveJob job) =>
         1 + live.Values.Count(other => other.StartedAt is null && other.Sequence < job.Sequence);
 
-    private MotionParameters Parameters(JobRequest request) => settings.Model.DefaultParameters with
+    private MotionParameters Parameters(JobRequest request) => settings.Model.Parameters with
     {
         MotionBucketId = request.MotionBucketId,
         NoiseAugStrength = request.NoiseAugStrength,

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Engine;
@@ -7,81 +6,49 @@ using TurnLivePhotos.Server.Jobs;
 
 namespace TurnLivePhotos.Server.Web;
 
-/// <summary>A form value that is present but unusable; answered 400 with this message.</summary>
+/// <summary>A form value that is present but unusable; answered 400 naming the field.</summary>
 public sealed class FormValueException(string field, string message) : Exception(message)
 {
     public string Field { get; } = field;
 }
 
-/// <summary>Reads the seed's form fields (motion_bucket_id or motion_bucket, noise_aug_strength, max_guidance_scale); absent or empty fields keep their defaults.</summary>
+/// <summary>
+/// Reads the form fields of both upload paths: every generation parameter the engine's table opens to forms
+/// (motion_bucket_id or the seed's motion_bucket, noise_aug_strength, max_guidance_scale, frames, fps, seed), and
+/// for jobs the engine, formats and loop. Absent or empty fields keep the server's defaults.
+/// </summary>
 public static class GenerationForm
 {
-    public static MotionParameters Read(IFormCollection form, MotionParameters defaults) => defaults with
+    public static MotionParameters ReadParameters(IFormCollection form, MotionParameters defaults)
     {
-        MotionBucketId = Int(form, ["motion_bucket_id", "motion_bucket"], ParameterLimits.MotionBucketId) ?? defaults.MotionBucketId,
-        NoiseAugStrength = Double(form, "noise_aug_strength", ParameterLimits.NoiseAugStrength) ?? defaults.NoiseAugStrength,
-        MaxGuidanceScale = Double(form, "max_guidance_scale", ParameterLimits.GuidanceScale) ?? defaults.MaxGuidanceScale,
-    };
-
-    private static int? Int(IFormCollection form, string[] names, Range<int> range)
-    {
-        var (name, text) = First(form, names);
-        if (text is null)
+        ArgumentNullException.ThrowIfNull(form);
+        var parameters = defaults;
+        foreach (var parameter in MotionParameterTable.From(ParameterSources.Form))
         {
-            return null;
+            if (First(form, [parameter.Field, .. parameter.Aliases ?? []]) is not var (name, text))
+            {
+                continue;
+            }
+
+            try
+            {
+                parameters = parameter.Apply(parameters, text);
+            }
+            catch (ParameterValueException ex)
+            {
+                throw new FormValueException(name, $"{name} must be {ex.Expectation}, got \"{text}\"");
+            }
         }
 
-        // Whole numbers, also when a client sends "127.0".
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value != Math.Floor(value))
-        {
-            throw new FormValueException(name, $"{name} must be a whole number from {range}, got \"{text}\"");
-        }
-
-        return value >= range.Min && value <= range.Max
-            ? (int)value
-            : throw new FormValueException(name, $"{name} must be from {range}, got {text}");
+        return parameters;
     }
 
-    private static double? Double(IFormCollection form, string name, Range<double> range)
-    {
-        var (_, text) = First(form, [name]);
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
-        {
-            throw new FormValueException(name, $"{name} must be a number from {range}, got \"{text}\"");
-        }
-
-        return range.Contains(value) ? value : throw new FormValueException(name, $"{name} must be from {range}, got {text}");
-    }
-
-    public static int? OptionalInt(IFormCollection form, string name, Range<int> range) => Int(form, [name], range);
-
-    public static long? OptionalLong(IFormCollection form, string name, Range<long> range)
-    {
-        var (_, text) = First(form, [name]);
-        if (text is null)
-        {
-            return null;
-        }
-
-        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && range.Contains(value)
-            ? value
-            : throw new FormValueException(name, $"{name} must be a whole number from {range}, got \"{text}\"");
-    }
-
-    /// <summary>The jobs API's fields: the seed's three, frames, fps, seed, engine, formats and loop.</summary>
+    /// <summary>The jobs API's fields: the parameters above, engine, formats and loop.</summary>
     public static JobRequest ReadJobRequest(IFormCollection form, AppSettings settings)
     {
         ArgumentNullException.ThrowIfNull(form);
         ArgumentNullException.ThrowIfNull(settings);
-        var parameters = Read(form, settings.Model.DefaultParameters);
-        var frames = OptionalInt(form, "frames", ParameterLimits.Frames) ?? parameters.Frames;
-        var fps = OptionalInt(form, "fps", ParameterLimits.Fps) ?? parameters.Fps;
-        var seed = OptionalLong(form, "seed", ParameterLimits.Seed) ?? parameters.Seed;
+        var parameters = ReadParameters(form, settings.Model.Parameters);
         var engine = Choice(form, "engine", ["auto", "classic", "svd"]) ?? settings.Model.Engine.ToString().ToLowerInvariant();
         var loop = Choice(form, "loop", ["forward", "pingpong", "crossfade"]);
         var formatsText = form["formats"].ToString();
@@ -96,7 +63,7 @@ public static class GenerationForm
             throw new FormValueException("formats", ex.Message);
         }
 
-        return new JobRequest(parameters.MotionBucketId, parameters.NoiseAugStrength, parameters.MaxGuidanceScale, frames, fps, seed, engine, formats, loop);
+        return new JobRequest(parameters.MotionBucketId, parameters.NoiseAugStrength, parameters.MaxGuidanceScale, parameters.Frames, parameters.Fps, parameters.Seed, engine, formats, loop);
     }
 
     private static string? Choice(IFormCollection form, string field, string[] allowed)
@@ -110,7 +77,7 @@ public static class GenerationForm
         return allowed.Contains(text) ? text : throw new FormValueException(field, $"{field} must be one of {string.Join(", ", allowed)}, got \"{text}\"");
     }
 
-    private static (string Name, string? Text) First(IFormCollection form, string[] names)
+    private static (string Name, string Text)? First(IFormCollection form, IEnumerable<string> names)
     {
         foreach (var name in names)
         {
@@ -121,6 +88,6 @@ public static class GenerationForm
             }
         }
 
-        return (names[0], null);
+        return null;
     }
 }

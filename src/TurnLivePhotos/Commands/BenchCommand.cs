@@ -220,7 +220,7 @@ internal sealed record PipelineBench(
             stages[step.Stage] = stages.GetValueOrDefault(step.Stage) + stageClock.Elapsed;
             stageClock.Restart();
         });
-        pipeline.Run(image, new TurnLivePhotos.Engine.Svd.SvdRunOptions { Frames = Frames, Steps = Steps, DecodeChunkSize = Math.Min(Frames, 8), Seed = 1 }, progress, cancellationToken);
+        pipeline.Run(image, new TurnLivePhotos.Engine.Svd.SvdRunOptions { Parameters = new() { Frames = Frames, InferenceSteps = Steps, DecodeChunkSize = Math.Min(Frames, 8) }, Seed = 1 }, progress, cancellationToken);
         var elapsed = total.Elapsed;
 
         var largest = new[] { folder.ImageEncoder.Weights, folder.Unet.Weights, folder.Vae.Weights }.Max(path => new FileInfo(path).Length);

@@ -27,13 +27,15 @@ public static class ConvertCommand
         var outputDirectory = new Option<string?>("--output", "-o") { Description = "Folder for the results (default: [StoreOptions] OutputsHome)" };
         var engine = new Option<string?>("--engine") { Description = "auto, classic or svd (default: [ModelOptions] Engine, auto)" };
         engine.AcceptOnlyFromAmong("auto", "classic", "svd");
-        var motionBucket = new Option<int?>("--motion-bucket-id") { Description = "Amount of motion, 0-255 (default 127)" };
-        var noise = new Option<double?>("--noise-aug-strength") { Description = "Noise added to the photo before generation, 0-1 (default 0.02)" };
-        var guidance = new Option<double?>("--max-guidance-scale") { Description = "Guidance for the last frame, 1-10 (default 3)" };
-        var frames = new Option<int?>("--frames") { Description = "Number of frames (default [ModelOptions] OutputFrames)" };
-        var fps = new Option<int?>("--fps") { Description = "Frames per second (default [ModelOptions] OutputFPS)" };
-        var steps = new Option<int?>("--steps") { Description = "Denoising steps for SVD (default [ModelOptions] InferenceSteps)" };
-        var seed = new Option<long?>("--seed") { Description = "Seed: the same photo, settings and seed give the same result" };
+
+        // One option per generation parameter the engine's table opens to the command line; the value goes through
+        // the settings (as [ModelOptions] KEY from "the command line"), so it is checked once, with the same message.
+        var parameters = MotionParameterTable.From(ParameterSources.CommandLine)
+            .Select(parameter => (Parameter: parameter, Option: new Option<string?>(parameter.Option)
+            {
+                Description = $"{parameter.Description}, {parameter.Expectation} (default [ModelOptions] {parameter.SettingsKey}, else {OrNone(parameter.Format(new MotionParameters()))})",
+            }))
+            .ToList();
         var format = new Option<string?>("--format") { Description = "Outputs, comma-separated: motion, mp4, gif, webp (default [OutputOptions] Formats)" };
         var loop = new Option<string?>("--loop") { Description = "forward, pingpong or crossfade (default: pingpong for motion photos, forward otherwise)" };
         loop.AcceptOnlyFromAmong("forward", "pingpong", "crossfade");
@@ -42,7 +44,7 @@ public static class ConvertCommand
 
         var command = new Command("convert", "Turn photos into motion and write the results");
         command.Arguments.Add(photos);
-        foreach (var option in new Option[] { outputDirectory, engine, motionBucket, noise, guidance, frames, fps, steps, seed, format, loop, strip, samsung })
+        foreach (var option in new Option[] { outputDirectory, engine }.Concat(parameters.Select(p => p.Option)).Concat([format, loop, strip, samsung]))
         {
             command.Options.Add(option);
         }
@@ -52,13 +54,7 @@ public static class ConvertCommand
             var settings = CommonOptions.LoadSettings(parse,
             [
                 ("ModelOptions:Engine", parse.GetValue(engine)),
-                ("ModelOptions:MotionBucketId", parse.GetValue(motionBucket)),
-                ("ModelOptions:NoiseAugStrength", parse.GetValue(noise)),
-                ("ModelOptions:MaxGuidanceScale", parse.GetValue(guidance)),
-                ("ModelOptions:OutputFrames", parse.GetValue(frames)),
-                ("ModelOptions:OutputFPS", parse.GetValue(fps)),
-                ("ModelOptions:InferenceSteps", parse.GetValue(steps)),
-                ("ModelOptions:Seed", parse.GetValue(seed)),
+                .. parameters.Select(p => ("ModelOptions:" + p.Parameter.SettingsKey, (object?)parse.GetValue(p.Option))),
                 ("OutputOptions:Formats", parse.GetValue(format)),
                 ("OutputOptions:Loop", parse.GetValue(loop)),
                 ("OutputOptions:StripMetadata", parse.GetValue(strip) ? "true" : null),
@@ -69,6 +65,8 @@ public static class ConvertCommand
         });
         return command;
     }
+
+    private static string OrNone(string value) => value.Length == 0 ? "none" : value;
 
     private sealed class ConvertRun(AppSettings settings, string outputDirectory, LogLevel logLevel, TextWriter output, TextWriter error)
     {
@@ -160,7 +158,7 @@ public static class ConvertCommand
             try
             {
                 var bytes = await File.ReadAllBytesAsync(photo, cancellationToken);
-                var request = new ConversionRequest(bytes, settings.Model.DefaultParameters, settings.Model.Engine, outputDirectory, UniqueBaseName(photo))
+                var request = new ConversionRequest(bytes, settings.Model.Parameters, settings.Model.Engine, outputDirectory, UniqueBaseName(photo))
                 {
                     Outputs = settings.Output,
                 };

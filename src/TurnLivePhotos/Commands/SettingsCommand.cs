@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TurnLivePhotos.Core.Configuration;
+using TurnLivePhotos.Engine;
 
 namespace TurnLivePhotos.Commands;
 
@@ -32,22 +33,15 @@ public static class SettingsCommand
             string.Empty,
             "[ModelOptions]",
             $"ModelName={model.ModelName}",
-            $"OutputFPS={model.OutputFps}",
-            $"OutputFrames={model.OutputFrames}",
-            $"InferenceSteps={model.InferenceSteps}",
-            $"DecodeChunkSize={model.DecodeChunkSize?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}",
+        };
+        lines.AddRange(MotionParameterTable.From(ParameterSources.Settings).Select(parameter => $"{parameter.SettingsKey}={parameter.Format(model.Parameters)}"));
+        lines.AddRange(
+        [
             $"UNet={model.UNet}",
-            $"ImagePromptWidth={model.ImagePromptWidth}",
-            $"ImagePromptHeight={model.ImagePromptHeight}",
-            $"MotionBucketId={model.MotionBucketId}",
-            FormattableString.Invariant($"NoiseAugStrength={model.NoiseAugStrength}"),
-            FormattableString.Invariant($"MinGuidanceScale={model.MinGuidanceScale}"),
-            FormattableString.Invariant($"MaxGuidanceScale={model.MaxGuidanceScale}"),
             $"Engine={model.Engine.ToString().ToLowerInvariant()}",
             $"Variant={model.Variant}",
             $"Device={model.Device.ToString().ToLowerInvariant()}",
             $"MemoryMode={model.MemoryMode.ToString().ToLowerInvariant()}",
-            $"Seed={model.Seed?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}",
             string.Empty,
             "[WebOptions]",
             $"Host={settings.Web.Host}",
@@ -74,7 +68,7 @@ public static class SettingsCommand
             string.Empty,
             "[LaunchOptions]",
             $"RunArguments={settings.RunArguments}",
-        };
+        ]);
         return string.Join(Environment.NewLine, lines) + Environment.NewLine;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
+using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Onnx;
 using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Engine.Weights;
@@ -29,14 +30,17 @@ public sealed class SvdPipelineTests
 
         var result = pipeline.Run(image, new SvdRunOptions
         {
-            Frames = p.GetProperty("num_frames").GetInt32(),
-            Steps = p.GetProperty("num_inference_steps").GetInt32(),
-            Fps = p.GetProperty("fps").GetInt32(),
-            MotionBucketId = p.GetProperty("motion_bucket_id").GetInt32(),
-            NoiseAugStrength = p.GetProperty("noise_aug_strength").GetDouble(),
-            MinGuidanceScale = p.GetProperty("min_guidance_scale").GetDouble(),
-            MaxGuidanceScale = p.GetProperty("max_guidance_scale").GetDouble(),
-            DecodeChunkSize = p.GetProperty("decode_chunk_size").GetInt32(),
+            Parameters = new MotionParameters
+            {
+                Frames = p.GetProperty("num_frames").GetInt32(),
+                InferenceSteps = p.GetProperty("num_inference_steps").GetInt32(),
+                Fps = p.GetProperty("fps").GetInt32(),
+                MotionBucketId = p.GetProperty("motion_bucket_id").GetInt32(),
+                NoiseAugStrength = p.GetProperty("noise_aug_strength").GetDouble(),
+                MinGuidanceScale = p.GetProperty("min_guidance_scale").GetDouble(),
+                MaxGuidanceScale = p.GetProperty("max_guidance_scale").GetDouble(),
+                DecodeChunkSize = p.GetProperty("decode_chunk_size").GetInt32(),
+            },
             InitialLatents = FixtureSets.Read(io, "latents_input"),
             AugmentationNoise = FixtureSets.Read(io, "aug_noise"),
         }, progress: null, CancellationToken.None, (_, latents) => steps.Add(latents));

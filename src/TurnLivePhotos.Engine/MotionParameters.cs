@@ -1,0 +1,34 @@
+namespace TurnLivePhotos.Engine;
+
+/// <summary>
+/// What a person can tune for one clip — the one set of generation parameters, used by the settings, the web forms,
+/// the command line and every engine. The initial values here are the defaults everywhere (the diffusers SVD
+/// pipeline's); names and ranges are in <see cref="MotionParameterTable"/>.
+/// </summary>
+public sealed record MotionParameters
+{
+    public int Frames { get; init; } = 25;
+
+    public int Fps { get; init; } = 7;
+
+    public int MotionBucketId { get; init; } = 127;
+
+    public double NoiseAugStrength { get; init; } = 0.02;
+
+    public double MinGuidanceScale { get; init; } = 1.0;
+
+    public double MaxGuidanceScale { get; init; } = 3.0;
+
+    public int InferenceSteps { get; init; } = 25;
+
+    /// <summary>Frames decoded at once; null decodes all frames together (the diffusers default).</summary>
+    public int? DecodeChunkSize { get; init; }
+
+    /// <summary>Noise seed; null lets the engine choose (the classic engine then uses 0).</summary>
+    public long? Seed { get; init; }
+
+    /// <summary>Pixel budget of the generated frames (width × height); the photo's aspect ratio is kept.</summary>
+    public int TargetWidth { get; init; } = 1024;
+
+    public int TargetHeight { get; init; } = 576;
+}
