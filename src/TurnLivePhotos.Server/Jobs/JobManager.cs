@@ -164,8 +164,9 @@ public sealed class JobManager(JobStore store, GenerationQueue queue, AppSetting
         }
         catch (EngineUnavailableException ex)
         {
+            logger.LogError("Job {Job} cannot run: {Reason}", record.Id, ex.Message);
             live.TryRemove(record.Id, out _);
-            Finish(record, JobState.Failed, ex.Message, new Dictionary<string, string>());
+            Finish(record, JobState.Failed, ConversionFailure.Of(ex).Message, new Dictionary<string, string>());
             return true;
         }
         catch (QueueFullException)
@@ -195,10 +196,7 @@ public sealed class JobManager(JobStore store, GenerationQueue queue, AppSetting
         {
             var error = task.Exception!.GetBaseException();
             logger.LogError(error, "Job {Job} failed", id);
-            var message = error is TurnLivePhotos.Media.Decoding.UnsupportedPhotoException or TurnLivePhotos.Media.Decoding.PhotoTooLargeException
-                ? error.Message
-                : error is EngineOutOfMemoryException ? "the engine ran out of memory; try again later" : "generation failed; the details are in the server log";
-            Finish(record, JobState.Failed, message, new Dictionary<string, string>());
+            Finish(record, JobState.Failed, ConversionFailure.Of(error).Message, new Dictionary<string, string>());
         }
         else
         {

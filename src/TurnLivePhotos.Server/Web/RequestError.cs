@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using TurnLivePhotos.Engine;
-using TurnLivePhotos.Media.Decoding;
+using TurnLivePhotos.Core.Conversion;
 using TurnLivePhotos.Server.Jobs;
 
 namespace TurnLivePhotos.Server.Web;
@@ -30,16 +30,21 @@ public sealed record RequestError(int Status, string Title, string Detail, strin
     {
         RequestErrorException refused => refused.Error,
         FormValueException bad => BadRequest(bad.Message, bad.Field),
-        UnsupportedPhotoException unsupported => new(StatusCodes.Status415UnsupportedMediaType, "Unsupported photo", unsupported.Message),
-        PhotoTooLargeException large => new(StatusCodes.Status413PayloadTooLarge, "Photo too large", large.Message),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => UploadTooLarge(maxContentLength),
         BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout } =>
             new(StatusCodes.Status408RequestTimeout, "Request timeout", "the request body arrived too slowly"),
         BadHttpRequestException bad when bad.StatusCode is >= 400 and < 500 => new(bad.StatusCode, "Bad request", $"malformed request: {bad.Message}"),
         QueueFullException => new(StatusCodes.Status503ServiceUnavailable, "Queue full", "the queue is full; try again later", RetryAfter: retryAfter),
-        EngineUnavailableException => new(StatusCodes.Status503ServiceUnavailable, "Engine unavailable", "the configured engine is not available on this server", RetryAfter: EngineUnavailableRetry),
-        EngineOutOfMemoryException => new(StatusCodes.Status503ServiceUnavailable, "Out of memory", "the engine is out of memory; try again later", RetryAfter: retryAfter),
-        _ => new(StatusCodes.Status500InternalServerError, "Generation failed", "generation failed; the details are in the server log"),
+        _ => Of(ConversionFailure.Of(error), retryAfter),
+    };
+
+    private static RequestError Of(ConversionFailure failure, TimeSpan retryAfter) => failure.Kind switch
+    {
+        FailureKind.UnsupportedPhoto => new(StatusCodes.Status415UnsupportedMediaType, "Unsupported photo", failure.Message),
+        FailureKind.PhotoTooLarge => new(StatusCodes.Status413PayloadTooLarge, "Photo too large", failure.Message),
+        FailureKind.EngineUnavailable => new(StatusCodes.Status503ServiceUnavailable, "Engine unavailable", failure.Message, RetryAfter: EngineUnavailableRetry),
+        FailureKind.OutOfMemory => new(StatusCodes.Status503ServiceUnavailable, "Out of memory", failure.Message, RetryAfter: retryAfter),
+        _ => new(StatusCodes.Status500InternalServerError, "Generation failed", failure.Message),
     };
 
     /// <summary>Classifies and logs: server faults with the exception, an engine that cannot run or ran out of memory with its reason.</summary>
@@ -52,7 +57,7 @@ public sealed record RequestError(int Status, string Title, string Detail, strin
         {
             logger.LogError(error, "Request failed");
         }
-        else if (error is EngineException or EngineUnavailableException)
+        else if (error is EngineException)
         {
             logger.LogError("Cannot generate: {Reason}", error.Message);
         }

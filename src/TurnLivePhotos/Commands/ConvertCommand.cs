@@ -183,7 +183,7 @@ public static class ConvertCommand
 
                 return result.Failures.Count == 0;
             }
-            catch (Exception ex) when (ex is UnsupportedPhotoException or PhotoTooLargeException or EngineUnavailableException or EngineException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is UnsupportedPhotoException or PhotoTooLargeException or EngineException or IOException or UnauthorizedAccessException)
             {
                 await error.WriteLineAsync($"error: {name}: {OneLine(ex.Message)}");
                 return false;

@@ -46,12 +46,12 @@ public sealed class SettingsTests
         using var folder = new TempFolder();
         var settings = SettingsLoader.Load(folder.Write("empty.ini", string.Empty));
 
-        Assert.Equal(25, settings.Model.OutputFrames);
-        Assert.Equal(7, settings.Model.OutputFps);
-        Assert.Equal(25, settings.Model.InferenceSteps);
-        Assert.Equal(127, settings.Model.MotionBucketId);
-        Assert.Equal(0.02, settings.Model.NoiseAugStrength);
-        Assert.Equal(3.0, settings.Model.MaxGuidanceScale);
+        Assert.Equal(25, settings.Model.Parameters.Frames);
+        Assert.Equal(7, settings.Model.Parameters.Fps);
+        Assert.Equal(25, settings.Model.Parameters.InferenceSteps);
+        Assert.Equal(127, settings.Model.Parameters.MotionBucketId);
+        Assert.Equal(0.02, settings.Model.Parameters.NoiseAugStrength);
+        Assert.Equal(3.0, settings.Model.Parameters.MaxGuidanceScale);
         Assert.Equal(5000, settings.Web.Port);
         Assert.Equal(10 * 1024 * 1024, settings.Web.MaxContentLength);
         Assert.Equal(8, settings.Web.MaxQueuedJobs);
@@ -67,9 +67,9 @@ public sealed class SettingsTests
         var settings = SettingsLoader.Load(path);
 
         Assert.Equal("stabilityai/stable-video-diffusion-img2vid-xt", settings.Model.ModelName);
-        Assert.Equal(24, settings.Model.OutputFps);
-        Assert.Equal(72, settings.Model.OutputFrames);
-        Assert.Null(settings.Model.DecodeChunkSize);
+        Assert.Equal(24, settings.Model.Parameters.Fps);
+        Assert.Equal(72, settings.Model.Parameters.Frames);
+        Assert.Null(settings.Model.Parameters.DecodeChunkSize);
         Assert.True(settings.Model.UNet);
         Assert.Equal("0.0.0.0", settings.Web.Host);
         Assert.Equal(10485760, settings.Web.MaxContentLength);
@@ -85,7 +85,7 @@ public sealed class SettingsTests
 
         var settings = SettingsLoader.Load(repositoryFile);
 
-        Assert.Equal(new ModelSettings().OutputFrames, settings.Model.OutputFrames);
+        Assert.Equal(new MotionParameters().Frames, settings.Model.Parameters.Frames);
         Assert.Equal(5000, settings.Web.Port);
     }
 

@@ -15,7 +15,7 @@ public sealed class BrowserTests
     [RequiresToolsFact("chromium", "ffmpeg")]
     public async Task A_person_uploads_a_photo_watches_progress_plays_the_result_and_downloads_every_format()
     {
-        await using var server = await RunningServer.StartAsync(s => s with { Model = s.Model with { OutputFrames = 12 } });
+        await using var server = await RunningServer.StartAsync(s => s with { Model = s.Model with { Parameters = s.Model.Parameters with { Frames = 12 } } });
         using var folder = new TempFolder();
         var photo = folder.Write("harbour.jpg", TestPhotos.Scene(480, 320));
         await using var browser = await LaunchAsync();

@@ -21,7 +21,7 @@ public sealed class GenerateEndpointTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("image/gif", response.Content.Headers.ContentType?.MediaType);
         var gif = GifInfo.Read(await response.Content.ReadAsByteArrayAsync());
-        Assert.Equal(server.Settings.Model.OutputFrames, gif.Frames);
+        Assert.Equal(server.Settings.Model.Parameters.Frames, gif.Frames);
         Assert.Equal("classic", response.Headers.GetValues("X-Engine").Single());
     }
 

@@ -166,7 +166,7 @@ public sealed class HostileInputTests
     private static Task<RunningServer> StartAsync() => RunningServer.StartAsync(s => s with
     {
         Web = s.Web with { JobsPerMinute = 0, MaxQueuedJobs = 1000 },
-        Model = s.Model with { OutputFrames = 2 },
+        Model = s.Model with { Parameters = s.Model.Parameters with { Frames = 2 } },
         Output = s.Output with { Formats = [TurnLivePhotos.Media.Formats.OutputFormat.Gif] },
     });
 

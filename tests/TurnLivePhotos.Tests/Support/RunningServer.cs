@@ -43,7 +43,7 @@ public sealed class RunningServer : IAsyncDisposable
         {
             Store = new StoreSettings { ModelsHome = folder["models"], OutputsHome = folder["site/outputs"] },
             Web = new WebSettings { Host = "127.0.0.1", Port = 0 },
-            Model = new ModelSettings { OutputFrames = 6, OutputFps = 7 },
+            Model = new ModelSettings { Parameters = new MotionParameters { Frames = 6, Fps = 7 } },
         };
         settings = configure?.Invoke(settings) ?? settings;
         var app = ServerHost.Build(settings, new ServerOptions
