@@ -51,9 +51,9 @@ public static class AutoencoderKLTemporalDecoder
     }
 
     /// <summary>Encoder graph: <c>image</c> (B, 3, H, W) in [-1, 1] → <c>mean</c> (B, latent, H/f, W/f) and <c>moments</c>.</summary>
-    public static OnnxModel BuildEncoder(Checkpoint weights, Config config, Precision precision = Precision.Float32)
+    public static OnnxModel BuildEncoder(Checkpoint weights, Config config, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
     {
-        var g = new GraphBuilder(weights, precision);
+        var g = new GraphBuilder(weights, precision, attention);
         DefineEncoder(g, config);
         return g.Build("vae_encoder");
     }
@@ -62,9 +62,9 @@ public static class AutoencoderKLTemporalDecoder
     /// Decoder graph for clips of <paramref name="frames"/> frames: <c>latents</c> (B·F, latent, h, w), already divided
     /// by the scaling factor → <c>sample</c> (B·F, 3, h·f, w·f), not clamped. Frames only mix within one call.
     /// </summary>
-    public static OnnxModel BuildDecoder(Checkpoint weights, Config config, int frames, Precision precision = Precision.Float32)
+    public static OnnxModel BuildDecoder(Checkpoint weights, Config config, int frames, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
     {
-        var g = new GraphBuilder(weights, precision);
+        var g = new GraphBuilder(weights, precision, attention);
         DefineDecoder(g, config, frames);
         return g.Build($"vae_decoder_{frames}");
     }
@@ -211,10 +211,10 @@ public static class AutoencoderKLTemporalDecoder
         {
             var normed = new GroupNorm(Graph, Child("group_norm"), channels, groups, ResnetEps).Forward(x);
             var tokens = Graph.Transpose(Graph.Reshape(normed, 0, channels, -1), 0, 2, 1);
-            var q = Graph.Reshape(new Linear(Graph, Child("to_q"), channels, channels).Forward(tokens), 0, 1, -1, channels);
-            var k = Graph.Reshape(new Linear(Graph, Child("to_k"), channels, channels).Forward(tokens), 0, 1, -1, channels);
-            var v = Graph.Reshape(new Linear(Graph, Child("to_v"), channels, channels).Forward(tokens), 0, 1, -1, channels);
-            var attended = Graph.Reshape(Graph.ScaledDotProductAttention(q, k, v, 1f / MathF.Sqrt(channels)), 0, -1, channels);
+            var q = new Linear(Graph, Child("to_q"), channels, channels).Forward(tokens);
+            var k = new Linear(Graph, Child("to_k"), channels, channels).Forward(tokens);
+            var v = new Linear(Graph, Child("to_v"), channels, channels).Forward(tokens);
+            var attended = Graph.MultiHeadAttention(q, k, v, heads: 1, 1f / MathF.Sqrt(channels));
             var projected = new Linear(Graph, Child("to_out.0"), channels, channels).Forward(attended);
             var image = Graph.ReshapeTo(Graph.Transpose(projected, 0, 2, 1), Graph.ShapeOf(x));
             return Graph.Add(image, x);

@@ -56,9 +56,9 @@ public static class ClipVisionModel
         }
     }
 
-    public static OnnxModel Build(Checkpoint weights, Config config, Precision precision = Precision.Float32)
+    public static OnnxModel Build(Checkpoint weights, Config config, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
     {
-        var g = new GraphBuilder(weights, precision);
+        var g = new GraphBuilder(weights, precision, attention);
         Define(g, config);
         return g.Build("clip_vision");
     }
@@ -122,11 +122,11 @@ public static class ClipVisionModel
         {
             var hidden = config.HiddenSize;
             var headDim = hidden / config.Heads;
-            var q = Graph.SplitHeads(new Linear(Graph, Child("q_proj"), hidden, hidden).Forward(x), config.Heads);
-            var k = Graph.SplitHeads(new Linear(Graph, Child("k_proj"), hidden, hidden).Forward(x), config.Heads);
-            var v = Graph.SplitHeads(new Linear(Graph, Child("v_proj"), hidden, hidden).Forward(x), config.Heads);
-            var attended = Graph.ScaledDotProductAttention(q, k, v, 1f / MathF.Sqrt(headDim));
-            return new Linear(Graph, Child("out_proj"), hidden, hidden).Forward(Graph.MergeHeads(attended));
+            var q = new Linear(Graph, Child("q_proj"), hidden, hidden).Forward(x);
+            var k = new Linear(Graph, Child("k_proj"), hidden, hidden).Forward(x);
+            var v = new Linear(Graph, Child("v_proj"), hidden, hidden).Forward(x);
+            var attended = Graph.MultiHeadAttention(q, k, v, config.Heads, 1f / MathF.Sqrt(headDim));
+            return new Linear(Graph, Child("out_proj"), hidden, hidden).Forward(attended);
         }
     }
 }
