@@ -67,6 +67,7 @@ public static class ServerHost
         {
             json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower));
         });
         builder.WebHost.UseUrls($"http://{UrlHost(settings.Web.Host)}:{settings.Web.Port}");
 
@@ -78,9 +79,10 @@ public static class ServerHost
         builder.Services.AddSingleton(provider => new GenerationQueue(
             provider.GetRequiredService<PhotoConverter>(), settings.Web.MaxQueuedJobs, options.ReportProgress, provider.GetRequiredService<ILogger<GenerationQueue>>()));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<GenerationQueue>());
-        builder.Services.AddSingleton(provider => new JobStore(provider.GetRequiredService<OutputLocation>().Directory));
+        builder.Services.AddSingleton<IJobStore>(provider => new SqliteJobStore(provider.GetRequiredService<OutputLocation>().Directory));
+        builder.Services.AddSingleton<JobFiles>();
         builder.Services.AddSingleton<JobManager>();
-        builder.Services.AddHostedService(provider => provider.GetRequiredService<JobManager>());
+        builder.Services.AddHostedService<JobRecovery>();
         builder.Services.AddProblemDetails();
         builder.Services.AddAccessControl(settings.Web);
         builder.Services.AddOpenApi();

@@ -12,21 +12,26 @@ public sealed record ConversionRequest(byte[] Photo, MotionParameters Parameters
     public OutputOptions Outputs { get; init; } = new();
 }
 
-/// <summary>What a conversion wrote; <see cref="Failures"/> names formats that could not be written (e.g. video without ffmpeg).</summary>
+/// <summary>What a conversion wrote — the writers' own typed result, unchanged — and which engine made the frames, how many and how fast.</summary>
 public sealed record ConversionResult(
-    IReadOnlyDictionary<OutputFormat, string> Files,
-    IReadOnlyDictionary<OutputFormat, string> Failures,
+    WrittenOutputs Written,
     string EngineName,
     bool IsGenerative,
     string EngineReason,
     int FrameCount,
     TimeSpan Elapsed)
 {
+    /// <summary>One main file per format written.</summary>
+    public IReadOnlyDictionary<OutputFormat, string> Files => Written.Files;
+
+    /// <summary>Formats that could not be written (e.g. video without ffmpeg), with the reason.</summary>
+    public IReadOnlyDictionary<OutputFormat, string> Failures => Written.Failures;
+
     /// <summary>Files written alongside the main ones (a Live Photo's .MOV, .zip and .pvt).</summary>
-    public IReadOnlyList<string> Companions { get; init; } = [];
+    public IReadOnlyList<string> Companions => Written.Companions;
 
     /// <summary>Default formats that could not be written here (e.g. video without ffmpeg), with the reason.</summary>
-    public IReadOnlyDictionary<OutputFormat, string> Skipped { get; init; } = new Dictionary<OutputFormat, string>();
+    public IReadOnlyDictionary<OutputFormat, string> Skipped => Written.Skipped;
 }
 
 /// <summary>Photo bytes in, output files out: decode, pick an engine, generate frames, write every format atomically.</summary>
@@ -70,18 +75,7 @@ public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogge
             logger.LogWarning("Could not write {Format}: {Reason}", format, reason);
         }
 
-        return new ConversionResult(
-            written.Files,
-            written.Failures,
-            clip.EngineName,
-            clip.IsGenerative,
-            choice.Reason,
-            clip.Frames.Count,
-            clock.Elapsed)
-        {
-            Companions = written.Companions,
-            Skipped = written.Skipped,
-        };
+        return new ConversionResult(written, clip.EngineName, clip.IsGenerative, choice.Reason, clip.Frames.Count, clock.Elapsed);
     }
 
     private static async Task<MotionClip> RunEngineAsync(IMotionEngine engine, MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)

@@ -64,7 +64,11 @@ public sealed record OutputOptions
 /// <summary>What was written (one main file per format, plus companions such as a Live Photo's .MOV, .zip and .pvt), and which formats could not be.</summary>
 public sealed record WrittenOutputs(IReadOnlyDictionary<OutputFormat, string> Files, IReadOnlyDictionary<OutputFormat, string> Failures)
 {
-    public IReadOnlyList<string> Companions { get; init; } = [];
+    /// <summary>The Live Photo's files as its writer returned them, when one was written.</summary>
+    public LivePhotoFiles? Live { get; init; }
+
+    /// <summary>Files written beside the main ones: a Live Photo's .MOV, .zip and .pvt.</summary>
+    public IReadOnlyList<string> Companions => Live is null ? [] : [Live.Movie, Live.Zip, Live.Package];
 
     /// <summary>Default formats this machine cannot write, with the reason (not a failure).</summary>
     public IReadOnlyDictionary<OutputFormat, string> Skipped { get; init; } = new Dictionary<OutputFormat, string>();
@@ -81,7 +85,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         ArgumentNullException.ThrowIfNull(options);
         var files = new Dictionary<OutputFormat, string>();
         var failures = new Dictionary<OutputFormat, string>();
-        var companions = new List<string>();
+        LivePhotoFiles? livePhoto = null;
         var skipped = new Dictionary<OutputFormat, string>();
         var phoneVideos = new Dictionary<LoopMode, byte[]>();
         byte[]? still = null;
@@ -130,9 +134,8 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         else
                         {
                             var movie = await ffmpeg.RemuxAsync(phoneVideo, "mov", cancellationToken);
-                            var live = LivePhotoWriter.Write(still, stillWidth, stillHeight, movie, stillSeconds, directory, baseName.ToUpperInvariant());
-                            files[format] = live.Still;
-                            companions.AddRange([live.Movie, live.Zip, live.Package]);
+                            livePhoto = LivePhotoWriter.Write(still, stillWidth, stillHeight, movie, stillSeconds, directory, baseName.ToUpperInvariant());
+                            files[format] = livePhoto.Still;
                         }
 
                         break;
@@ -157,7 +160,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
             }
         }
 
-        return new WrittenOutputs(files, failures) { Companions = companions, Skipped = skipped };
+        return new WrittenOutputs(files, failures) { Live = livePhoto, Skipped = skipped };
     }
 
     /// <summary>When the still's frame plays in a live or motion photo's video, in microseconds (phone-capture timing).</summary>

@@ -1,71 +1,56 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Threading.Channels;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Media.Formats;
-using TurnLivePhotos.Server.Web;
 
 namespace TurnLivePhotos.Server.Jobs;
 
 /// <summary>
-/// Asynchronous jobs (the jobs API): persisted in <see cref="JobStore"/>, run through the shared
-/// <see cref="GenerationQueue"/>, with live progress, queue positions and change notifications for server-sent
-/// events. On start, jobs queued before a restart run again; a job that was running when the process died is
-/// queued once more, then marked failed.
+/// Asynchronous jobs (the jobs API): a job is stored (<see cref="IJobStore"/>) on every change of state, runs
+/// through the shared <see cref="GenerationQueue"/>, and while it is queued or running lives here as a
+/// <see cref="LiveJob"/>, from which its views and events are built. Restarts are <see cref="JobRecovery"/>'s.
 /// </summary>
-public sealed class JobManager(JobStore store, GenerationQueue queue, AppSettings settings, OutputLocation outputs, ILogger<JobManager> logger) : IHostedService
+public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue queue, AppSettings settings, ILogger<JobManager> logger)
 {
+    private static readonly IReadOnlyDictionary<OutputFormat, string> NoFiles = new Dictionary<OutputFormat, string>();
+
     private readonly ConcurrentDictionary<string, LiveJob> live = new();
     private long sequence;
 
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        DeleteExpired();
-        foreach (var interrupted in store.InState(JobState.Running))
-        {
-            var attempts = interrupted.Attempts + 1;
-            store.Update(attempts > 1
-                ? interrupted with { State = JobState.Failed, Attempts = attempts, Message = "interrupted twice by a server restart", FinishedAt = DateTimeOffset.UtcNow }
-                : interrupted with { State = JobState.Queued, Attempts = attempts });
-        }
-
-        foreach (var queued in store.InState(JobState.Queued))
-        {
-            var input = InputPath(queued.Id);
-            if (File.Exists(input) && TryEnqueue(queued, File.ReadAllBytes(input)))
-            {
-                continue;
-            }
-
-            Finish(queued, JobState.Failed, "could not be queued again after a restart", new Dictionary<string, string>());
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <exception cref="QueueFullException">No room in the queue.</exception>
+    /// <exception cref="QueueFullException">No room in the queue (nothing is kept).</exception>
     public JobView Submit(byte[] photo, JobRequest request)
     {
-        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var record = new JobRecord(id, DateTimeOffset.UtcNow, JobState.Queued, JsonSerializer.Serialize(request, JobJsonContext.Default.JobRequest), null, new Dictionary<string, string>(), 0, null);
-        Directory.CreateDirectory(JobFolder(id));
-        TurnLivePhotos.Media.AtomicFile.WriteAllBytes(InputPath(id), photo);
+        var record = new JobRecord(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), DateTimeOffset.UtcNow, JobState.Queued, request, null, NoFiles, 0, null);
+        files.SaveInput(record.Id, photo);
         store.Add(record);
-        if (!TryEnqueue(record, photo))
+        try
         {
-            store.Delete(id);
-            Directory.Delete(JobFolder(id), recursive: true);
-            throw new QueueFullException(queue.SuggestedRetryAfter);
+            return Enqueue(record, photo);
         }
+        catch (QueueFullException)
+        {
+            store.Delete(record.Id);
+            files.Delete(record.Id);
+            throw;
+        }
+    }
 
-        return View(id)!;
+    /// <summary>Queues a stored job again after a restart; a full queue fails it.</summary>
+    public void Resume(JobRecord record, byte[] photo)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        try
+        {
+            Enqueue(record, photo);
+        }
+        catch (QueueFullException)
+        {
+            store.Update(Finished(record, JobState.Failed, "could not be queued again after a restart"));
+        }
     }
 
     /// <summary>Cancels a queued or running job; false when it has already finished or does not exist.</summary>
@@ -80,84 +65,56 @@ public sealed class JobManager(JobStore store, GenerationQueue queue, AppSetting
         return true;
     }
 
-    public JobView? View(string id)
-    {
-        var record = store.Get(id);
-        return record is null ? null : ToView(record);
-    }
+    public JobView? View(string id) =>
+        live.TryGetValue(id, out var job) ? ViewOf(job) : store.Get(id) is { } record ? JobViews.Of(record, null, null) : null;
 
     public JobPage List(int page, int pageSize)
     {
         var (jobs, total) = store.List(page, pageSize);
-        return new JobPage(jobs.Select(ToView).ToList(), page, pageSize, total);
+        return new JobPage(jobs.Select(record => View(record.Id) ?? JobViews.Of(record, null, null)).ToList(), page, pageSize, total);
     }
 
     /// <summary>The job's file for a format, or null.</summary>
-    public string? FilePath(string id, OutputFormat format)
-    {
-        var record = store.Get(id);
-        return record is not null && record.Files.TryGetValue(format.ToString().ToLowerInvariant(), out var name) ? Path.Combine(JobFolder(id), name) : null;
-    }
+    public string? FilePath(string id, OutputFormat format) =>
+        store.Get(id) is { } record && record.Files.TryGetValue(format, out var name) ? files.PathOf(id, name) : null;
 
-    /// <summary>Every change of the job as it happens, ending with its final state.</summary>
+    /// <summary>Every change of the job as it happens, starting with its state now and ending with its final state.</summary>
     public ChannelReader<JobView>? Subscribe(string id)
     {
-        var current = View(id);
-        if (current is null)
+        if (live.TryGetValue(id, out var job))
+        {
+            return job.Subscribe(() => job.Record.IsFinished ? JobViews.Of(job.Record, job, null) : ViewOf(job));
+        }
+
+        if (store.Get(id) is not { } record)
         {
             return null;
         }
 
-        var channel = Channel.CreateUnbounded<JobView>();
-        channel.Writer.TryWrite(current);
-        if (live.TryGetValue(id, out var job))
-        {
-            job.Subscribers.Add(channel.Writer);
-        }
-
-        // Finished already, or finished while subscribing: send the final state and end the stream.
-        if (!live.ContainsKey(id) || current.State is not ("queued" or "running"))
-        {
-            if (View(id) is { } latest && latest.State != current.State)
-            {
-                channel.Writer.TryWrite(latest);
-            }
-
-            channel.Writer.TryComplete();
-        }
-
-        return channel.Reader;
+        var finished = Channel.CreateBounded<JobView>(1);
+        finished.Writer.TryWrite(JobViews.Of(record, null, null));
+        finished.Writer.TryComplete();
+        return finished.Reader;
     }
 
-    private bool TryEnqueue(JobRecord record, byte[] photo)
+    private JobView Enqueue(JobRecord record, byte[] photo)
     {
-        var request = JsonSerializer.Deserialize(record.Request, JobJsonContext.Default.JobRequest)!;
-        var liveJob = new LiveJob(record.Id, Interlocked.Increment(ref sequence));
-        var generation = new GenerationJob(
-            new ConversionRequest(photo, Parameters(request), Enum.Parse<EngineKind>(request.Engine, ignoreCase: true), JobFolder(record.Id), record.CreatedAt.ToLocalTime().ToString("yyyyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture))
-            {
-                Outputs = settings.Output with
-                {
-                    Formats = OutputOptions.ParseFormats(string.Join(',', request.Formats)),
-                    Loop = request.Loop is null ? null : Enum.Parse<LoopMode>(request.Loop, ignoreCase: true),
-                    FormatsRequested = true,
-                },
-            },
-            liveJob.Cancellation.Token)
+        var job = new LiveJob(record, Interlocked.Increment(ref sequence));
+        var generation = new GenerationJob(record.Request.ToConversion(photo, files.Folder(record.Id), record.CreatedAt, settings.Output), job.Cancellation.Token)
         {
             OnStarted = () =>
             {
-                liveJob.StartedAt = DateTimeOffset.UtcNow;
-                store.Update(store.Get(record.Id)! with { State = JobState.Running });
-                Publish(liveJob);
+                job.Start(job.Record with { State = JobState.Running });
+                store.Update(job.Record);
+                job.Publish(ViewOf(job));
             },
-            Progress = new TurnLivePhotos.Engine.SynchronousProgress<MotionProgress>(step =>
+            Progress = new SynchronousProgress<MotionProgress>(step =>
             {
-                liveJob.Progress = step;
-                Publish(liveJob);
+                job.Report(step);
+                job.Publish(ViewOf(job));
             }),
         };
-        live[record.Id] = liveJob;
+        live[record.Id] = job;
         try
         {
             queue.Enqueue(generation);
@@ -165,161 +122,61 @@ public sealed class JobManager(JobStore store, GenerationQueue queue, AppSetting
         catch (EngineUnavailableException ex)
         {
             logger.LogError("Job {Job} cannot run: {Reason}", record.Id, ex.Message);
-            live.TryRemove(record.Id, out _);
-            Finish(record, JobState.Failed, ConversionFailure.Of(ex).Message, new Dictionary<string, string>());
-            return true;
+            End(job, Finished(record, JobState.Failed, ConversionFailure.Of(ex).Message));
+            return JobViews.Of(job.Record, null, null);
         }
         catch (QueueFullException)
         {
             live.TryRemove(record.Id, out _);
-            return false;
+            throw;
         }
 
-        generation.Completion.ContinueWith(task => Completed(record.Id, liveJob, task), TaskScheduler.Default);
-        Publish(liveJob);
-        return true;
+        generation.Completion.ContinueWith(task => Completed(job, task), TaskScheduler.Default);
+        var view = ViewOf(job);
+        job.Publish(view);
+        return view;
     }
 
-    private void Completed(string id, LiveJob job, Task<ConversionResult> task)
+    private void Completed(LiveJob job, Task<ConversionResult> task)
     {
-        var record = store.Get(id)!;
+        var record = job.Record;
         if (task.IsCanceled && !job.Cancellation.IsCancellationRequested)
         {
             // The server is shutting down, not the person cancelling: the job runs again after the restart.
-            store.Update(record with { State = JobState.Queued });
+            End(job, record with { State = JobState.Queued });
         }
         else if (task.IsCanceled || job.Cancellation.IsCancellationRequested)
         {
-            Finish(record, JobState.Canceled, "canceled", new Dictionary<string, string>());
+            End(job, Finished(record, JobState.Canceled, "canceled"));
         }
         else if (task.IsFaulted)
         {
             var error = task.Exception!.GetBaseException();
-            logger.LogError(error, "Job {Job} failed", id);
-            Finish(record, JobState.Failed, ConversionFailure.Of(error).Message, new Dictionary<string, string>());
+            logger.LogError(error, "Job {Job} failed", job.Id);
+            End(job, Finished(record, JobState.Failed, ConversionFailure.Of(error).Message));
         }
         else
         {
             var result = task.Result;
-            var files = result.Files.ToDictionary(f => f.Key.ToString().ToLowerInvariant(), f => Path.GetFileName(DownloadFile(f.Key, f.Value, result)));
-            Finish(record, result.Failures.Count == 0 ? JobState.Succeeded : JobState.Failed,
-                result.Failures.Count == 0 ? null : string.Join("; ", result.Failures.Values), files);
-        }
-
-        live.TryRemove(id, out _);
-        foreach (var subscriber in job.Subscribers)
-        {
-            subscriber.TryComplete();
+            var failures = result.Failures.Count == 0 ? null : string.Join("; ", result.Failures.Values);
+            End(job, Finished(record, failures is null ? JobState.Succeeded : JobState.Failed, failures) with { Files = JobFiles.Downloads(result) });
         }
     }
 
-    /// <summary>A Live Photo downloads as its .zip (the JPG and MOV together); every other format as its one file.</summary>
-    private static string DownloadFile(OutputFormat format, string path, ConversionResult result) =>
-        format == OutputFormat.Live ? result.Companions.First(c => c.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) : path;
-
-    private void Finish(JobRecord record, JobState state, string? message, IReadOnlyDictionary<string, string> files)
+    /// <summary>Stores the job's last record, sends it to its subscribers as their last event, and forgets the live job.</summary>
+    private void End(LiveJob job, JobRecord last)
     {
-        store.Update(record with { State = state, Message = message, Files = files, FinishedAt = DateTimeOffset.UtcNow });
-        if (live.TryGetValue(record.Id, out var job))
-        {
-            Publish(job);
-        }
+        store.Update(last);
+        job.Finish(last);
+        job.Publish(JobViews.Of(last, job, null), last: true);
+        live.TryRemove(job.Id, out _);
     }
 
-    private void Publish(LiveJob job)
-    {
-        var view = View(job.Id);
-        if (view is null)
-        {
-            return;
-        }
-
-        foreach (var subscriber in job.Subscribers)
-        {
-            subscriber.TryWrite(view);
-        }
-    }
-
-    private JobView ToView(JobRecord record)
-    {
-        live.TryGetValue(record.Id, out var job);
-        var progress = record.State == JobState.Running ? job?.Progress : null;
-        double? percent = record.State switch
-        {
-            JobState.Succeeded => 100,
-            JobState.Running => Math.Round(100 * (progress?.OverallFraction ?? 0), 1),
-            _ => null,
-        };
-        double? eta = null;
-        if (record.State == JobState.Running && job?.StartedAt is { } started && progress is { OverallFraction: > 0.02 } p)
-        {
-            var elapsed = (DateTimeOffset.UtcNow - started).TotalSeconds;
-            eta = Math.Round(elapsed / p.OverallFraction * (1 - p.OverallFraction), 1);
-        }
-
-        var self = $"/api/v1/jobs/{record.Id}";
-        return new JobView(
-            record.Id,
-            record.State.ToString().ToLowerInvariant(),
-            record.CreatedAt,
-            record.State == JobState.Queued && job is not null ? QueuePosition(job) : null,
-            progress?.Stage,
-            progress?.Step,
-            progress?.TotalSteps,
-            percent,
-            eta,
-            record.Message,
-            record.Files.ToDictionary(f => f.Key, f => $"{self}/files/{f.Key}"),
-            new JobLinks(self, $"{self}/events"));
-    }
+    private JobView ViewOf(LiveJob job) => JobViews.Of(job.Record, job, QueuePosition(job));
 
     private int QueuePosition(LiveJob job) =>
         1 + live.Values.Count(other => other.StartedAt is null && other.Sequence < job.Sequence);
 
-    private MotionParameters Parameters(JobRequest request) => settings.Model.Parameters with
-    {
-        MotionBucketId = request.MotionBucketId,
-        NoiseAugStrength = request.NoiseAugStrength,
-        MaxGuidanceScale = request.MaxGuidanceScale,
-        Frames = request.Frames,
-        Fps = request.Fps,
-        Seed = request.Seed,
-    };
-
-    private void DeleteExpired()
-    {
-        if (settings.Store.KeepJobsDays <= 0)
-        {
-            return;
-        }
-
-        foreach (var old in store.FinishedBefore(DateTimeOffset.UtcNow.AddDays(-settings.Store.KeepJobsDays)))
-        {
-            if (Directory.Exists(JobFolder(old.Id)))
-            {
-                Directory.Delete(JobFolder(old.Id), recursive: true);
-            }
-
-            store.Delete(old.Id);
-        }
-    }
-
-    private string JobFolder(string id) => Path.Combine(outputs.Directory, "jobs", id);
-
-    private string InputPath(string id) => Path.Combine(JobFolder(id), "input.photo");
-
-    private sealed class LiveJob(string id, long sequence)
-    {
-        public string Id { get; } = id;
-
-        public long Sequence { get; } = sequence;
-
-        public CancellationTokenSource Cancellation { get; } = new();
-
-        public DateTimeOffset? StartedAt { get; set; }
-
-        public MotionProgress? Progress { get; set; }
-
-        public ConcurrentBag<ChannelWriter<JobView>> Subscribers { get; } = [];
-    }
+    private static JobRecord Finished(JobRecord record, JobState state, string? message) =>
+        record with { State = state, Message = message, FinishedAt = DateTimeOffset.UtcNow };
 }

@@ -48,33 +48,38 @@ public static class GenerationForm
     {
         ArgumentNullException.ThrowIfNull(form);
         ArgumentNullException.ThrowIfNull(settings);
-        var parameters = ReadParameters(form, settings.Model.Parameters);
-        var engine = Choice(form, "engine", ["auto", "classic", "svd"]) ?? settings.Model.Engine.ToString().ToLowerInvariant();
-        var loop = Choice(form, "loop", ["forward", "pingpong", "crossfade"]);
         var formatsText = form["formats"].ToString();
-        string[] formats;
+        IReadOnlyList<OutputFormat> formats;
         try
         {
-            formats = (string.IsNullOrWhiteSpace(formatsText) ? settings.Output.Formats : OutputOptions.ParseFormats(formatsText))
-                .Select(f => f.ToString().ToLowerInvariant()).ToArray();
+            formats = string.IsNullOrWhiteSpace(formatsText) ? settings.Output.Formats : OutputOptions.ParseFormats(formatsText);
         }
         catch (FormatException ex)
         {
             throw new FormValueException("formats", ex.Message);
         }
 
-        return new JobRequest(parameters.MotionBucketId, parameters.NoiseAugStrength, parameters.MaxGuidanceScale, parameters.Frames, parameters.Fps, parameters.Seed, engine, formats, loop);
+        return new JobRequest(
+            ReadParameters(form, settings.Model.Parameters),
+            Choice<EngineKind>(form, "engine") ?? settings.Model.Engine,
+            formats,
+            Choice<LoopMode>(form, "loop"));
     }
 
-    private static string? Choice(IFormCollection form, string field, string[] allowed)
+    /// <summary>An enum value by name (any case; numbers are not names), or null when the field is absent.</summary>
+    private static TEnum? Choice<TEnum>(IFormCollection form, string field)
+        where TEnum : struct, Enum
     {
-        var text = form[field].ToString().Trim().ToLowerInvariant();
+        var text = form[field].ToString().Trim();
         if (text.Length == 0)
         {
             return null;
         }
 
-        return allowed.Contains(text) ? text : throw new FormValueException(field, $"{field} must be one of {string.Join(", ", allowed)}, got \"{text}\"");
+        var names = Enum.GetNames<TEnum>();
+        return Enum.TryParse<TEnum>(text, ignoreCase: true, out var value) && names.Contains(value.ToString()) && !char.IsAsciiDigit(text[0])
+            ? value
+            : throw new FormValueException(field, $"{field} must be one of {string.Join(", ", names.Select(n => n.ToLowerInvariant()))}, got \"{text}\"");
     }
 
     private static (string Name, string Text)? First(IFormCollection form, IEnumerable<string> names)

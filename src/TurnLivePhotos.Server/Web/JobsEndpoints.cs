@@ -90,7 +90,7 @@ public static class JobsEndpoints
     {
         await foreach (var view in events.ReadAllAsync(cancellationToken))
         {
-            yield return new SseItem<JobView>(view, view.State);
+            yield return new SseItem<JobView>(view, view.State.ToString().ToLowerInvariant());
         }
     }
 

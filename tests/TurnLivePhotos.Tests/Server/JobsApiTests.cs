@@ -2,6 +2,8 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using TurnLivePhotos.Engine;
+using TurnLivePhotos.Media.Formats;
 using TurnLivePhotos.Server.Jobs;
 using TurnLivePhotos.Tests.Support;
 
@@ -144,13 +146,13 @@ public sealed class JobsApiTests
     public async Task Jobs_survive_a_restart_and_an_interrupted_job_is_retried_once()
     {
         using var outputs = new TempFolder();
-        var store = new JobStore(outputs.Path);
-        var request = JsonSerializer.Serialize(new JobRequest(127, 0.02, 3, 3, 7, 1, "classic", ["gif"], null), JobJsonContext.Default.JobRequest);
+        var store = new SqliteJobStore(outputs.Path);
+        var request = new JobRequest(new MotionParameters { Frames = 3, Seed = 1 }, EngineKind.Classic, [OutputFormat.Gif], null);
         foreach (var (id, state, attempts) in new[] { ("a1", JobState.Queued, 0), ("b2", JobState.Running, 0), ("c3", JobState.Running, 1) })
         {
             Directory.CreateDirectory(Path.Combine(outputs.Path, "jobs", id));
             await File.WriteAllBytesAsync(Path.Combine(outputs.Path, "jobs", id, "input.photo"), Photo);
-            store.Add(new JobRecord(id, DateTimeOffset.UtcNow, state, request, null, new Dictionary<string, string>(), attempts, null));
+            store.Add(new JobRecord(id, DateTimeOffset.UtcNow, state, request, null, new Dictionary<OutputFormat, string>(), attempts, null));
         }
 
         await using var server = await RunningServer.StartAsync(s => s with { Store = s.Store with { OutputsHome = outputs.Path } });
@@ -165,14 +167,14 @@ public sealed class JobsApiTests
     public async Task Finished_jobs_older_than_the_retention_are_deleted_with_their_files()
     {
         using var outputs = new TempFolder();
-        var store = new JobStore(outputs.Path);
-        var request = JsonSerializer.Serialize(new JobRequest(127, 0.02, 3, 3, 7, 1, "classic", ["gif"], null), JobJsonContext.Default.JobRequest);
+        var store = new SqliteJobStore(outputs.Path);
+        var request = new JobRequest(new MotionParameters { Frames = 3, Seed = 1 }, EngineKind.Classic, [OutputFormat.Gif], null);
         foreach (var (id, age) in new[] { ("old", 40), ("recent", 2) })
         {
             Directory.CreateDirectory(Path.Combine(outputs.Path, "jobs", id));
             await File.WriteAllBytesAsync(Path.Combine(outputs.Path, "jobs", id, "a.gif"), [1]);
             var finished = DateTimeOffset.UtcNow.AddDays(-age);
-            store.Add(new JobRecord(id, finished, JobState.Succeeded, request, null, new Dictionary<string, string> { ["gif"] = "a.gif" }, 0, finished));
+            store.Add(new JobRecord(id, finished, JobState.Succeeded, request, null, new Dictionary<OutputFormat, string> { [OutputFormat.Gif] = "a.gif" }, 0, finished));
         }
 
         await using var server = await RunningServer.StartAsync(s => s with { Store = s.Store with { OutputsHome = outputs.Path, KeepJobsDays = 30 } });

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace TurnLivePhotos.Server.Web;
+namespace TurnLivePhotos.Server.Jobs;
 
 /// <summary>Where the server writes results, and how it names them: local date and time plus a short random id.</summary>
 public sealed class OutputLocation(string directory)

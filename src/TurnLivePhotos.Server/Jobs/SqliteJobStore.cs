@@ -4,36 +4,15 @@ using Microsoft.Data.Sqlite;
 
 namespace TurnLivePhotos.Server.Jobs;
 
-/// <summary>Where a job is in its life.</summary>
-public enum JobState
-{
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Canceled,
-}
-
-/// <summary>A job as stored: what was asked, where it is, and what it produced (format → file name in the job folder).</summary>
-public sealed record JobRecord(
-    string Id,
-    DateTimeOffset CreatedAt,
-    JobState State,
-    string Request,
-    string? Message,
-    IReadOnlyDictionary<string, string> Files,
-    int Attempts,
-    DateTimeOffset? FinishedAt);
-
 /// <summary>
-/// The persistent job list: SQLite in OutputsHome (jobs.db). Queued and finished jobs survive a restart; progress
-/// within a run is kept in memory by <see cref="JobManager"/> and not written here.
+/// The job list in SQLite (OutputsHome/jobs.db): the request and the files as JSON in the jobs' own types (enums
+/// by name). Queued and finished jobs survive a restart; progress within a run stays in memory.
 /// </summary>
-public sealed class JobStore
+public sealed class SqliteJobStore : IJobStore
 {
     private readonly string connectionString;
 
-    public JobStore(string outputsHome)
+    public SqliteJobStore(string outputsHome)
     {
         Directory.CreateDirectory(outputsHome);
         connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(outputsHome, "jobs.db"), Pooling = false }.ToString();
@@ -84,9 +63,9 @@ public sealed class JobStore
         ("$id", job.Id),
         ("$created", job.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
         ("$state", job.State.ToString()),
-        ("$request", job.Request),
+        ("$request", JsonSerializer.Serialize(job.Request, JobJsonContext.Default.JobRequest)),
         ("$message", job.Message),
-        ("$files", JsonSerializer.Serialize(job.Files, JobJsonContext.Default.IReadOnlyDictionaryStringString)),
+        ("$files", JsonSerializer.Serialize(job.Files, JobJsonContext.Default.IReadOnlyDictionaryOutputFormatString)),
         ("$attempts", job.Attempts),
         ("$finished", job.FinishedAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
     ];
@@ -129,9 +108,9 @@ public sealed class JobStore
                 reader.GetString(reader.GetOrdinal("id")),
                 DateTimeOffset.Parse(reader.GetString(reader.GetOrdinal("created_at")), CultureInfo.InvariantCulture),
                 Enum.Parse<JobState>(reader.GetString(reader.GetOrdinal("state"))),
-                reader.GetString(reader.GetOrdinal("request")),
+                JsonSerializer.Deserialize(reader.GetString(reader.GetOrdinal("request")), JobJsonContext.Default.JobRequest)!,
                 reader.IsDBNull(reader.GetOrdinal("message")) ? null : reader.GetString(reader.GetOrdinal("message")),
-                JsonSerializer.Deserialize(reader.GetString(reader.GetOrdinal("files")), JobJsonContext.Default.IReadOnlyDictionaryStringString) ?? new Dictionary<string, string>(),
+                JsonSerializer.Deserialize(reader.GetString(reader.GetOrdinal("files")), JobJsonContext.Default.IReadOnlyDictionaryOutputFormatString) ?? new Dictionary<TurnLivePhotos.Media.Formats.OutputFormat, string>(),
                 reader.GetInt32(reader.GetOrdinal("attempts")),
                 reader.IsDBNull(reader.GetOrdinal("finished_at")) ? null : DateTimeOffset.Parse(reader.GetString(reader.GetOrdinal("finished_at")), CultureInfo.InvariantCulture)));
         }

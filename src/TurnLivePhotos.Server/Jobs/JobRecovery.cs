@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Hosting;
+using TurnLivePhotos.Core.Configuration;
+
+namespace TurnLivePhotos.Server.Jobs;
+
+/// <summary>
+/// At start-up: finished jobs older than <c>[StoreOptions] KeepJobsDays</c> are deleted with their files; jobs
+/// queued before a restart run again; a job that was running when the process died is queued once more, and
+/// failed if it was interrupted twice.
+/// </summary>
+public sealed class JobRecovery(IJobStore store, JobFiles files, JobManager manager, AppSettings settings) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        DeleteExpired();
+        foreach (var interrupted in store.InState(JobState.Running))
+        {
+            var attempts = interrupted.Attempts + 1;
+            store.Update(attempts > 1
+                ? interrupted with { State = JobState.Failed, Attempts = attempts, Message = "interrupted twice by a server restart", FinishedAt = DateTimeOffset.UtcNow }
+                : interrupted with { State = JobState.Queued, Attempts = attempts });
+        }
+
+        foreach (var queued in store.InState(JobState.Queued))
+        {
+            if (files.ReadInput(queued.Id) is { } input)
+            {
+                manager.Resume(queued, File.ReadAllBytes(input));
+            }
+            else
+            {
+                store.Update(queued with { State = JobState.Failed, Message = "could not be queued again after a restart: its photo is gone", FinishedAt = DateTimeOffset.UtcNow });
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void DeleteExpired()
+    {
+        if (settings.Store.KeepJobsDays <= 0)
+        {
+            return;
+        }
+
+        foreach (var old in store.FinishedBefore(DateTimeOffset.UtcNow.AddDays(-settings.Store.KeepJobsDays)))
+        {
+            files.Delete(old.Id);
+            store.Delete(old.Id);
+        }
+    }
+}

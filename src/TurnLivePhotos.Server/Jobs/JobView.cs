@@ -1,0 +1,20 @@
+namespace TurnLivePhotos.Server.Jobs;
+
+/// <summary>A job as the API shows it (GET /api/v1/jobs/{id} and each server-sent event).</summary>
+public sealed record JobView(
+    string Id,
+    JobState State,
+    DateTimeOffset CreatedAt,
+    int? QueuePosition,
+    string? Stage,
+    int? Step,
+    int? TotalSteps,
+    double? Percent,
+    double? EtaSeconds,
+    string? Message,
+    IReadOnlyDictionary<string, string> Files,
+    JobLinks Links);
+
+public sealed record JobLinks(string Self, string Events);
+
+public sealed record JobPage(IReadOnlyList<JobView> Items, int Page, int PageSize, int Total);
