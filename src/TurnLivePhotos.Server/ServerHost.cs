@@ -102,7 +102,16 @@ public static class ServerHost
     private static void MapEndpoints(WebApplication app, AppSettings settings, EngineCatalog engines)
     {
         app.MapGet("/", () => Results.Stream(OpenPage("index.html"), "text/html; charset=utf-8"));
-        app.MapPost("/generate", GenerateEndpoint.HandleAsync).DisableAntiforgery().RequireRateLimiting(AccessControl.JobCreationPolicy);
+        app.MapPost("/generate", GenerateEndpoint.HandleAsync).DisableAntiforgery().RequireRateLimiting(AccessControl.JobCreationPolicy)
+            .Produces(StatusCodes.Status200OK, contentType: "image/gif")
+            .Produces<ErrorMessage>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorMessage>(StatusCodes.Status401Unauthorized)
+            .Produces<ErrorMessage>(StatusCodes.Status408RequestTimeout)
+            .Produces<ErrorMessage>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ErrorMessage>(StatusCodes.Status415UnsupportedMediaType)
+            .Produces<ErrorMessage>(StatusCodes.Status429TooManyRequests)
+            .Produces<ErrorMessage>(StatusCodes.Status500InternalServerError)
+            .Produces<ErrorMessage>(StatusCodes.Status503ServiceUnavailable);
         app.MapMethods("/generate", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch], (HttpContext context) =>
         {
             context.Response.Headers.Allow = HttpMethods.Post;

@@ -58,21 +58,14 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         try
         {
             using var process = Process.Start(info) ?? throw new FfmpegUnavailableException($"ffmpeg could not be started: {InstallHint}");
-            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-            await using (var input = process.StandardInput.BaseStream)
+            await RunAsync(process, async () =>
             {
+                await using var input = process.StandardInput.BaseStream;
                 foreach (var frame in frames)
                 {
                     await input.WriteAsync(frame.Pixels, cancellationToken);
                 }
-            }
-
-            await process.WaitForExitAsync(cancellationToken);
-            if (process.ExitCode != 0)
-            {
-                throw new FfmpegFailedException($"ffmpeg failed ({process.ExitCode}): {(await errors).Trim().Split('\n')[0]}");
-            }
-
+            }, cancellationToken);
             return await File.ReadAllBytesAsync(output, cancellationToken);
         }
         catch (System.ComponentModel.Win32Exception ex)
@@ -101,19 +94,46 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
             }
 
             using var process = Process.Start(info) ?? throw new FfmpegUnavailableException($"ffmpeg could not be started: {InstallHint}");
-            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            if (process.ExitCode != 0)
-            {
-                throw new FfmpegFailedException($"ffmpeg failed ({process.ExitCode}): {(await errors).Trim().Split('\n')[0]}");
-            }
-
+            await RunAsync(process, () => Task.CompletedTask, cancellationToken);
             return await File.ReadAllBytesAsync(output, cancellationToken);
         }
         finally
         {
             File.Delete(input);
             File.Delete(output);
+        }
+    }
+
+    /// <summary>
+    /// Feeds a started ffmpeg and waits for it. On cancellation ffmpeg (and anything it started) is killed and waited
+    /// for before the exception goes on, so no encoder outlives its job and the temporary files can be deleted; a
+    /// failed run throws with ffmpeg's first error line.
+    /// </summary>
+    private static async Task RunAsync(Process process, Func<Task> feed, CancellationToken cancellationToken)
+    {
+        var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await feed();
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || cancellationToken.IsCancellationRequested)
+        {
+            // A write into ffmpeg's input can also end in an IOException once the job is cancelled.
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw;
+        }
+        catch (IOException)
+        {
+            // ffmpeg stopped reading: it failed, and says why on its error output.
+            await process.WaitForExitAsync(CancellationToken.None);
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new FfmpegFailedException($"ffmpeg failed ({process.ExitCode}): {(await errors).Trim().Split('\n')[0]}");
         }
     }
 

@@ -27,7 +27,7 @@ public sealed record EngineInfo(
 /// <summary><c>GET /api/v1/engine</c>: the configured engine (plainly saying when it is not AI), the defaults and the ranges from the engine's table.</summary>
 public static class EngineEndpoint
 {
-    public static void Map(IEndpointRouteBuilder app) => app.MapGet("/api/v1/engine", Get).WithTags("engine");
+    public static void Map(IEndpointRouteBuilder app) => app.MapGet("/api/v1/engine", Get).WithTags("engine").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     public static Results<Ok<EngineInfo>, ProblemHttpResult> Get(EngineCatalog engines, AppSettings settings, HttpResponse response)
     {

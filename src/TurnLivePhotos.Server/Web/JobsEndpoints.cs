@@ -18,20 +18,26 @@ namespace TurnLivePhotos.Server.Web;
 /// </summary>
 public static class JobsEndpoints
 {
+    private static readonly string[] DownloadTypes = Enum.GetValues<OutputFormat>().Select(Downloads.ContentType).ToArray();
+
     public static void Map(IEndpointRouteBuilder app)
     {
-        var jobs = app.MapGroup("/api/v1/jobs").WithTags("jobs");
+        // Every call may meet the access token check (401); the answers each handler's return type cannot show
+        // (which statuses its problem details carry) are declared here, so the OpenAPI document lists them.
+        var jobs = app.MapGroup("/api/v1/jobs").WithTags("jobs").ProducesProblem(StatusCodes.Status401Unauthorized);
         jobs.MapPost("/", SubmitAsync).DisableAntiforgery().RequireRateLimiting(AccessControl.JobCreationPolicy)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status408RequestTimeout)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         jobs.MapGet("/", List);
-        jobs.MapGet("/{id}", Get);
-        jobs.MapDelete("/{id}", Cancel);
-        jobs.MapGet("/{id}/events", Events);
-        jobs.MapGet("/{id}/files/{format}", Download);
+        jobs.MapGet("/{id}", Get).ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapDelete("/{id}", Cancel).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        jobs.MapGet("/{id}/events", Events).ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id}/files/{format}", Download).ProducesProblem(StatusCodes.Status404NotFound)
+            .Produces(StatusCodes.Status200OK, null, DownloadTypes[0], DownloadTypes[1..]);
     }
 
     public static async Task<Results<Accepted<JobView>, ProblemHttpResult>> SubmitAsync(

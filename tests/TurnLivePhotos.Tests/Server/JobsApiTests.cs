@@ -200,6 +200,36 @@ public sealed class JobsApiTests
     }
 
     [Fact]
+    public async Task The_openapi_document_lists_every_answer_including_the_errors()
+    {
+        await using var server = await RunningServer.StartAsync();
+
+        using var document = JsonDocument.Parse(await server.Client.GetStringAsync("openapi/v1.json"));
+
+        var paths = document.RootElement.GetProperty("paths");
+        var expected = new (string Path, string Method, string[] Statuses)[]
+        {
+            ("/api/v1/jobs", "post", ["202", "400", "401", "408", "413", "415", "429", "503"]),
+            ("/api/v1/jobs", "get", ["200", "401"]),
+            ("/api/v1/jobs/{id}", "get", ["200", "401", "404"]),
+            ("/api/v1/jobs/{id}", "delete", ["202", "401", "404", "409"]),
+            ("/api/v1/jobs/{id}/events", "get", ["200", "401", "404"]),
+            ("/api/v1/jobs/{id}/files/{format}", "get", ["200", "401", "404"]),
+            ("/api/v1/engine", "get", ["200", "503"]),
+            ("/generate", "post", ["200", "400", "401", "408", "413", "415", "429", "500", "503"]),
+        };
+        foreach (var (path, method, statuses) in expected)
+        {
+            var responses = paths.GetProperty(path).GetProperty(method).GetProperty("responses");
+            var listed = responses.EnumerateObject().Select(response => response.Name).ToList();
+            Assert.All(statuses, status => Assert.True(listed.Contains(status), $"{method} {path} lists {string.Join(", ", listed)}, not {status}"));
+        }
+
+        var problem = paths.GetProperty("/api/v1/jobs/{id}").GetProperty("get").GetProperty("responses").GetProperty("404").GetProperty("content");
+        Assert.True(problem.TryGetProperty("application/problem+json", out _), problem.ToString());
+    }
+
+    [Fact]
     public async Task Bad_requests_are_problem_details()
     {
         await using var server = await RunningServer.StartAsync();
