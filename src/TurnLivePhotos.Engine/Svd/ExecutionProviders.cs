@@ -18,6 +18,13 @@ public enum ExecutionDevice
 public sealed record ExecutionChoice(ExecutionDevice Device, bool IsGpu, Func<SessionOptions> CreateOptions)
 {
     public Onnx.Precision Precision => IsGpu ? Onnx.Precision.Float16 : Onnx.Precision.Float32;
+
+    /// <summary>
+    /// CPU, CUDA (also under TensorRT) and DirectML have kernels for the fused MultiHeadAttention contrib op. CoreML
+    /// has none: ONNX Runtime would run those nodes on the CPU between CoreML partitions, so the graph uses plain
+    /// ops with query chunking instead and stays on the device.
+    /// </summary>
+    public Onnx.AttentionKernel Attention => Device == ExecutionDevice.CoreML ? Onnx.AttentionKernel.Chunked : Onnx.AttentionKernel.Fused;
 }
 
 /// <summary>

@@ -114,7 +114,7 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
 
         var mode = options.MemoryMode == MemoryMode.Auto ? ChooseMemoryMode(folder) : options.MemoryMode;
         logger.LogInformation("SVD model {Folder} on {Device} ({Precision}), memory mode {Mode}", folder.Root, execution.Device, execution.Precision, mode);
-        pipeline = new SvdPipeline(folder, execution.CreateOptions, mode, execution.Precision);
+        pipeline = new SvdPipeline(folder, execution.CreateOptions, mode, execution.Precision, execution.Attention);
         return pipeline;
     }
 
