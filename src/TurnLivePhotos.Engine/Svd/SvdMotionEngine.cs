@@ -10,9 +10,9 @@ namespace TurnLivePhotos.Engine.Svd;
 
 /// <summary>
 /// Where the SVD model is and how to run it ([ModelOptions] ModelName under ModelsHome, Variant, Device, MemoryMode,
-/// UNetWeights: a weight file used instead of the folder's UNet weights, e.g. AnimateLCM-SVD-xt's).
+/// GpuMemoryLimitMb, UNetWeights: a weight file used instead of the folder's UNet weights, e.g. AnimateLCM-SVD-xt's).
 /// </summary>
-public sealed record SvdEngineOptions(string ModelFolder, string? Variant = "fp16", ExecutionDevice Device = ExecutionDevice.Auto, MemoryMode MemoryMode = MemoryMode.Auto, string? UNetWeights = null);
+public sealed record SvdEngineOptions(string ModelFolder, string? Variant = "fp16", ExecutionDevice Device = ExecutionDevice.Auto, MemoryMode MemoryMode = MemoryMode.Auto, long? GpuMemoryLimitBytes = null, string? UNetWeights = null);
 
 /// <summary>
 /// The AI engine: Stable Video Diffusion (img2vid, img2vid-xt, img2vid-xt-1-1) from a diffusers model folder, on
@@ -105,7 +105,7 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
             return pipeline;
         }
 
-        execution ??= ExecutionProviders.Choose(options.Device, logger);
+        execution ??= ExecutionProviders.Choose(options.Device, logger, options.GpuMemoryLimitBytes);
         var folder = SvdModelFolder.Open(options.ModelFolder, options.Variant);
         if (options.UNetWeights is { } unetWeights)
         {
