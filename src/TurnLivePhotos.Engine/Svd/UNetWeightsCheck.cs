@@ -17,7 +17,7 @@ public static class UNetWeightsCheck
             throw new WeightFileException($"UNet weights {weightsPath}: no such file");
         }
 
-        var expected = SvdLayout.Unet(ModelConfig.Load(unetConfigPath)).ToDictionary(t => t.Name, t => t.Shape, StringComparer.Ordinal);
+        var expected = UNetSpatioTemporalConditionModel.StateDict(UNetSpatioTemporalConditionModel.Config.From(ModelConfig.Load(unetConfigPath))).ToDictionary(t => t.Name, t => t.Shape, StringComparer.Ordinal);
         using var checkpoint = Checkpoint.Open(weightsPath);
         var missing = expected.Keys.Where(name => !checkpoint.Contains(name)).Order(StringComparer.Ordinal).ToList();
         var extra = checkpoint.Tensors.Keys.Where(name => !expected.ContainsKey(name)).Order(StringComparer.Ordinal).ToList();
