@@ -31,11 +31,13 @@ public static class MotionParameterTable
     public static readonly NumberParameter<double> NoiseAugStrength = new("noise_aug_strength", "NoiseAugStrength", new(0, 1), ParameterSources.Everywhere, "Noise added to the photo before generation", p => p.NoiseAugStrength, (p, v) => p with { NoiseAugStrength = v });
     public static readonly NumberParameter<double> MinGuidanceScale = new("min_guidance_scale", "MinGuidanceScale", new(1, 10), ParameterSources.Settings, "Guidance for the first frame", p => p.MinGuidanceScale, (p, v) => p with { MinGuidanceScale = v });
     public static readonly NumberParameter<double> MaxGuidanceScale = new("max_guidance_scale", "MaxGuidanceScale", new(1, 10), ParameterSources.Everywhere, "Guidance for the last frame", p => p.MaxGuidanceScale, (p, v) => p with { MaxGuidanceScale = v });
+    public static readonly ChoiceParameter<Quality> Quality = new("quality", "Quality", ParameterSources.Settings | ParameterSources.CommandLine, "Preset of frames, size, steps and sampler (see 'settings'); keys set explicitly win", p => p.Quality, (p, v) => p with { Quality = v });
+    public static readonly ChoiceParameter<Svd.Sampler> Sampler = new("sampler", "Sampler", ParameterSources.Settings | ParameterSources.CommandLine, "Denoising sampler: euler, or animatelcm for AnimateLCM's few-step UNet ([ModelOptions] UNetWeights); a sampler named alone brings its defaults", p => p.Sampler, (p, v) => p with { Sampler = v });
     public static readonly NumberParameter<long> Seed = new("seed", "Seed", new(0, long.MaxValue), ParameterSources.Everywhere, "Seed: the same photo, settings and seed give the same result", p => p.Seed, (p, v) => p with { Seed = v });
 
     /// <summary>Every parameter, in the order the settings list them.</summary>
     public static readonly IReadOnlyList<MotionParameter> All =
-        [Fps, Frames, InferenceSteps, DecodeChunkSize, TargetWidth, TargetHeight, MotionBucketId, NoiseAugStrength, MinGuidanceScale, MaxGuidanceScale, Seed];
+        [Fps, Frames, InferenceSteps, DecodeChunkSize, TargetWidth, TargetHeight, MotionBucketId, NoiseAugStrength, MinGuidanceScale, MaxGuidanceScale, Quality, Sampler, Seed];
 
     /// <summary>The parameters that may be set from <paramref name="source"/>.</summary>
     public static IEnumerable<MotionParameter> From(ParameterSources source) => All.Where(parameter => parameter.Sources.HasFlag(source));

@@ -21,6 +21,12 @@ public sealed record MotionParameters
 
     public int InferenceSteps { get; init; } = 25;
 
+    /// <summary>The preset the other values started from (<see cref="QualityPresets"/>); values set explicitly win over it.</summary>
+    public Quality Quality { get; init; } = Quality.Standard;
+
+    /// <summary>How the AI engine denoises (Euler for the base weights, AnimateLCM for its few-step UNet).</summary>
+    public Svd.Sampler Sampler { get; init; } = Svd.Sampler.Euler;
+
     /// <summary>Frames decoded at once; null decodes all frames together (the diffusers default).</summary>
     public int? DecodeChunkSize { get; init; }
 

@@ -76,6 +76,9 @@ public sealed record ModelSettings
     /// effect on the CPU.
     /// </summary>
     public int? GpuMemoryLimitMb { get; init; }
+
+    /// <summary>A UNet weight file used instead of the model folder's (e.g. AnimateLCM-SVD-xt.safetensors); null: the folder's.</summary>
+    public string? UNetWeights { get; init; }
 }
 
 /// <summary>[WebOptions]</summary>

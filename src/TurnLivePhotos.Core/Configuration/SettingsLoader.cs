@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Ini;
 using Microsoft.Extensions.Configuration.Memory;
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Engine.Svd;
 
 namespace TurnLivePhotos.Core.Configuration;
 
@@ -84,7 +85,15 @@ public static class SettingsLoader
     private static AppSettings Read(SettingsReader read, string baseDirectory)
     {
         var defaults = new AppSettings();
-        var model = defaults.Model;
+        var unetWeights = read.Raw("ModelOptions", "UNetWeights") is { Length: > 0 } weights ? Path.GetFullPath(weights.Trim(), baseDirectory) : null;
+
+        // A preset (Quality) and a sampler's defaults are bundles of the table's other keys: they decide only what no
+        // key sets. So the keys are read twice: once to learn the preset and the sampler (and report a bad value), then
+        // over the bundle, where every key set explicitly wins.
+        var explicitKeys = read.Parameters("ModelOptions", defaults.Model.Parameters);
+        var sampler = string.IsNullOrWhiteSpace(read.Raw("ModelOptions", MotionParameterTable.Sampler.SettingsKey)) ? (Sampler?)null : explicitKeys.Sampler;
+        var bundle = QualityPresets.Layer(defaults.Model.Parameters, explicitKeys.Quality, sampler, fewStepWeights: unetWeights is not null);
+        var model = defaults.Model with { Parameters = bundle };
         return defaults with
         {
             Store = new StoreSettings
@@ -103,6 +112,7 @@ public static class SettingsLoader
                 Device = read.Enum("ModelOptions", "Device", model.Device),
                 MemoryMode = read.Enum("ModelOptions", "MemoryMode", model.MemoryMode),
                 GpuMemoryLimitMb = read.OptionalInt("ModelOptions", "GpuMemoryLimitMb", ParameterLimits.GpuMemoryLimitMb),
+                UNetWeights = unetWeights,
             },
             Web = new WebSettings
             {
