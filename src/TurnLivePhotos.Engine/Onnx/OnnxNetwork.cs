@@ -62,9 +62,16 @@ public sealed class OnnxNetwork : IDisposable
     }
 
     /// <summary>Runs the graph on named float32 inputs and returns every output as a host tensor.</summary>
-    public IReadOnlyDictionary<string, FloatTensor> Run(IReadOnlyDictionary<string, FloatTensor> inputs)
+    /// <remarks>
+    /// Cancellation reaches inside the run: the token sets <c>RunOptions.Terminate</c>, which ONNX Runtime checks
+    /// between nodes, so a UNet step stops within a node or two instead of running to its end. The run then fails
+    /// inside ONNX Runtime, and that failure is reported as the cancellation it is.
+    /// </remarks>
+    /// <exception cref="OperationCanceledException">The token was cancelled before or during the run.</exception>
+    public IReadOnlyDictionary<string, FloatTensor> Run(IReadOnlyDictionary<string, FloatTensor> inputs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        cancellationToken.ThrowIfCancellationRequested();
         var names = Model.Inputs;
         var values = new List<OrtValue>();
         try
@@ -76,7 +83,8 @@ public sealed class OnnxNetwork : IDisposable
             }
 
             using var runOptions = new RunOptions();
-            using var results = session.Run(runOptions, names, values, Model.Outputs);
+            using var terminate = cancellationToken.Register(() => runOptions.Terminate = true);
+            using var results = RunOrCancel(runOptions, names, values, cancellationToken);
             var outputs = new Dictionary<string, FloatTensor>();
             for (var i = 0; i < Model.Outputs.Count; i++)
             {
@@ -93,4 +101,16 @@ public sealed class OnnxNetwork : IDisposable
     }
 
     public void Dispose() => session.Dispose();
+
+    private IDisposableReadOnlyCollection<OrtValue> RunOrCancel(RunOptions runOptions, IReadOnlyCollection<string> names, IReadOnlyCollection<OrtValue> values, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return session.Run(runOptions, names, values, Model.Outputs);
+        }
+        catch (OnnxRuntimeException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("the run was terminated", ex, cancellationToken);
+        }
+    }
 }

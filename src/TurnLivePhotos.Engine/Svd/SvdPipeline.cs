@@ -124,9 +124,9 @@ public sealed class SvdPipeline : IDisposable
         // 1. CLIP embedding (classifier-free guidance: zeros for the unconditional half).
         progress?.Report(new MotionProgress("encode", 0, 2));
         var embeds = Use($"clip-input-{height}x{width}", () => SvdPreprocessing.BuildClipInput(height, width, clipConfig.ImageSize, normalization), null,
-            clip => Infer(clip, new Dictionary<string, FloatTensor> { ["image"] = image })["pixel_values"]);
+            clip => Infer(clip, new Dictionary<string, FloatTensor> { ["image"] = image }, cancellationToken)["pixel_values"]);
         embeds = Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights), clipConfig, precision, attention), folder.ImageEncoder.Weights,
-            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds })["image_embeds"]);
+            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds }, cancellationToken)["image_embeds"]);
         var embedDim = embeds.Data.Length;
         var context = new FloatTensor([.. new float[embedDim], .. embeds.Data], [2, 1, embedDim]);
         progress?.Report(new MotionProgress("encode", 1, 2));
@@ -135,7 +135,7 @@ public sealed class SvdPipeline : IDisposable
         var augmentation = options.AugmentationNoise ?? new FloatTensor(noise.Next(image.ElementCount), image.Shape);
         var augmented = SvdPreprocessing.AddNoise(image, augmentation, options.NoiseAugStrength);
         var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights), vaeConfig, attention: attention), folder.Vae.Weights,
-            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["image"] = augmented })["mean"]);
+            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["image"] = augmented }, cancellationToken)["mean"]);
         progress?.Report(new MotionProgress("encode", 2, 2));
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -175,7 +175,7 @@ public sealed class SvdPipeline : IDisposable
                     ["timestep"] = new([scheduler.Timesteps[step]], [1]),
                     ["encoder_hidden_states"] = context,
                     ["added_time_ids"] = addedTimeIds,
-                })["out_sample"];
+                }, cancellationToken)["out_sample"];
                 Guide(output.Data, guidance, frameSize, noisePrediction);
                 scheduler.Step(noisePrediction, step, latents);
                 afterStep?.Invoke(step, new FloatTensor(latents.ToArray(), latentShape));
@@ -230,7 +230,7 @@ public sealed class SvdPipeline : IDisposable
             var count = Math.Min(chunkSize, frames - first);
             var input = new FloatTensor(scaledLatents[(first * frameSize)..((first + count) * frameSize)], [count, .. latentShape[2..]]);
             var decoded = Use($"vae_decoder-{count}", () => AutoencoderKLTemporalDecoder.BuildDecoder(Weights(folder.Vae.Weights), vaeConfig, count, precision, attention), folder.Vae.Weights,
-                decoder => Infer(decoder, new Dictionary<string, FloatTensor> { ["latents"] = input })["sample"]);
+                decoder => Infer(decoder, new Dictionary<string, FloatTensor> { ["latents"] = input }, cancellationToken)["sample"]);
             frameShape = decoded.Shape[1..];
             pieces.Add(decoded.Data);
             progress?.Report(new MotionProgress("decode", chunk + 1, chunks));
@@ -281,12 +281,12 @@ public sealed class SvdPipeline : IDisposable
         }
     }
 
-    private IReadOnlyDictionary<string, FloatTensor> Infer(OnnxNetwork network, Dictionary<string, FloatTensor> inputs)
+    private IReadOnlyDictionary<string, FloatTensor> Infer(OnnxNetwork network, Dictionary<string, FloatTensor> inputs, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            return network.Run(inputs);
+            return network.Run(inputs, cancellationToken);
         }
         finally
         {
