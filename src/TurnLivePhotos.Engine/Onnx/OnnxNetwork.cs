@@ -32,7 +32,8 @@ public sealed class OnnxNetwork : IDisposable
 
     public OnnxModel Model { get; }
 
-    public static OnnxNetwork Create(OnnxModel model, SessionOptions? options = null)
+    /// <param name="cache">Where optimized graphs are kept between runs; null optimizes the graph on every start.</param>
+    public static OnnxNetwork Create(OnnxModel model, SessionOptions? options = null, OptimizedModelCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var ownedOptions = options is null;
@@ -45,12 +46,12 @@ public sealed class OnnxNetwork : IDisposable
                 throw new WeightFileException($"one network's weights must sit in one folder, not in {string.Join(", ", folders)}");
             }
 
-            if (folders.Count == 1)
+            if (cache is not null)
             {
-                options.AddSessionConfigEntry(ExternalDataFolderKey, folders[0]);
+                return new OnnxNetwork(cache.Open(model, options, options => Fresh(model, options, folders)), model);
             }
 
-            return new OnnxNetwork(new InferenceSession(model.Proto, options), model);
+            return new OnnxNetwork(Fresh(model, options, folders), model);
         }
         finally
         {
@@ -59,6 +60,17 @@ public sealed class OnnxNetwork : IDisposable
                 options.Dispose();
             }
         }
+    }
+
+    /// <summary>A session optimized from the in-memory graph, its weights read from their folder.</summary>
+    private static InferenceSession Fresh(OnnxModel model, SessionOptions options, List<string> folders)
+    {
+        if (folders.Count == 1)
+        {
+            options.AddSessionConfigEntry(ExternalDataFolderKey, folders[0]);
+        }
+
+        return new InferenceSession(model.Proto, options);
     }
 
     /// <summary>Runs the graph on named float32 inputs and returns every output as a host tensor.</summary>

@@ -84,13 +84,21 @@ public sealed class SvdPipeline : IDisposable
     /// A pipeline on a model folder, on the device asked for (falling back to the CPU with a warning): the configs
     /// are read, no network is loaded yet. For callers outside the engine (benchmarks) that need no more than this.
     /// </summary>
-    public static SvdPipeline Open(string modelFolder, string? variant, ExecutionDevice device, MemoryMode memoryMode, Microsoft.Extensions.Logging.ILogger logger)
+    /// <param name="graphCacheFolder">Where to keep optimized graphs between starts; null for none.</param>
+    public static SvdPipeline Open(string modelFolder, string? variant, ExecutionDevice device, MemoryMode memoryMode, Microsoft.Extensions.Logging.ILogger logger, string? graphCacheFolder = null)
     {
         var execution = ExecutionProviders.Choose(device, logger);
-        return new SvdPipeline(SvdModelFolder.Open(modelFolder, variant), execution.CreateOptions, memoryMode, execution.Precision, execution.Attention) { Device = execution.Device };
+        return new SvdPipeline(SvdModelFolder.Open(modelFolder, variant), execution.CreateOptions, memoryMode, execution.Precision, execution.Attention)
+        {
+            Device = execution.Device,
+            GraphCache = graphCacheFolder is null ? null : new OptimizedModelCache(graphCacheFolder, $"{execution.Device}/{execution.Precision}/{execution.Attention}"),
+        };
     }
 
     public SvdModelFolder Folder => folder;
+
+    /// <summary>Where optimized graphs are kept between starts (warm starts); null optimizes on every load.</summary>
+    public OptimizedModelCache? GraphCache { get; init; }
 
     /// <summary>Where the networks run (for a pipeline from <see cref="Open"/>; CPU unless told).</summary>
     public ExecutionDevice Device { get; private init; } = ExecutionDevice.Cpu;
@@ -319,7 +327,7 @@ public sealed class SvdPipeline : IDisposable
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var options = sessionOptions();
-            network = OnnxNetwork.Create(build(), options);
+            network = OnnxNetwork.Create(build(), options, GraphCache);
             LoadTime += clock.Elapsed;
         }
 
