@@ -117,9 +117,10 @@ public static class BenchCommand
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
         var memory = new Option<string>("--memory-mode") { DefaultValueFactory = _ => "low" };
         var variant = new Option<string?>("--variant") { DefaultValueFactory = _ => "fp16" };
+        var graphCache = new Option<string?>("--graph-cache") { Description = "Keep optimized graphs in this folder (run twice: the second load is the warm start)" };
         var command = new Command("pipeline", "Run the SVD pipeline once on a model folder and print per-stage times, load time and peak RSS");
         command.Arguments.Add(folder);
-        foreach (var option in new Option[] { width, height, frames, steps, device, memory, variant })
+        foreach (var option in new Option[] { width, height, frames, steps, device, memory, variant, graphCache })
         {
             command.Options.Add(option);
         }
@@ -130,7 +131,8 @@ public static class BenchCommand
                 parse.GetValue(folder)!, parse.GetValue(width), parse.GetValue(height), parse.GetValue(frames), parse.GetValue(steps),
                 Enum.Parse<ExecutionDevice>(parse.GetValue(device)!, ignoreCase: true),
                 Enum.Parse<MemoryMode>(parse.GetValue(memory)!, ignoreCase: true),
-                parse.GetValue(variant));
+                parse.GetValue(variant),
+                parse.GetValue(graphCache));
             await output.WriteLineAsync(options.Run(cancellationToken));
             return Success;
         });

@@ -10,12 +10,12 @@ namespace TurnLivePhotos.Bench;
 /// <summary>One timed run of the SVD pipeline on a synthetic photo.</summary>
 internal sealed record PipelineBench(
     string Folder, int Width, int Height, int Frames, int Steps,
-    ExecutionDevice Device, MemoryMode Memory, string? Variant)
+    ExecutionDevice Device, MemoryMode Memory, string? Variant, string? GraphCache = null)
 {
     public string Run(CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
-        using var pipeline = SvdPipeline.Open(Folder, Variant, Device, Memory, NullLogger.Instance);
+        using var pipeline = SvdPipeline.Open(Folder, Variant, Device, Memory, NullLogger.Instance, GraphCache);
         var folder = pipeline.Folder;
         var image = new FloatTensor(new float[3L * Width * Height], [1, 3, Height, Width]);
         TensorPrimitives.Cosh(Enumerable.Range(0, image.Data.Length).Select(i => (float)Math.Sin(i * 0.001)).ToArray(), image.Data);
@@ -36,7 +36,7 @@ internal sealed record PipelineBench(
         var nonModel = elapsed - pipeline.LoadTime - pipeline.NetworkTime;
         var lines = new List<string>
         {
-            $"model: {folder.Root} on {pipeline.Device} ({pipeline.Precision}), memory mode {Memory}",
+            $"model: {folder.Root} on {pipeline.Device} ({pipeline.Precision}), memory mode {Memory}, graph cache {GraphCache ?? "off"}",
             $"run: {Width}x{Height}, {Frames} frames, {Steps} steps",
         };
         lines.AddRange(stages.Select(stage => $"  stage {stage.Key}: {stage.Value.TotalSeconds:0.00} s (includes loading its networks)"));

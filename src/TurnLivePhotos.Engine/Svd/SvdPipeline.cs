@@ -84,13 +84,21 @@ public sealed class SvdPipeline : IDisposable
     /// A pipeline on a model folder, on the device asked for (falling back to the CPU with a warning): the configs
     /// are read, no network is loaded yet. For callers outside the engine (benchmarks) that need no more than this.
     /// </summary>
-    public static SvdPipeline Open(string modelFolder, string? variant, ExecutionDevice device, MemoryMode memoryMode, Microsoft.Extensions.Logging.ILogger logger)
+    /// <param name="graphCacheFolder">Where to keep optimized graphs between starts; null for none.</param>
+    public static SvdPipeline Open(string modelFolder, string? variant, ExecutionDevice device, MemoryMode memoryMode, Microsoft.Extensions.Logging.ILogger logger, string? graphCacheFolder = null)
     {
         var execution = ExecutionProviders.Choose(device, logger);
-        return new SvdPipeline(SvdModelFolder.Open(modelFolder, variant), execution.CreateOptions, memoryMode, execution.Precision, execution.Attention) { Device = execution.Device };
+        return new SvdPipeline(SvdModelFolder.Open(modelFolder, variant), execution.CreateOptions, memoryMode, execution.Precision, execution.Attention)
+        {
+            Device = execution.Device,
+            GraphCache = graphCacheFolder is null ? null : new OptimizedModelCache(graphCacheFolder, $"{execution.Device}/{execution.Precision}/{execution.Attention}"),
+        };
     }
 
     public SvdModelFolder Folder => folder;
+
+    /// <summary>Where optimized graphs are kept between starts (warm starts); null optimizes on every load.</summary>
+    public OptimizedModelCache? GraphCache { get; init; }
 
     /// <summary>Where the networks run (for a pipeline from <see cref="Open"/>; CPU unless told).</summary>
     public ExecutionDevice Device { get; private init; } = ExecutionDevice.Cpu;
@@ -124,9 +132,9 @@ public sealed class SvdPipeline : IDisposable
         // 1. CLIP embedding (classifier-free guidance: zeros for the unconditional half).
         progress?.Report(new MotionProgress("encode", 0, 2));
         var embeds = Use($"clip-input-{height}x{width}", () => SvdPreprocessing.BuildClipInput(height, width, clipConfig.ImageSize, normalization), null,
-            clip => Infer(clip, new Dictionary<string, FloatTensor> { ["image"] = image })["pixel_values"]);
+            clip => Infer(clip, new Dictionary<string, FloatTensor> { ["image"] = image }, cancellationToken)["pixel_values"]);
         embeds = Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights), clipConfig, precision, attention), folder.ImageEncoder.Weights,
-            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds })["image_embeds"]);
+            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds }, cancellationToken)["image_embeds"]);
         var embedDim = embeds.Data.Length;
         var context = new FloatTensor([.. new float[embedDim], .. embeds.Data], [2, 1, embedDim]);
         progress?.Report(new MotionProgress("encode", 1, 2));
@@ -135,7 +143,7 @@ public sealed class SvdPipeline : IDisposable
         var augmentation = options.AugmentationNoise ?? new FloatTensor(noise.Next(image.ElementCount), image.Shape);
         var augmented = SvdPreprocessing.AddNoise(image, augmentation, options.NoiseAugStrength);
         var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights), vaeConfig, attention: attention), folder.Vae.Weights,
-            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["image"] = augmented })["mean"]);
+            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["image"] = augmented }, cancellationToken)["mean"]);
         progress?.Report(new MotionProgress("encode", 2, 2));
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -175,7 +183,7 @@ public sealed class SvdPipeline : IDisposable
                     ["timestep"] = new([scheduler.Timesteps[step]], [1]),
                     ["encoder_hidden_states"] = context,
                     ["added_time_ids"] = addedTimeIds,
-                })["out_sample"];
+                }, cancellationToken)["out_sample"];
                 Guide(output.Data, guidance, frameSize, noisePrediction);
                 scheduler.Step(noisePrediction, step, latents);
                 afterStep?.Invoke(step, new FloatTensor(latents.ToArray(), latentShape));
@@ -230,7 +238,7 @@ public sealed class SvdPipeline : IDisposable
             var count = Math.Min(chunkSize, frames - first);
             var input = new FloatTensor(scaledLatents[(first * frameSize)..((first + count) * frameSize)], [count, .. latentShape[2..]]);
             var decoded = Use($"vae_decoder-{count}", () => AutoencoderKLTemporalDecoder.BuildDecoder(Weights(folder.Vae.Weights), vaeConfig, count, precision, attention), folder.Vae.Weights,
-                decoder => Infer(decoder, new Dictionary<string, FloatTensor> { ["latents"] = input })["sample"]);
+                decoder => Infer(decoder, new Dictionary<string, FloatTensor> { ["latents"] = input }, cancellationToken)["sample"]);
             frameShape = decoded.Shape[1..];
             pieces.Add(decoded.Data);
             progress?.Report(new MotionProgress("decode", chunk + 1, chunks));
@@ -281,12 +289,12 @@ public sealed class SvdPipeline : IDisposable
         }
     }
 
-    private IReadOnlyDictionary<string, FloatTensor> Infer(OnnxNetwork network, Dictionary<string, FloatTensor> inputs)
+    private IReadOnlyDictionary<string, FloatTensor> Infer(OnnxNetwork network, Dictionary<string, FloatTensor> inputs, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            return network.Run(inputs);
+            return network.Run(inputs, cancellationToken);
         }
         finally
         {
@@ -319,7 +327,7 @@ public sealed class SvdPipeline : IDisposable
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var options = sessionOptions();
-            network = OnnxNetwork.Create(build(), options);
+            network = OnnxNetwork.Create(build(), options, GraphCache);
             LoadTime += clock.Elapsed;
         }
 

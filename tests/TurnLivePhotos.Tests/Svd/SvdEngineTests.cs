@@ -72,6 +72,40 @@ public sealed class SvdEngineTests
 
     [Theory]
     [MemberData(nameof(Sets))]
+    public async Task Cancellation_reaches_inside_a_denoising_step(string set)
+    {
+        // The tiny networks made slower by the size (192x192, 6 frames: a guided UNet step of hundreds of nodes), so a
+        // cancel 50 ms into the second step lands inside ONNX Runtime's run of it; the run must end within a second.
+        using var temp = new TempFolder();
+        using var engine = Engine(set, temp);
+        using var cancel = new CancellationTokenSource();
+        var events = new List<MotionProgress>();
+        var cancelledAt = new System.Diagnostics.Stopwatch();
+        var progress = new SynchronousProgress<MotionProgress>(step =>
+        {
+            events.Add(step);
+            if (step is { Stage: "denoise", Step: 1 })
+            {
+                _ = Task.Delay(50).ContinueWith(_ =>
+                {
+                    cancelledAt.Start();
+                    cancel.Cancel();
+                }, TaskScheduler.Default);
+            }
+        });
+        var large = Small with { Frames = 6, InferenceSteps = 4, TargetWidth = 192, TargetHeight = 192 };
+
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.GenerateAsync(
+            new MotionRequest(PhotoDecoder.Decode(TestPhotos.Scene(192, 192)).Image, large), progress, cancel.Token));
+        var latency = cancelledAt.Elapsed;
+
+        Assert.IsType<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(error.InnerException);
+        Assert.True(latency < TimeSpan.FromSeconds(1), $"the step went on for {latency.TotalMilliseconds:0} ms after the cancel");
+        Assert.Equal([1], events.Where(e => e.Stage == "denoise").Select(e => e.Step));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
     public async Task A_missing_gpu_falls_back_to_the_cpu_with_a_warning(string set)
     {
         using var temp = new TempFolder();
