@@ -12,10 +12,10 @@ namespace TurnLivePhotos.Engine.Depth;
 public static class DepthAnythingModel
 {
     /// <param name="stages">Also output every stage the reference fixtures record, under their names (for tests).</param>
-    public static OnnxModel Build(Checkpoint weights, DepthAnythingConfig config, bool stages = false, Precision precision = Precision.Float32)
+    public static OnnxModel Build(Checkpoint weights, DepthAnythingConfig config, bool stages = false, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var g = new GraphBuilder(weights, precision);
+        var g = new GraphBuilder(weights, precision, attention);
         var pixels = g.Input("pixel_values", null, config.Backbone.NumChannels, null, null);
         var probes = new List<(Value Value, string Name)>();
         Action<Value, string>? probe = stages ? (value, name) => probes.Add((value, name)) : null;

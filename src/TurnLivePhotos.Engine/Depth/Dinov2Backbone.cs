@@ -118,11 +118,11 @@ public sealed class Dinov2Backbone(GraphBuilder g, string prefix, Dinov2Config c
     {
         public Value Forward(Value x)
         {
-            var q = Graph.SplitHeads(new Linear(Graph, Child("attention.query")).Forward(x), config.Heads);
-            var k = Graph.SplitHeads(new Linear(Graph, Child("attention.key")).Forward(x), config.Heads);
-            var v = Graph.SplitHeads(new Linear(Graph, Child("attention.value")).Forward(x), config.Heads);
-            var attended = Graph.ScaledDotProductAttention(q, k, v, 1f / MathF.Sqrt(config.HeadDim));
-            return new Linear(Graph, Child("output.dense")).Forward(Graph.MergeHeads(attended));
+            var q = new Linear(Graph, Child("attention.query")).Forward(x);
+            var k = new Linear(Graph, Child("attention.key")).Forward(x);
+            var v = new Linear(Graph, Child("attention.value")).Forward(x);
+            var attended = Graph.MultiHeadAttention(q, k, v, config.Heads, 1f / MathF.Sqrt(config.HeadDim));
+            return new Linear(Graph, Child("output.dense")).Forward(attended);
         }
     }
 }
