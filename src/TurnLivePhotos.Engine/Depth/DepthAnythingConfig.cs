@@ -18,6 +18,7 @@ public sealed record Dinov2Config(
     float MlpRatio,
     string HiddenAct,
     float LayerNormEps,
+    int ImageSize,
     int PatchSize,
     int NumChannels,
     bool QkvBias,
@@ -122,7 +123,7 @@ public sealed record DepthAnythingConfig(
         if (section is null)
         {
             // DepthAnythingConfig's own default when backbone_config is absent.
-            return new Dinov2Config(384, 12, 6, 4, "gelu", 1e-6f, 14, 3, true, true, [9, 10, 11, 12]);
+            return new Dinov2Config(384, 12, 6, 4, "gelu", 1e-6f, 518, 14, 3, true, true, [9, 10, 11, 12]);
         }
 
         var b = new Reader(section.Value, source, "backbone_config.");
@@ -179,6 +180,7 @@ public sealed record DepthAnythingConfig(
             (float)b.Number("mlp_ratio", 4),
             act,
             (float)b.Number("layer_norm_eps", 1e-6),
+            b.Int("image_size", 224),
             b.Int("patch_size", 14),
             b.Int("num_channels", 3),
             b.Bool("qkv_bias", true),
