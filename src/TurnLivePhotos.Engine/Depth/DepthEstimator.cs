@@ -43,10 +43,13 @@ public sealed class DepthEstimator : IDisposable
 
     public DepthMap Estimate(RgbImage photo)
     {
-        var pixels = Processor.Preprocess(photo);
-        var depth = network.Run(new Dictionary<string, FloatTensor> { ["pixel_values"] = pixels })["predicted_depth"];
+        var depth = Run(Processor.Preprocess(photo));
         return new DepthMap((int)depth.Shape[2], (int)depth.Shape[1], depth.Data);
     }
+
+    /// <summary>The network alone: pixel_values (B, 3, H, W) in, predicted_depth (B, H, W) out.</summary>
+    public FloatTensor Run(FloatTensor pixelValues) =>
+        network.Run(new Dictionary<string, FloatTensor> { ["pixel_values"] = pixelValues })["predicted_depth"];
 
     public void Dispose()
     {
