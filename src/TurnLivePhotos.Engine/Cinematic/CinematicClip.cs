@@ -20,7 +20,7 @@ public static class CinematicClip
         var frames = new RgbImage[Math.Max(1, parameters.Frames)];
         var done = 0;
         var progressLock = new Lock();
-        Parallel.For(0, frames.Length, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        Parallel.For(0, frames.Length, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var progressAt = frames.Length == 1 ? 0 : (double)i / (frames.Length - 1);
             frames[i] = ViewSynthesizer.Render(photo, field, CinematicCamera.At(move, progressAt, parameters.MotionBucketId, photo.Width, photo.Height, direction));

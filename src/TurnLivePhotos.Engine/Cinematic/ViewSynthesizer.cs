@@ -43,9 +43,9 @@ public static class ViewSynthesizer
         var height = photo.Height;
         var depth = Splat(field, pose, width, height);
         CloseCracks(depth, width, height);
-        var holes = FillHoleDepth(depth, width, height, out var fills);
+        var fills = FillHoleDepth(depth, width, height);
         var pixels = Sample(photo, depth, pose);
-        FillHoleColours(pixels, depth, width, height, fills, holes);
+        FillHoleColours(pixels, depth, width, height, fills);
         return new RgbImage(width, height, pixels);
     }
 
@@ -112,50 +112,44 @@ public static class ViewSynthesizer
         }
     }
 
-    /// <summary>How one hole pixel is filled: from which border pixel, stepping which way through the mirror.</summary>
-    private readonly record struct HoleFill(int Border, int Step);
+    /// <summary>How one hole pixel is filled: from which border pixel, stepping which way through the mirror, at which depth.</summary>
+    private readonly record struct HoleFill(int Border, int Step, float Depth, int RunLength);
 
-    /// <summary>Gives every hole the depth of its farther border; returns the hole pixels and how each is filled.</summary>
-    private static List<int> FillHoleDepth(float[] depth, int width, int height, out HoleFill[] fills)
+    /// <summary>
+    /// Gives every hole the depth of its farther border and decides how its colour is filled. Holes are a few
+    /// per cent of a frame, so they are kept in dictionaries rather than frame-sized arrays (memory per frame in flight).
+    /// </summary>
+    private static Dictionary<int, HoleFill> FillHoleDepth(float[] depth, int width, int height)
     {
-        var rowRun = new int[depth.Length];
-        var rowFill = new HoleFill[depth.Length];
-        var rowDepth = new float[depth.Length];
-        Runs(depth, width, height, horizontal: true, rowRun, rowFill, rowDepth);
-        var colRun = new int[depth.Length];
-        var colFill = new HoleFill[depth.Length];
-        var colDepth = new float[depth.Length];
-        Runs(depth, width, height, horizontal: false, colRun, colFill, colDepth);
+        var rows = Runs(depth, width, height, horizontal: true);
+        var columns = Runs(depth, width, height, horizontal: false);
+        var fills = new Dictionary<int, HoleFill>(Math.Max(rows.Count, columns.Count));
+        foreach (var (i, row) in rows)
+        {
+            fills[i] = columns.TryGetValue(i, out var column) && column.RunLength < row.RunLength ? column : row;
+        }
 
-        fills = new HoleFill[depth.Length];
-        var holes = new List<int>();
+        foreach (var (i, column) in columns)
+        {
+            fills.TryAdd(i, column);
+        }
+
         for (var i = 0; i < depth.Length; i++)
         {
-            if (depth[i] >= 0)
+            if (depth[i] < 0)
             {
-                continue;
-            }
-
-            holes.Add(i);
-            var useRow = rowRun[i] > 0 && (colRun[i] == 0 || rowRun[i] <= colRun[i]);
-            if (useRow || colRun[i] > 0)
-            {
-                fills[i] = useRow ? rowFill[i] : colFill[i];
-                depth[i] = useRow ? rowDepth[i] : colDepth[i];
-            }
-            else
-            {
-                fills[i] = new HoleFill(-1, 0);
-                depth[i] = 0;
+                // A hole with no border in either direction (cannot happen with the zoom that covers the edges).
+                depth[i] = fills.TryGetValue(i, out var fill) ? fill.Depth : 0;
             }
         }
 
-        return holes;
+        return fills;
     }
 
-    /// <summary>For each hole pixel along rows (or columns): its run's length (0 if no border), border and depth.</summary>
-    private static void Runs(float[] depth, int width, int height, bool horizontal, int[] runLength, HoleFill[] fill, float[] holeDepth)
+    /// <summary>For each hole pixel along rows (or columns): its run's border (the farther side), depth and length.</summary>
+    private static Dictionary<int, HoleFill> Runs(float[] depth, int width, int height, bool horizontal)
     {
+        var result = new Dictionary<int, HoleFill>();
         var lines = horizontal ? height : width;
         var length = horizontal ? width : height;
         var stride = horizontal ? 1 : width;
@@ -187,17 +181,15 @@ public static class ViewSynthesizer
 
                 // The farther border (smaller δ) is the background the hole belongs to; mirror away from it.
                 var fromBefore = before <= after;
-                var border = start + ((fromBefore ? a - 1 : b + 1) * stride);
-                var step = fromBefore ? -stride : stride;
+                var fill = new HoleFill(start + ((fromBefore ? a - 1 : b + 1) * stride), fromBefore ? -stride : stride, fromBefore ? before : after, b - a + 1);
                 for (var j = a; j <= b; j++)
                 {
-                    var i = start + (j * stride);
-                    runLength[i] = b - a + 1;
-                    fill[i] = new HoleFill(border, step);
-                    holeDepth[i] = fromBefore ? before : after;
+                    result[start + (j * stride)] = fill;
                 }
             }
         }
+
+        return result;
     }
 
     private static byte[] Sample(RgbImage photo, float[] depth, CameraPose pose)
@@ -235,23 +227,15 @@ public static class ViewSynthesizer
         return pixels;
     }
 
-    private static void FillHoleColours(byte[] pixels, float[] depth, int width, int height, HoleFill[] fills, List<int> holes)
+    private static void FillHoleColours(byte[] pixels, float[] depth, int width, int height, Dictionary<int, HoleFill> fills)
     {
-        var isHole = new bool[depth.Length];
-        holes.ForEach(i => isHole[i] = true);
-        foreach (var i in holes)
+        foreach (var (i, fill) in fills)
         {
-            var fill = fills[i];
-            if (fill.Border < 0)
-            {
-                continue;
-            }
-
             // Mirror: the hole pixel k steps inside from the border takes the pixel k − 1 steps beyond it.
             var inside = Math.Abs(i - fill.Border) / Math.Abs(fill.Step);
             var mirrored = fill.Border + (fill.Step * (inside - 1));
             var source = fill.Border;
-            if (InLine(mirrored, fill, width, height) && !isHole[mirrored] && Math.Abs(depth[mirrored] - depth[fill.Border]) <= BackgroundMatch)
+            if (InLine(mirrored, fill, width, height) && !fills.ContainsKey(mirrored) && Math.Abs(depth[mirrored] - depth[fill.Border]) <= BackgroundMatch)
             {
                 source = mirrored;
             }
