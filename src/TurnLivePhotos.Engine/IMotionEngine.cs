@@ -19,6 +19,7 @@ public enum EngineKind
     Auto,
     Classic,
     Svd,
+    Cinematic,
 }
 
 /// <summary>What a person can tune for one clip. Defaults are the diffusers SVD pipeline's.</summary>
@@ -50,6 +51,9 @@ public sealed record MotionParameters
     public int TargetWidth { get; init; } = 1024;
 
     public int TargetHeight { get; init; } = 576;
+
+    /// <summary>The cinematic engine's camera move; Auto chooses from the depth.</summary>
+    public CameraMove Camera { get; init; } = CameraMove.Auto;
 }
 
 public sealed record MotionRequest(RgbImage Photo, MotionParameters Parameters);
@@ -66,6 +70,8 @@ public sealed record MotionProgress(string Stage, int Step, int TotalSteps)
         ["denoise"] = (0.05, 0.85),
         ["decode"] = (0.85, 0.97),
         ["animate"] = (0.00, 0.95),
+        ["depth"] = (0.00, 0.30),
+        ["render"] = (0.30, 0.95),
         ["write"] = (0.97, 1.00),
     };
 

@@ -52,6 +52,12 @@ public sealed record ModelSettings
 {
     public string ModelName { get; init; } = "stabilityai/stable-video-diffusion-img2vid-xt";
 
+    /// <summary>The cinematic engine's Depth Anything folder under ModelsHome (the Hugging Face repository's layout).</summary>
+    public string DepthModelName { get; init; } = TurnLivePhotos.Engine.Depth.DepthModelFolder.DefaultName;
+
+    /// <summary>The cinematic engine's camera move; auto chooses from the depth.</summary>
+    public CameraMove Camera { get; init; } = CameraMove.Auto;
+
     public int OutputFps { get; init; } = 7;
 
     public int OutputFrames { get; init; } = 25;
@@ -107,6 +113,7 @@ public sealed record ModelSettings
         Seed = Seed,
         TargetWidth = ImagePromptWidth,
         TargetHeight = ImagePromptHeight,
+        Camera = Camera,
     };
 }
 

@@ -97,6 +97,8 @@ public static class SettingsLoader
             Model = new ModelSettings
             {
                 ModelName = read.Text("ModelOptions", "ModelName", model.ModelName),
+                DepthModelName = read.Text("ModelOptions", "DepthModelName", model.DepthModelName),
+                Camera = read.Enum("ModelOptions", "Camera", model.Camera),
                 OutputFps = read.Int("ModelOptions", "OutputFPS", model.OutputFps, ParameterLimits.Fps),
                 OutputFrames = frames,
                 InferenceSteps = read.Int("ModelOptions", "InferenceSteps", model.InferenceSteps, ParameterLimits.InferenceSteps),

@@ -294,6 +294,7 @@ public sealed class JobManager(JobStore store, GenerationQueue queue, AppSetting
         Frames = request.Frames,
         Fps = request.Fps,
         Seed = request.Seed,
+        Camera = request.Camera is null ? settings.Model.Camera : Enum.Parse<CameraMove>(request.Camera, ignoreCase: true),
     };
 
     private void DeleteExpired()

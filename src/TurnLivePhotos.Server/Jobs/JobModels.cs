@@ -12,7 +12,8 @@ public sealed record JobRequest(
     long? Seed,
     string Engine,
     string[] Formats,
-    string? Loop);
+    string? Loop,
+    string? Camera = null);
 
 /// <summary>A job as the API shows it (GET /api/v1/jobs/{id} and each server-sent event).</summary>
 public sealed record JobView(

@@ -55,9 +55,11 @@ public sealed class GenerateEndpoint(AppSettings settings, OutputLocation output
         }
 
         MotionParameters parameters;
+        EngineKind engine;
         try
         {
             parameters = GenerationForm.Read(form, settings.Model.DefaultParameters);
+            engine = GenerationForm.OptionalEnum<EngineKind>(form, "engine") ?? settings.Model.Engine;
         }
         catch (FormValueException ex)
         {
@@ -80,7 +82,7 @@ public sealed class GenerateEndpoint(AppSettings settings, OutputLocation output
 
         // Names come from the server (date + random id); the uploaded file name is never used for paths.
         var job = new GenerationJob(
-            new ConversionRequest(photo, parameters, settings.Model.Engine, outputs.Directory, OutputLocation.NewBaseName(DateTimeOffset.Now))
+            new ConversionRequest(photo, parameters, engine, outputs.Directory, OutputLocation.NewBaseName(DateTimeOffset.Now))
             {
                 // The seed's endpoint answers with a GIF; the other formats come with the jobs API.
                 Outputs = settings.Output with { Formats = [OutputFormat.Gif] },

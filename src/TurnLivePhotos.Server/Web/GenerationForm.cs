@@ -19,7 +19,24 @@ public static class GenerationForm
         MotionBucketId = Int(form, ["motion_bucket_id", "motion_bucket"], ParameterLimits.MotionBucketId) ?? defaults.MotionBucketId,
         NoiseAugStrength = Double(form, "noise_aug_strength", ParameterLimits.NoiseAugStrength) ?? defaults.NoiseAugStrength,
         MaxGuidanceScale = Double(form, "max_guidance_scale", ParameterLimits.GuidanceScale) ?? defaults.MaxGuidanceScale,
+        Camera = OptionalEnum<CameraMove>(form, "camera") ?? defaults.Camera,
     };
+
+    /// <summary>A named choice (engine, camera), case-insensitive; anything else is a 400 listing the choices.</summary>
+    public static TEnum? OptionalEnum<TEnum>(IFormCollection form, string name)
+        where TEnum : struct, Enum
+    {
+        var (_, text) = First(form, [name]);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var names = Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()).ToArray();
+        return names.Contains(text.ToLowerInvariant())
+            ? Enum.Parse<TEnum>(text, ignoreCase: true)
+            : throw new FormValueException(name, $"{name} must be one of {string.Join(", ", names)}, got \"{text}\"");
+    }
 
     private static int? Int(IFormCollection form, string[] names, Range<int> range)
     {

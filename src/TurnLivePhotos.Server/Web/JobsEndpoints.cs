@@ -131,7 +131,7 @@ public static class JobsEndpoints
         var frames = GenerationForm.OptionalInt(form, "frames", ParameterLimits.Frames) ?? parameters.Frames;
         var fps = GenerationForm.OptionalInt(form, "fps", ParameterLimits.Fps) ?? parameters.Fps;
         var seed = GenerationForm.OptionalLong(form, "seed", ParameterLimits.Seed) ?? parameters.Seed;
-        var engine = Choice(form, "engine", ["auto", "classic", "svd"]) ?? settings.Model.Engine.ToString().ToLowerInvariant();
+        var engine = Choice(form, "engine", ["auto", "classic", "cinematic", "svd"]) ?? settings.Model.Engine.ToString().ToLowerInvariant();
         var loop = Choice(form, "loop", ["forward", "pingpong", "crossfade"]);
         var formatsText = form["formats"].ToString();
         string[] formats;
@@ -145,7 +145,7 @@ public static class JobsEndpoints
             throw new FormValueException("formats", ex.Message);
         }
 
-        return new JobRequest(parameters.MotionBucketId, parameters.NoiseAugStrength, parameters.MaxGuidanceScale, frames, fps, seed, engine, formats, loop);
+        return new JobRequest(parameters.MotionBucketId, parameters.NoiseAugStrength, parameters.MaxGuidanceScale, frames, fps, seed, engine, formats, loop, parameters.Camera.ToString().ToLowerInvariant());
     }
 
     private static string? Choice(IFormCollection form, string field, string[] allowed)

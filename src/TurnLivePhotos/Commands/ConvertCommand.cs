@@ -25,8 +25,10 @@ public static class ConvertCommand
     {
         var photos = new Argument<string[]>("photos") { Description = "Photos or folders of photos", Arity = ArgumentArity.OneOrMore };
         var outputDirectory = new Option<string?>("--output", "-o") { Description = "Folder for the results (default: [StoreOptions] OutputsHome)" };
-        var engine = new Option<string?>("--engine") { Description = "auto, classic or svd (default: [ModelOptions] Engine, auto)" };
-        engine.AcceptOnlyFromAmong("auto", "classic", "svd");
+        var engine = new Option<string?>("--engine") { Description = "auto, classic, cinematic or svd (default: [ModelOptions] Engine, auto)" };
+        engine.AcceptOnlyFromAmong("auto", "classic", "cinematic", "svd");
+        var camera = new Option<string?>("--camera") { Description = "Cinematic camera move: auto, dolly, orbit or rise (default: [ModelOptions] Camera, auto)" };
+        camera.AcceptOnlyFromAmong("auto", "dolly", "orbit", "rise");
         var motionBucket = new Option<int?>("--motion-bucket-id") { Description = "Amount of motion, 0-255 (default 127)" };
         var noise = new Option<double?>("--noise-aug-strength") { Description = "Noise added to the photo before generation, 0-1 (default 0.02)" };
         var guidance = new Option<double?>("--max-guidance-scale") { Description = "Guidance for the last frame, 1-10 (default 3)" };
@@ -42,7 +44,7 @@ public static class ConvertCommand
 
         var command = new Command("convert", "Turn photos into motion and write the results");
         command.Arguments.Add(photos);
-        foreach (var option in new Option[] { outputDirectory, engine, motionBucket, noise, guidance, frames, fps, steps, seed, format, loop, strip, samsung })
+        foreach (var option in new Option[] { outputDirectory, engine, camera, motionBucket, noise, guidance, frames, fps, steps, seed, format, loop, strip, samsung })
         {
             command.Options.Add(option);
         }
@@ -52,6 +54,7 @@ public static class ConvertCommand
             var settings = CommonOptions.LoadSettings(parse,
             [
                 ("ModelOptions:Engine", parse.GetValue(engine)),
+                ("ModelOptions:Camera", parse.GetValue(camera)),
                 ("ModelOptions:MotionBucketId", parse.GetValue(motionBucket)),
                 ("ModelOptions:NoiseAugStrength", parse.GetValue(noise)),
                 ("ModelOptions:MaxGuidanceScale", parse.GetValue(guidance)),
