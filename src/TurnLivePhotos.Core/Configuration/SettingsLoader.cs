@@ -117,6 +117,7 @@ public static class SettingsLoader
             },
             FFmpegPath = read.Raw("ToolOptions", "FFmpegPath") is { Length: > 0 } ffmpeg ? Path.GetFullPath(ffmpeg.Trim(), baseDirectory) : null,
             ModelRepositoryUrl = read.Text("InstallationOptions", "ModelRepositoryUrl", read.Text("InstalltionOptions", "ModelRepositoryUrl", defaults.ModelRepositoryUrl)),
+            HubToken = read.Raw("InstallationOptions", "HubToken") is { Length: > 0 } hubToken ? hubToken.Trim() : read.Raw("InstalltionOptions", "HubToken")?.Trim() is { Length: > 0 } seedToken ? seedToken : null,
             RunArguments = read.Text("LaunchOptions", "RunArguments", defaults.RunArguments),
         };
     }

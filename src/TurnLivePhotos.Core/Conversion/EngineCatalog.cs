@@ -28,7 +28,7 @@ public sealed class EngineCatalog : IDisposable
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
         var model = settings.Model;
-        var folder = Path.Combine(settings.Store.ModelsHome, model.ModelName);
+        var folder = Models.ModelDownloads.LocateSvd(settings, Environment.GetEnvironmentVariable).Path;
         var svd = new SvdMotionEngine(
             new SvdEngineOptions(folder, string.IsNullOrEmpty(model.Variant) ? null : model.Variant, model.Device, model.MemoryMode),
             Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<SvdMotionEngine>(loggers));
@@ -66,8 +66,8 @@ public sealed class EngineCatalog : IDisposable
 
     private string DescribeMissing(IReadOnlyList<string> missing) =>
         Directory.Exists(ModelFolder)
-            ? $"the SVD model folder {ModelFolder} is incomplete (missing {string.Join(", ", missing)})"
-            : $"no SVD model folder at {ModelFolder}";
+            ? $"the SVD model folder {ModelFolder} is incomplete (missing {string.Join(", ", missing)}; `{Models.ModelDownloads.Command}` fetches it)"
+            : $"no SVD model at {ModelFolder} (get it with `{Models.ModelDownloads.Command}`)";
 
     private IMotionEngine RequireSvd()
     {

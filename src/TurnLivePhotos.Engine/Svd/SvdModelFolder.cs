@@ -74,7 +74,14 @@ public sealed record SvdModelFolder(
             return null;
         }
 
-        var files = Directory.EnumerateFiles(componentFolder).Select(Path.GetFileName).OfType<string>().ToList();
+        var chosen = ChooseWeights(Directory.EnumerateFiles(componentFolder).Select(Path.GetFileName).OfType<string>(), variant);
+        return chosen is null ? null : Path.Combine(componentFolder, chosen);
+    }
+
+    /// <summary>The weight file <see cref="FindWeights"/> would take among these file names (one component folder's).</summary>
+    public static string? ChooseWeights(IEnumerable<string> fileNames, string? variant)
+    {
+        var files = fileNames.ToList();
         bool IsVariant(string name) => variant is not null && name.Contains($".{variant}.", StringComparison.Ordinal);
         bool IsAnyVariant(string name) => name.Count(c => c == '.') > (name.EndsWith(".index.json", StringComparison.Ordinal) ? 3 : 1);
         var candidates = new[]
@@ -85,7 +92,37 @@ public sealed record SvdModelFolder(
             files.Where(n => n.EndsWith(".safetensors", StringComparison.Ordinal) && !IsAnyVariant(n) && !n.Contains("-of-", StringComparison.Ordinal)),
             files.Where(n => n.EndsWith(".safetensors", StringComparison.Ordinal) && !n.Contains("-of-", StringComparison.Ordinal)),
         };
-        var chosen = candidates.Select(group => group.Order(StringComparer.Ordinal).FirstOrDefault()).FirstOrDefault(name => name is not null);
-        return chosen is null ? null : Path.Combine(componentFolder, chosen);
+        return candidates.Select(group => group.Order(StringComparer.Ordinal).FirstOrDefault()).FirstOrDefault(name => name is not null);
+    }
+
+    /// <summary>
+    /// Of a repository's files (paths with '/'), the ones this pipeline reads for a weight variant: model_index.json,
+    /// every component's config, the feature extractor's and scheduler's configs, and per network the weights
+    /// <see cref="FindWeights"/> would pick (with a sharded index, its shards). Everything else — the single-file
+    /// checkpoints at the top of Stability's repositories, the other precision's copies, images — is left out.
+    /// </summary>
+    public static IReadOnlyList<string> SelectFiles(IReadOnlyList<string> repositoryPaths, string? variant)
+    {
+        ArgumentNullException.ThrowIfNull(repositoryPaths);
+        var selected = RequiredFiles.Where(repositoryPaths.Contains).ToList();
+        foreach (var component in WeightFolders)
+        {
+            var names = repositoryPaths.Where(path => path.StartsWith(component + "/", StringComparison.Ordinal) && path.IndexOf('/', component.Length + 1) < 0)
+                .Select(path => path[(component.Length + 1)..]).ToList();
+            if (ChooseWeights(names, variant) is not { } weights)
+            {
+                continue;
+            }
+
+            selected.Add($"{component}/{weights}");
+            if (weights.EndsWith(".index.json", StringComparison.Ordinal))
+            {
+                var stem = weights[..weights.IndexOf(".safetensors", StringComparison.Ordinal)];
+                selected.AddRange(names.Where(n => n.Contains("-of-", StringComparison.Ordinal) && n.EndsWith(".safetensors", StringComparison.Ordinal) && n.StartsWith(stem.Split('.')[0], StringComparison.Ordinal)
+                    && (variant is null || stem.Contains($".{variant}", StringComparison.Ordinal) == n.Contains($".{variant}", StringComparison.Ordinal))).Select(n => $"{component}/{n}"));
+            }
+        }
+
+        return selected;
     }
 }

@@ -56,7 +56,14 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
     public static SafetensorsFile Open(string path)
     {
+        // A Hugging Face cache snapshot links each file to a blob: map the blob itself (its real length, and the
+        // folder ONNX Runtime reads external data from).
         var fullPath = System.IO.Path.GetFullPath(path);
+        if (File.Exists(fullPath) && File.ResolveLinkTarget(fullPath, returnFinalTarget: true) is { } target)
+        {
+            fullPath = target.FullName;
+        }
+
         var length = new FileInfo(fullPath) is { Exists: true } info ? info.Length : throw new WeightFileException($"{fullPath}: file not found");
         if (length < 8)
         {
