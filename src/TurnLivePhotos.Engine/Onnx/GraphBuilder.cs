@@ -16,6 +16,9 @@ public abstract record Attr(string Name)
     public static Attr Float(string name, float value) => new FloatAttr(name, value);
 
     public static Attr String(string name, string value) => new StringAttr(name, value);
+
+    /// <summary>A subgraph (the body of a Loop), from <see cref="GraphBuilder.Subgraph"/>.</summary>
+    public static Attr Graph(string name, GraphBuilder body, string graphName) => new GraphAttr(name, body, graphName);
 }
 
 internal sealed record IntAttr(string Name, long Value) : Attr(Name);
@@ -26,6 +29,8 @@ internal sealed record FloatAttr(string Name, float Value) : Attr(Name);
 
 internal sealed record StringAttr(string Name, string Value) : Attr(Name);
 
+internal sealed record GraphAttr(string Name, GraphBuilder Body, string GraphName) : Attr(Name);
+
 /// <summary>The element type a graph computes in. Inputs and outputs stay float32 at the edges either way.</summary>
 public enum Precision
 {
@@ -33,6 +38,25 @@ public enum Precision
 
     /// <summary>For GPU execution providers: weights and activations in fp16; normalisation statistics and attention scores in fp32.</summary>
     Float16,
+}
+
+/// <summary>
+/// How <see cref="Ops.MultiHeadAttention"/> is computed. Neither form materializes the whole score matrix, which
+/// at 1024×576 is 9216² per frame and head (340 MB in fp32; ~85 GB for a 25-frame guided step).
+/// </summary>
+public enum AttentionKernel
+{
+    /// <summary>
+    /// ONNX Runtime's contrib op <c>com.microsoft.MultiHeadAttention</c>: a flash-attention kernel on the CPU (fp32,
+    /// score tiles sized to the L2 cache), flash / memory-efficient kernels on CUDA, DirectML's fused operator.
+    /// </summary>
+    Fused,
+
+    /// <summary>
+    /// Plain ONNX ops for providers without the contrib op: a Loop over blocks of query rows, each block's scores
+    /// bounded to <see cref="QueryChunkedAttention.ScoreElements"/> elements (scores and softmax in fp32).
+    /// </summary>
+    Chunked,
 }
 
 /// <summary>A model ready for ONNX Runtime: its protobuf (structure and small constants only) and the weights it names.</summary>
@@ -53,18 +77,30 @@ public sealed class GraphBuilder
     private readonly Dictionary<string, Value> boundWeights = [];
     private readonly Dictionary<string, (Value Value, OnnxType Type)> storedWeights = [];
     private readonly List<WeightTensor> weights = [];
+    private readonly SortedSet<string> contribDomains = [];
     private readonly Checkpoint? checkpoint;
+    private readonly string namePrefix;
     private int counter;
 
     /// <param name="checkpoint">Where named weights come from; null for graphs made of constants only.</param>
     /// <param name="precision">The element type the graph computes in.</param>
-    public GraphBuilder(Checkpoint? checkpoint, Precision precision = Precision.Float32)
+    /// <param name="attention">How attention is computed.</param>
+    public GraphBuilder(Checkpoint? checkpoint, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
+        : this(checkpoint, precision, attention, string.Empty)
+    {
+    }
+
+    private GraphBuilder(Checkpoint? checkpoint, Precision precision, AttentionKernel attention, string namePrefix)
     {
         this.checkpoint = checkpoint;
+        this.namePrefix = namePrefix;
         Precision = precision;
+        Attention = attention;
     }
 
     public Precision Precision { get; }
+
+    public AttentionKernel Attention { get; }
 
     /// <summary>The ONNX element type of activations, weights and <see cref="Scalar"/> constants.</summary>
     public OnnxType ComputeType => Precision == Precision.Float16 ? OnnxType.Float16 : OnnxType.Float;
@@ -144,6 +180,26 @@ public sealed class GraphBuilder
 
     public bool HasWeight(string name) => checkpoint?.Contains(name) ?? false;
 
+    /// <summary>
+    /// A builder for a subgraph (a Loop body): its own inputs and outputs, values of this graph visible by name,
+    /// names of its own kept distinct by a prefix. Weights are bound in the outer graph.
+    /// </summary>
+    public GraphBuilder Subgraph() => new(null, Precision, Attention, $"{namePrefix}sub{counter++}/");
+
+    /// <summary>A graph input of any element type (a Loop body's iteration number and condition).</summary>
+    public Value TypedInput(string name, OnnxType type, params long?[] shape)
+    {
+        inputs.Add((namePrefix + name, type, shape));
+        return new Value(namePrefix + name);
+    }
+
+    /// <summary>A graph output of any element type, the value as it is.</summary>
+    public void TypedOutput(Value value, string name, OnnxType type)
+    {
+        OpMany("Identity", [value], [], 1, outputName: null, exactName: namePrefix + name);
+        outputs.Add((namePrefix + name, type));
+    }
+
     /// <summary>A constant in the compute type.</summary>
     public Value Constant(float[] data, params long[] shape)
     {
@@ -169,11 +225,18 @@ public sealed class GraphBuilder
     public Value Op(string opType, Value[] inputs, Attr[] attributes, string? outputName = null) =>
         OpMany(opType, inputs, attributes, 1, outputName)[0];
 
-    public Value[] OpMany(string opType, Value[] inputValues, Attr[] attributes, int outputCount, string? outputName = null, string? exactName = null)
+    /// <summary>An ONNX Runtime contrib op (domain <c>com.microsoft</c>, opset 1), e.g. the fused MultiHeadAttention.</summary>
+    public Value ContribOp(string opType, Value[] inputs, Attr[] attributes, string? outputName = null)
+    {
+        contribDomains.Add(OnnxSchema.MicrosoftDomain);
+        return OpMany(opType, inputs, attributes, 1, outputName, domain: OnnxSchema.MicrosoftDomain)[0];
+    }
+
+    public Value[] OpMany(string opType, Value[] inputValues, Attr[] attributes, int outputCount, string? outputName = null, string? exactName = null, string? domain = null)
     {
         // Named ops (a layer's prefix) keep the name readable but get the op type appended, so graph outputs and
         // intermediate probes may reuse the bare module name.
-        var baseName = exactName ?? (outputName is null ? $"{opType}_{counter++}" : $"{outputName}/{opType}");
+        var baseName = exactName ?? (outputName is null ? $"{namePrefix}{opType}_{counter++}" : $"{namePrefix}{outputName}/{opType}");
         var results = Enumerable.Range(0, outputCount).Select(i => new Value(i == 0 ? baseName : $"{baseName}:{i}")).ToArray();
         nodes.Add(w => w.Message(OnnxSchema.Graph.Node, n =>
         {
@@ -189,6 +252,11 @@ public sealed class GraphBuilder
 
             n.String(OnnxSchema.Node.Name, baseName);
             n.String(OnnxSchema.Node.OpType, opType);
+            if (domain is not null)
+            {
+                n.String(OnnxSchema.Node.Domain, domain);
+            }
+
             foreach (var attribute in attributes)
             {
                 n.Message(OnnxSchema.Node.Attribute, a => WriteAttribute(a, attribute));
@@ -207,22 +275,32 @@ public sealed class GraphBuilder
             o.String(OnnxSchema.OperatorSet.Domain, string.Empty);
             o.Int(OnnxSchema.OperatorSet.Version, OnnxSchema.Opset);
         });
-        writer.Message(OnnxSchema.Model.Graph, g =>
+        foreach (var domain in contribDomains)
         {
-            nodes.ForEach(node => node(g));
-            g.String(OnnxSchema.Graph.Name, graphName);
-            constants.ForEach(constant => constant(g));
-            foreach (var (name, type, shape) in inputs)
+            writer.Message(OnnxSchema.Model.OpsetImport, o =>
             {
-                g.Message(OnnxSchema.Graph.Input, v => WriteValueInfo(v, name, type, shape));
-            }
-
-            foreach (var (name, type) in outputs)
-            {
-                g.Message(OnnxSchema.Graph.Output, v => WriteValueInfo(v, name, type, null));
-            }
-        });
+                o.String(OnnxSchema.OperatorSet.Domain, domain);
+                o.Int(OnnxSchema.OperatorSet.Version, OnnxSchema.MicrosoftOpset);
+            });
+        }
+        writer.Message(OnnxSchema.Model.Graph, g => WriteGraph(g, graphName));
         return new OnnxModel(writer.ToArray(), weights, inputs.Select(i => i.Name).ToList(), outputs.Select(o => o.Name).ToList());
+    }
+
+    private void WriteGraph(ProtoWriter g, string graphName)
+    {
+        nodes.ForEach(node => node(g));
+        g.String(OnnxSchema.Graph.Name, graphName);
+        constants.ForEach(constant => constant(g));
+        foreach (var (name, type, shape) in inputs)
+        {
+            g.Message(OnnxSchema.Graph.Input, v => WriteValueInfo(v, name, type, shape));
+        }
+
+        foreach (var (name, type) in outputs)
+        {
+            g.Message(OnnxSchema.Graph.Output, v => WriteValueInfo(v, name, type, null));
+        }
     }
 
     private static void ExternalEntry(ProtoWriter tensor, string key, string value) =>
@@ -239,7 +317,7 @@ public sealed class GraphBuilder
         _ => OnnxType.BFloat16,
     };
 
-    private static void WriteAttribute(ProtoWriter a, Attr attribute)
+    private void WriteAttribute(ProtoWriter a, Attr attribute)
     {
         a.String(OnnxSchema.Attribute.Name, attribute.Name);
         switch (attribute)
@@ -259,6 +337,10 @@ public sealed class GraphBuilder
             case StringAttr s:
                 a.String(OnnxSchema.Attribute.S, s.Value);
                 a.Int(OnnxSchema.Attribute.Type, OnnxSchema.Attribute.TypeString);
+                break;
+            case GraphAttr graph:
+                a.Message(OnnxSchema.Attribute.G, body => graph.Body.WriteGraph(body, namePrefix + graph.GraphName));
+                a.Int(OnnxSchema.Attribute.Type, OnnxSchema.Attribute.TypeGraph);
                 break;
         }
     }
@@ -297,7 +379,7 @@ public sealed class GraphBuilder
 
     private Value AddConstant(OnnxType type, byte[] raw, long[] shape)
     {
-        var name = $"const_{counter++}";
+        var name = $"{namePrefix}const_{counter++}";
         constants.Add(w => w.Message(OnnxSchema.Graph.Initializer, t =>
         {
             t.PackedInts(OnnxSchema.Tensor.Dims, shape);

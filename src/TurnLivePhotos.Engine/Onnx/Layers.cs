@@ -110,14 +110,15 @@ public static class Ops
     public static Value ShapeSlice(this GraphBuilder g, Value x, long start, long end) =>
         g.Slice(g.Op("Shape", [x], []), 0, start, end);
 
-    /// <summary>softmax(q kᵀ · scale) v over (batch, heads, tokens, head_dim) tensors; scores and softmax in fp32.</summary>
-    public static Value ScaledDotProductAttention(this GraphBuilder g, Value q, Value k, Value v, float scale)
-    {
-        var scaled = g.Op("Mul", [g.ToFloat32(q), g.Float32Constant([scale])], []);
-        var scores = g.Op("MatMul", [scaled, g.Transpose(g.ToFloat32(k), 0, 1, 3, 2)], []);
-        var weights = g.ToCompute(g.Op("Softmax", [scores], [Attr.Int("axis", -1)]));
-        return g.Op("MatMul", [weights, v], []);
-    }
+    /// <summary>
+    /// Multi-head attention softmax(q kᵀ · scale) v on (batch, tokens, heads·head_dim) tensors, keys and values with
+    /// their own token count; returns (batch, query tokens, heads·head_dim). Never materializes the full score matrix
+    /// (see <see cref="AttentionKernel"/>).
+    /// </summary>
+    public static Value MultiHeadAttention(this GraphBuilder g, Value q, Value k, Value v, int heads, float scale) =>
+        g.Attention == AttentionKernel.Fused
+            ? g.ContribOp("MultiHeadAttention", [q, k, v], [Attr.Int("num_heads", heads), Attr.Float("scale", scale)])
+            : g.MergeHeads(g.ChunkedAttention(g.SplitHeads(q, heads), g.SplitHeads(k, heads), g.SplitHeads(v, heads), scale));
 
     /// <summary>(B, T, H·D) → (B, H, T, D).</summary>
     public static Value SplitHeads(this GraphBuilder g, Value x, int heads) =>

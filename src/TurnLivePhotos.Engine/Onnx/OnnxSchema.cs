@@ -6,6 +6,10 @@ internal static class OnnxSchema
     public const long IrVersion = 8;
     public const long Opset = 17;
 
+    /// <summary>ONNX Runtime's contrib operators (MultiHeadAttention among them).</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+    public const long MicrosoftOpset = 1;
+
     public static class Model
     {
         public const int IrVersion = 1;
@@ -36,6 +40,7 @@ internal static class OnnxSchema
         public const int Name = 3;
         public const int OpType = 4;
         public const int Attribute = 5;
+        public const int Domain = 7;
     }
 
     public static class Attribute
@@ -44,6 +49,7 @@ internal static class OnnxSchema
         public const int F = 2;
         public const int I = 3;
         public const int S = 4;
+        public const int G = 6;
         public const int Floats = 7;
         public const int Ints = 8;
         public const int Type = 20;
@@ -51,6 +57,7 @@ internal static class OnnxSchema
         public const int TypeFloat = 1;
         public const int TypeInt = 2;
         public const int TypeString = 3;
+        public const int TypeGraph = 5;
         public const int TypeFloats = 6;
         public const int TypeInts = 7;
     }
@@ -90,6 +97,7 @@ public enum OnnxType
 {
     Float = 1,
     Int64 = 7,
+    Bool = 9,
     Float16 = 10,
     BFloat16 = 16,
 }

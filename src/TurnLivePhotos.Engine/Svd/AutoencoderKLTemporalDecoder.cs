@@ -28,9 +28,9 @@ public static class AutoencoderKLTemporalDecoder
     }
 
     /// <summary>Encoder graph: <c>image</c> (B, 3, H, W) in [-1, 1] → <c>mean</c> (B, latent, H/f, W/f) and <c>moments</c>.</summary>
-    public static OnnxModel BuildEncoder(Checkpoint weights, Config config, Precision precision = Precision.Float32)
+    public static OnnxModel BuildEncoder(Checkpoint weights, Config config, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
     {
-        var g = new GraphBuilder(weights, precision);
+        var g = new GraphBuilder(weights, precision, attention);
         var image = g.Input("image", null, config.InChannels, null, null);
 
         var h = Conv.Same3x3(g, "encoder.conv_in").Forward(image);
@@ -56,9 +56,9 @@ public static class AutoencoderKLTemporalDecoder
     /// Decoder graph for clips of <paramref name="frames"/> frames: <c>latents</c> (B·F, latent, h, w), already divided
     /// by the scaling factor → <c>sample</c> (B·F, 3, h·f, w·f), not clamped. Frames only mix within one call.
     /// </summary>
-    public static OnnxModel BuildDecoder(Checkpoint weights, Config config, int frames, Precision precision = Precision.Float32)
+    public static OnnxModel BuildDecoder(Checkpoint weights, Config config, int frames, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
     {
-        var g = new GraphBuilder(weights, precision);
+        var g = new GraphBuilder(weights, precision, attention);
         var latents = g.Input("latents", null, config.LatentChannels, null, null);
         var reversed = config.BlockOutChannels.Reverse().ToArray();
 
@@ -155,10 +155,10 @@ public static class AutoencoderKLTemporalDecoder
             var channels = Graph.Checkpoint[Child("to_q.weight")].Shape[0];
             var normed = new GroupNorm(Graph, Child("group_norm"), groups, ResnetEps).Forward(x);
             var tokens = Graph.Transpose(Graph.Reshape(normed, 0, channels, -1), 0, 2, 1);
-            var q = Graph.Reshape(new Linear(Graph, Child("to_q")).Forward(tokens), 0, 1, -1, channels);
-            var k = Graph.Reshape(new Linear(Graph, Child("to_k")).Forward(tokens), 0, 1, -1, channels);
-            var v = Graph.Reshape(new Linear(Graph, Child("to_v")).Forward(tokens), 0, 1, -1, channels);
-            var attended = Graph.Reshape(Graph.ScaledDotProductAttention(q, k, v, 1f / MathF.Sqrt(channels)), 0, -1, channels);
+            var q = new Linear(Graph, Child("to_q")).Forward(tokens);
+            var k = new Linear(Graph, Child("to_k")).Forward(tokens);
+            var v = new Linear(Graph, Child("to_v")).Forward(tokens);
+            var attended = Graph.MultiHeadAttention(q, k, v, heads: 1, 1f / MathF.Sqrt(channels));
             var projected = new Linear(Graph, Child("to_out.0")).Forward(attended);
             var image = Graph.Op("Reshape", [Graph.Transpose(projected, 0, 2, 1), Graph.Op("Shape", [x], [])], []);
             return Graph.Add(image, x);

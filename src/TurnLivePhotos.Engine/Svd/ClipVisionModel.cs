@@ -23,9 +23,9 @@ public static class ClipVisionModel
             json.Text("hidden_act", "quick_gelu"));
     }
 
-    public static OnnxModel Build(Checkpoint weights, Config config, Precision precision = Precision.Float32)
+    public static OnnxModel Build(Checkpoint weights, Config config, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
     {
-        var g = new GraphBuilder(weights, precision);
+        var g = new GraphBuilder(weights, precision, attention);
         var pixels = g.Input("pixel_values", null, 3, config.ImageSize, config.ImageSize);
 
         var x = new Embeddings(g, "vision_model.embeddings", config).Forward(pixels);
@@ -75,11 +75,11 @@ public static class ClipVisionModel
         public Value Forward(Value x)
         {
             var headDim = config.HiddenSize / config.Heads;
-            var q = Graph.SplitHeads(new Linear(Graph, Child("q_proj")).Forward(x), config.Heads);
-            var k = Graph.SplitHeads(new Linear(Graph, Child("k_proj")).Forward(x), config.Heads);
-            var v = Graph.SplitHeads(new Linear(Graph, Child("v_proj")).Forward(x), config.Heads);
-            var attended = Graph.ScaledDotProductAttention(q, k, v, 1f / MathF.Sqrt(headDim));
-            return new Linear(Graph, Child("out_proj")).Forward(Graph.MergeHeads(attended));
+            var q = new Linear(Graph, Child("q_proj")).Forward(x);
+            var k = new Linear(Graph, Child("k_proj")).Forward(x);
+            var v = new Linear(Graph, Child("v_proj")).Forward(x);
+            var attended = Graph.MultiHeadAttention(q, k, v, config.Heads, 1f / MathF.Sqrt(headDim));
+            return new Linear(Graph, Child("out_proj")).Forward(attended);
         }
     }
 }

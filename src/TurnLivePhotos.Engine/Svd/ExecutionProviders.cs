@@ -18,6 +18,13 @@ public enum ExecutionDevice
 public sealed record ExecutionChoice(ExecutionDevice Device, bool IsGpu, Func<SessionOptions> CreateOptions)
 {
     public Onnx.Precision Precision => IsGpu ? Onnx.Precision.Float16 : Onnx.Precision.Float32;
+
+    /// <summary>
+    /// CPU, CUDA (also under TensorRT) and DirectML have kernels for the fused MultiHeadAttention contrib op. CoreML
+    /// has none: ONNX Runtime would run those nodes on the CPU between CoreML partitions, so the graph uses plain
+    /// ops with query chunking instead and stays on the device.
+    /// </summary>
+    public Onnx.AttentionKernel Attention => Device == ExecutionDevice.CoreML ? Onnx.AttentionKernel.Chunked : Onnx.AttentionKernel.Fused;
 }
 
 /// <summary>
@@ -35,7 +42,12 @@ public static class ExecutionProviders
         (ExecutionDevice.CoreML, "CoreMLExecutionProvider"),
     ];
 
-    public static ExecutionChoice Choose(ExecutionDevice requested, ILogger logger)
+    /// <param name="gpuMemoryLimitBytes">
+    /// The CUDA provider's arena limit (the seed's --max-split-size-mb, which capped PyTorch's CUDA allocator): ONNX
+    /// Runtime's gpu_mem_limit, with an arena that grows by what each request needs (kSameAsRequested) instead of
+    /// doubling (kNextPowerOfTwo, the default, which can overshoot a small card by half its memory). Null: no limit.
+    /// </param>
+    public static ExecutionChoice Choose(ExecutionDevice requested, ILogger logger, long? gpuMemoryLimitBytes = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         var available = OrtEnv.Instance().GetAvailableProviders();
@@ -55,11 +67,11 @@ public static class ExecutionProviders
         {
             // Probe once, so a provider that cannot load is found here and not in the middle of a job.
             using var probe = new SessionOptions();
-            Append(probe, device);
+            Append(probe, device, gpuMemoryLimitBytes);
             return new ExecutionChoice(device, IsGpu: true, () =>
             {
                 var options = new SessionOptions();
-                Append(options, device);
+                Append(options, device, gpuMemoryLimitBytes);
                 return options;
             });
         }
@@ -70,18 +82,37 @@ public static class ExecutionProviders
         }
     }
 
+    /// <summary>Whether <paramref name="requested"/> would run on the CUDA provider in this build (where a GPU memory limit applies).</summary>
+    public static bool UsesCudaArena(ExecutionDevice requested) => requested switch
+    {
+        ExecutionDevice.Cuda or ExecutionDevice.TensorRT => true,
+        ExecutionDevice.Auto => OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"),
+        _ => false,
+    };
+
+    /// <summary>The CUDA provider's options for a memory limit (device 0).</summary>
+    public static IReadOnlyDictionary<string, string> CudaProviderOptions(long? gpuMemoryLimitBytes) =>
+        gpuMemoryLimitBytes is { } limit
+            ? new Dictionary<string, string>
+            {
+                ["device_id"] = "0",
+                ["gpu_mem_limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["arena_extend_strategy"] = "kSameAsRequested",
+            }
+            : new Dictionary<string, string> { ["device_id"] = "0" };
+
     private static ExecutionChoice Cpu() => new(ExecutionDevice.Cpu, IsGpu: false, () => new SessionOptions());
 
-    private static void Append(SessionOptions options, ExecutionDevice device)
+    private static void Append(SessionOptions options, ExecutionDevice device, long? gpuMemoryLimitBytes)
     {
         switch (device)
         {
             case ExecutionDevice.TensorRT:
                 options.AppendExecutionProvider_Tensorrt(0);
-                options.AppendExecutionProvider_CUDA(0);
+                AppendCuda(options, gpuMemoryLimitBytes);
                 break;
             case ExecutionDevice.Cuda:
-                options.AppendExecutionProvider_CUDA(0);
+                AppendCuda(options, gpuMemoryLimitBytes);
                 break;
             case ExecutionDevice.DirectML:
                 options.AppendExecutionProvider_DML(0);
@@ -90,5 +121,12 @@ public static class ExecutionProviders
                 options.AppendExecutionProvider_CoreML(CoreMLFlags.COREML_FLAG_USE_NONE);
                 break;
         }
+    }
+
+    private static void AppendCuda(SessionOptions options, long? gpuMemoryLimitBytes)
+    {
+        using var cuda = new OrtCUDAProviderOptions();
+        cuda.UpdateOptions(new Dictionary<string, string>(CudaProviderOptions(gpuMemoryLimitBytes)));
+        options.AppendExecutionProvider_CUDA(cuda);
     }
 }

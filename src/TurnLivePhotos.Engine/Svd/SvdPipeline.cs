@@ -61,16 +61,18 @@ public sealed class SvdPipeline : IDisposable
     private readonly EulerSchedulerConfig schedulerConfig;
     private readonly SvdPreprocessing.ClipNormalization normalization;
     private readonly Precision precision;
+    private readonly AttentionKernel attention;
     private readonly Dictionary<string, OnnxNetwork> cached = [];
     private readonly Dictionary<string, Checkpoint> checkpoints = [];
 
-    public SvdPipeline(SvdModelFolder folder, Func<Microsoft.ML.OnnxRuntime.SessionOptions> sessionOptions, MemoryMode memoryMode, Precision precision = Precision.Float32)
+    public SvdPipeline(SvdModelFolder folder, Func<Microsoft.ML.OnnxRuntime.SessionOptions> sessionOptions, MemoryMode memoryMode, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
     {
         ArgumentNullException.ThrowIfNull(folder);
         this.folder = folder;
         this.sessionOptions = sessionOptions;
         this.memoryMode = memoryMode == MemoryMode.Auto ? MemoryMode.Low : memoryMode;
         this.precision = precision;
+        this.attention = attention;
         clipConfig = ClipVisionModel.Config.From(ModelConfig.Load(folder.ImageEncoder.Config));
         unetConfig = UNetSpatioTemporalConditionModel.Config.From(ModelConfig.Load(folder.Unet.Config));
         vaeConfig = AutoencoderKLTemporalDecoder.Config.From(ModelConfig.Load(folder.Vae.Config));
@@ -106,7 +108,7 @@ public sealed class SvdPipeline : IDisposable
         progress?.Report(new MotionProgress("encode", 0, 2));
         var embeds = Use($"clip-input-{height}x{width}", () => SvdPreprocessing.BuildClipInput(height, width, clipConfig.ImageSize, normalization), null,
             clip => Infer(clip, new Dictionary<string, FloatTensor> { ["image"] = image })["pixel_values"]);
-        embeds = Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights), clipConfig, precision), folder.ImageEncoder.Weights,
+        embeds = Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights), clipConfig, precision, attention), folder.ImageEncoder.Weights,
             encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds })["image_embeds"]);
         var embedDim = embeds.Data.Length;
         var context = new FloatTensor([.. new float[embedDim], .. embeds.Data], [2, 1, embedDim]);
@@ -115,7 +117,7 @@ public sealed class SvdPipeline : IDisposable
         // 2. VAE latent (posterior mean) of the noise-augmented image; zeros for the unconditional half; repeated per frame.
         var augmentation = options.AugmentationNoise ?? new FloatTensor(noise.Next(image.ElementCount), image.Shape);
         var augmented = SvdPreprocessing.AddNoise(image, augmentation, options.NoiseAugStrength);
-        var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights), vaeConfig), folder.Vae.Weights,
+        var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights), vaeConfig, attention: attention), folder.Vae.Weights,
             encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["image"] = augmented })["mean"]);
         progress?.Report(new MotionProgress("encode", 2, 2));
         cancellationToken.ThrowIfCancellationRequested();
@@ -143,7 +145,7 @@ public sealed class SvdPipeline : IDisposable
         FillImageLatents(unetInput, mean.Data, frames, frameSize);
         var scaled = new float[latents.Length];
         var noisePrediction = new float[latents.Length];
-        UseLoaded($"unet-{frames}", () => UNetSpatioTemporalConditionModel.Build(Weights(folder.Unet.Weights), unetConfig, frames, precision), folder.Unet.Weights, unet =>
+        UseLoaded($"unet-{frames}", () => UNetSpatioTemporalConditionModel.Build(Weights(folder.Unet.Weights), unetConfig, frames, precision, attention: attention), folder.Unet.Weights, unet =>
         {
             for (var step = 0; step < scheduler.StepCount; step++)
             {
@@ -210,7 +212,7 @@ public sealed class SvdPipeline : IDisposable
             var first = chunk * chunkSize;
             var count = Math.Min(chunkSize, frames - first);
             var input = new FloatTensor(scaledLatents[(first * frameSize)..((first + count) * frameSize)], [count, .. latentShape[2..]]);
-            var decoded = Use($"vae_decoder-{count}", () => AutoencoderKLTemporalDecoder.BuildDecoder(Weights(folder.Vae.Weights), vaeConfig, count, precision), folder.Vae.Weights,
+            var decoded = Use($"vae_decoder-{count}", () => AutoencoderKLTemporalDecoder.BuildDecoder(Weights(folder.Vae.Weights), vaeConfig, count, precision, attention), folder.Vae.Weights,
                 decoder => Infer(decoder, new Dictionary<string, FloatTensor> { ["latents"] = input })["sample"]);
             frameShape = decoded.Shape[1..];
             pieces.Add(decoded.Data);

@@ -47,9 +47,9 @@ public static class UNetSpatioTemporalConditionModel
     }
 
     /// <param name="exposeIntermediates">Also output what each main module produced, named like diffusers' modules (for checking against the reference).</param>
-    public static OnnxModel Build(Checkpoint weights, Config config, int frames, Precision precision = Precision.Float32, bool exposeIntermediates = false)
+    public static OnnxModel Build(Checkpoint weights, Config config, int frames, Precision precision = Precision.Float32, bool exposeIntermediates = false, AttentionKernel attention = AttentionKernel.Fused)
     {
-        var g = new GraphBuilder(weights, precision);
+        var g = new GraphBuilder(weights, precision, attention);
         Value Probe(Value value, string name)
         {
             if (exposeIntermediates)
@@ -269,11 +269,11 @@ public static class UNetSpatioTemporalConditionModel
         {
             var source = context ?? x;
             var innerDim = Graph.Checkpoint[Child("to_q.weight")].Shape[0];
-            var q = Graph.SplitHeads(new Linear(Graph, Child("to_q")).Forward(x), heads);
-            var k = Graph.SplitHeads(new Linear(Graph, Child("to_k")).Forward(source), heads);
-            var v = Graph.SplitHeads(new Linear(Graph, Child("to_v")).Forward(source), heads);
-            var attended = Graph.ScaledDotProductAttention(q, k, v, 1f / MathF.Sqrt(innerDim / heads));
-            return new Linear(Graph, Child("to_out.0")).Forward(Graph.MergeHeads(attended));
+            var q = new Linear(Graph, Child("to_q")).Forward(x);
+            var k = new Linear(Graph, Child("to_k")).Forward(source);
+            var v = new Linear(Graph, Child("to_v")).Forward(source);
+            var attended = Graph.MultiHeadAttention(q, k, v, heads, 1f / MathF.Sqrt(innerDim / heads));
+            return new Linear(Graph, Child("to_out.0")).Forward(attended);
         }
     }
 

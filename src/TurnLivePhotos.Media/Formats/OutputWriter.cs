@@ -148,6 +148,13 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                 files.Remove(format);
                 failures[format] = ex.Message;
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Whatever one writer cannot handle in one photo (odd metadata, a JPEG cut short) costs that format
+                // only: the other formats are still written and the caller reports this one as failed.
+                files.Remove(format);
+                failures[format] = $"{ex.Message} ({ex.GetType().Name})";
+            }
         }
 
         return new WrittenOutputs(files, failures) { Companions = companions, Skipped = skipped };

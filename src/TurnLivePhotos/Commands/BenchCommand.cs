@@ -208,7 +208,7 @@ internal sealed record PipelineBench(
         var total = Stopwatch.StartNew();
         var folder = TurnLivePhotos.Engine.Svd.SvdModelFolder.Open(Folder, Variant);
         var execution = TurnLivePhotos.Engine.Svd.ExecutionProviders.Choose(Device, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        using var pipeline = new TurnLivePhotos.Engine.Svd.SvdPipeline(folder, execution.CreateOptions, Memory, execution.Precision);
+        using var pipeline = new TurnLivePhotos.Engine.Svd.SvdPipeline(folder, execution.CreateOptions, Memory, execution.Precision, execution.Attention);
         var image = new TurnLivePhotos.Engine.Onnx.FloatTensor(new float[3L * Width * Height], [1, 3, Height, Width]);
         TensorPrimitives.Cosh(Enumerable.Range(0, image.Data.Length).Select(i => (float)Math.Sin(i * 0.001)).ToArray(), image.Data);
         TensorPrimitives.Subtract(image.Data, 1.2f, image.Data);

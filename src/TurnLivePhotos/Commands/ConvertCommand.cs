@@ -98,6 +98,10 @@ public static class ConvertCommand
             }
 
             await output.WriteLineAsync($"Engine: {choice.Engine.Name} — {choice.Reason}");
+            if (CommonOptions.GpuMemoryLimitNote(settings) is { } note)
+            {
+                await error.WriteLineAsync(note);
+            }
 
             var (photos, missing) = Expand(inputs);
             var failures = 0;
@@ -176,9 +180,11 @@ public static class ConvertCommand
                     await error.WriteLineAsync($"note: {name}: {formats} skipped: {OneLine(result.Skipped.Values.First())}");
                 }
 
-                foreach (var (format, reason) in result.Failures)
+                if (result.Failures.Count > 0)
                 {
-                    await error.WriteLineAsync($"error: {name}: {format.ToString().ToLowerInvariant()}: {OneLine(reason)}");
+                    // One line per failed photo, naming each format that could not be written.
+                    var reasons = result.Failures.Select(failure => $"{failure.Key.ToString().ToLowerInvariant()}: {OneLine(failure.Value)}");
+                    await error.WriteLineAsync($"error: {name}: {string.Join("; ", reasons)}");
                 }
 
                 return result.Failures.Count == 0;
@@ -186,6 +192,12 @@ public static class ConvertCommand
             catch (Exception ex) when (ex is UnsupportedPhotoException or PhotoTooLargeException or EngineUnavailableException or EngineException or IOException or UnauthorizedAccessException)
             {
                 await error.WriteLineAsync($"error: {name}: {OneLine(ex.Message)}");
+                return false;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // No photo may end the batch: an error nobody foresaw is still one line, with its kind to report it by.
+                await error.WriteLineAsync($"error: {name}: {OneLine(ex.Message)} ({ex.GetType().Name})");
                 return false;
             }
         }

@@ -29,6 +29,36 @@ public sealed class ConvertCommandTests
         Assert.Empty(Directory.GetFiles(folder["out"], "*.partial", SearchOption.AllDirectories));
     }
 
+    [RequiresToolsFact("ffmpeg")]
+    public async Task A_photo_a_writer_cannot_handle_is_one_error_line_and_the_batch_goes_on()
+    {
+        using var folder = new TempFolder();
+        // A JPEG cut short inside its scan data (an interrupted copy): the decoder shows what it has, but the
+        // byte-level still writer finds no end-of-image marker and throws. Named "a…" so it comes first in the run.
+        var whole = TestPhotos.Scene(320, 240, seed: 3);
+        folder.Write("in/a-cut.jpg", whole[..(whole.Length * 2 / 3)]);
+        folder.Write("in/b-good.jpg", TestPhotos.Scene(160, 120, seed: 4));
+
+        var (exit, output, errors) = await RunAsync(folder, "convert", folder["in"], "-o", folder["out"], "--frames", "3", "--format", "live,motion,gif");
+
+        Assert.Equal(1, exit);
+        var error = Assert.Single(errors);
+        Assert.StartsWith("error: a-cut.jpg: live: ", error, StringComparison.Ordinal);
+        Assert.Contains("; motion: ", error, StringComparison.Ordinal);
+        Assert.Contains("end-of-image", error, StringComparison.Ordinal);
+        Assert.Contains("1 converted, 1 failed", output);
+        // The formats the failing writers do not touch are still written for the cut photo, and the next photo is complete.
+        Assert.True(File.Exists(folder["out/a-cut.gif"]));
+        Assert.False(File.Exists(folder["out/A-CUT.JPG"]));
+        foreach (var name in new[] { "B-GOOD.JPG", "B-GOOD.MOV", "b-good.gif" })
+        {
+            Assert.True(File.Exists(folder[$"out/{name}"]), name);
+        }
+
+        Assert.Single(Directory.GetFiles(folder["out"], "IMG_*_b-good_MP.jpg"));
+        Assert.Empty(Directory.GetFiles(folder["out"], "*.partial", SearchOption.AllDirectories));
+    }
+
     [Fact]
     public async Task Frames_and_fps_reach_the_gif()
     {
@@ -158,8 +188,12 @@ public sealed class ConvertCommandTests
 
         Assert.Equal(0, exit);
         var note = Assert.Single(errors);
-        Assert.StartsWith("note: p.jpg: live, motion skipped: ", note, StringComparison.Ordinal);
-        Assert.Contains("install ffmpeg", note, StringComparison.Ordinal);
+        Assert.StartsWith("note: p.jpg: live, motion skipped: the video formats (live, motion, mp4) need ffmpeg, which was not found: ", note, StringComparison.Ordinal);
+        Assert.EndsWith(TurnLivePhotos.Media.Formats.FfmpegEncoder.InstallHint, note, StringComparison.Ordinal);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Contains("sudo apt-get install ffmpeg", note, StringComparison.Ordinal);
+        }
         Assert.Equal(["p.gif"], Directory.GetFileSystemEntries(folder["out"]).Select(Path.GetFileName));
     }
 

@@ -45,6 +45,8 @@ public sealed class CliProcess : IDisposable
             info.Environment.Remove(name);
         }
 
+        // The user's own configuration folder must not leak into a test: an empty one under the working folder.
+        info.Environment["XDG_CONFIG_HOME"] = Path.Combine(workingDirectory, ".user-config");
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;
