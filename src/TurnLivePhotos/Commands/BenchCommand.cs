@@ -16,6 +16,7 @@ public static class BenchCommand
         bench.Subcommands.Add(CreateWriteModel(output));
         bench.Subcommands.Add(CreatePipeline(output));
         bench.Subcommands.Add(CreateFormats(output));
+        bench.Subcommands.Add(TurnLivePhotos.Bench.DownloadBench.Create(output));
         return bench;
     }
 
