@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TurnLivePhotos.Bench;
 using TurnLivePhotos.Core.Configuration;
 
 namespace TurnLivePhotos.Commands;
