@@ -66,7 +66,9 @@ public sealed class EngineCatalog : IDisposable
     }
 
     private string DescribeMissing(IReadOnlyList<string> missing) =>
-        Directory.Exists(ModelFolder)
+        File.Exists(ModelFolder)
+            ? $"{ModelFolder} is not a Stable Video Diffusion checkpoint in Stability's layout (it lacks {string.Join(", ", missing)})"
+            : Directory.Exists(ModelFolder)
             ? $"the SVD model folder {ModelFolder} is incomplete (missing {string.Join(", ", missing)}; `{Models.ModelDownloads.Command}` fetches it)"
             : $"no SVD model at {ModelFolder} (get it with `{Models.ModelDownloads.Command}`)";
 

@@ -29,9 +29,62 @@ public sealed record SvdModelFolder(
 
     private static readonly string[] WeightFolders = ["image_encoder", "unet", "vae"];
 
+    /// <summary>When set, every network's weights come from this one Stability-layout file (<see cref="StabilityCheckpoint"/>).</summary>
+    public string? SingleFile { get; init; }
+
+    /// <summary>When set, configs are these texts (by the relative names above) instead of files.</summary>
+    public IReadOnlyDictionary<string, string>? ConfigTexts { get; init; }
+
+    /// <summary>The text of a config the record names (a file, or one of <see cref="ConfigTexts"/>).</summary>
+    public string ReadText(string path) => ConfigTexts is { } texts && texts.TryGetValue(path, out var text) ? text : File.ReadAllText(path);
+
+    public ModelConfig LoadConfig(string path) => ConfigTexts is { } texts && texts.TryGetValue(path, out var text) ? ModelConfig.Parse(text, path) : ModelConfig.Load(path);
+
+    /// <summary>
+    /// One .safetensors file in Stability's original layout (svd.safetensors, svd_xt.safetensors, svd_xt_1_1.safetensors):
+    /// weights bound in memory by name, configs from the program (<see cref="Img2VidXtConfigs"/>; img2vid differs only in
+    /// the frame count, which the engine takes per run).
+    /// </summary>
+    /// <exception cref="WeightFileException">Any other layout; the message names the keys expected.</exception>
+    public static SvdModelFolder OpenSingleFile(string path)
+    {
+        using (StabilityCheckpoint.Open(path))
+        {
+        }
+
+        var full = Path.GetFullPath(path);
+        return new SvdModelFolder(
+            full,
+            new ComponentFiles("image_encoder/config.json", full),
+            new ComponentFiles("unet/config.json", full),
+            new ComponentFiles("vae/config.json", full),
+            "scheduler/scheduler_config.json",
+            "feature_extractor/preprocessor_config.json")
+        {
+            SingleFile = full,
+            ConfigTexts = new Dictionary<string, string>
+            {
+                ["image_encoder/config.json"] = Img2VidXtConfigs.ImageEncoder,
+                ["unet/config.json"] = Img2VidXtConfigs.Unet,
+                ["vae/config.json"] = Img2VidXtConfigs.Vae,
+                ["scheduler/scheduler_config.json"] = Img2VidXtConfigs.Scheduler,
+                ["feature_extractor/preprocessor_config.json"] = Img2VidXtConfigs.FeatureExtractor,
+            },
+        };
+    }
+
+    /// <summary>A model path naming one file rather than a folder.</summary>
+    public static bool IsSingleFile(string path) => path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) && File.Exists(path);
+
     /// <summary>Lists what a complete folder would have and this one lacks; empty when the folder is complete.</summary>
     public static IReadOnlyList<string> FindMissing(string folder, string? variant = "fp16")
     {
+        if (IsSingleFile(folder))
+        {
+            using var file = SafetensorsFile.Open(folder);
+            return [.. StabilityCheckpoint.MissingPrefixes(file.Tensors.Keys).Select(prefix => $"keys {prefix}* of Stability's SVD layout")];
+        }
+
         if (!Directory.Exists(folder))
         {
             return ["the folder itself"];
@@ -47,6 +100,11 @@ public sealed record SvdModelFolder(
     /// <exception cref="WeightFileException">The folder is incomplete; the message lists every missing part.</exception>
     public static SvdModelFolder Open(string folder, string? variant = "fp16")
     {
+        if (IsSingleFile(folder))
+        {
+            return OpenSingleFile(folder);
+        }
+
         var missing = FindMissing(folder, variant);
         if (missing.Count > 0)
         {

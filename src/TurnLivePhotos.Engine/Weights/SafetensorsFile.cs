@@ -17,6 +17,12 @@ public enum WeightType
 /// <summary>Where one tensor's bytes live inside a mapped weight file.</summary>
 public sealed record WeightTensor(string Name, WeightType Type, long[] Shape, long Offset, long ByteLength, SafetensorsFile File)
 {
+    /// <summary>
+    /// The bytes hold the transpose of <see cref="Shape"/> (a 2-D weight another library stores the other way round);
+    /// the graph transposes it back, so nothing is converted on disk.
+    /// </summary>
+    public bool StoredTransposed { get; init; }
+
     public long ElementCount => Shape.Aggregate(1L, (product, dim) => product * dim);
 
     public static int ElementSize(WeightType type) => type == WeightType.Float32 ? 4 : 2;
