@@ -22,9 +22,13 @@ public sealed record Dinov2Config(
     int NumChannels,
     bool QkvBias,
     bool ApplyLayerNorm,
-    IReadOnlyList<int> OutIndices)
+    IReadOnlyList<int> OutIndices,
+    int ImageSize)
 {
     public int HeadDim => HiddenSize / Heads;
+
+    /// <summary>Rows of the learned position-embedding table: the image_size patch grid plus the class token.</summary>
+    public int Positions => ((ImageSize / PatchSize) * (ImageSize / PatchSize)) + 1;
 
     public int MlpHidden => (int)(HiddenSize * MlpRatio);
 }
@@ -122,7 +126,7 @@ public sealed record DepthAnythingConfig(
         if (section is null)
         {
             // DepthAnythingConfig's own default when backbone_config is absent.
-            return new Dinov2Config(384, 12, 6, 4, "gelu", 1e-6f, 14, 3, true, true, [9, 10, 11, 12]);
+            return new Dinov2Config(384, 12, 6, 4, "gelu", 1e-6f, 14, 3, true, true, [9, 10, 11, 12], 518);
         }
 
         var b = new Reader(section.Value, source, "backbone_config.");
@@ -183,7 +187,8 @@ public sealed record DepthAnythingConfig(
             b.Int("num_channels", 3),
             b.Bool("qkv_bias", true),
             b.Bool("apply_layernorm", true),
-            outIndices);
+            outIndices,
+            b.Int("image_size", 224));
     }
 
     /// <summary>Typed reads of one JSON object; a present key of the wrong type is an error, an absent (or null) one the default.</summary>

@@ -13,7 +13,7 @@ public sealed class DepthAnythingNeck(GraphBuilder g, string prefix, DepthAnythi
     public IReadOnlyList<Value> Forward(IReadOnlyList<Value> features, PatchGrid grid, Action<Value, string>? probe = null)
     {
         var reassembled = features.Select((f, i) => Reassemble(f, grid, i)).ToList();
-        var projected = reassembled.Select((r, i) => new Conv(Graph, Child($"convs.{i}"), [1, 1, 1, 1]).Forward(r)).ToList();
+        var projected = reassembled.Select((r, i) => new Conv(Graph, Child($"convs.{i}"), config.NeckHiddenSizes[i], config.FusionHiddenSize, [3, 3], [1, 1, 1, 1], bias: false).Forward(r)).ToList();
 
         // DepthAnythingFeatureFusionStage: walk from the coarsest map; each layer ends at the next-finer map's size
         // (the last one doubles), so the running map always matches the next residual.
@@ -48,16 +48,17 @@ public sealed class DepthAnythingNeck(GraphBuilder g, string prefix, DepthAnythi
         var patches = Graph.Slice(tokens, 1, 1, long.MaxValue);
         var shape = Graph.Concat(0, Graph.Ints(0), grid.Height, grid.Width, Graph.Ints(-1));
         var image = Graph.Transpose(Graph.Op("Reshape", [patches, shape], []), 0, 3, 1, 2);
-        var projected = Conv.Pointwise(Graph, $"{layer}.projection").Forward(image);
+        var channels = config.NeckHiddenSizes[index];
+        var projected = Conv.Pointwise(Graph, $"{layer}.projection", config.ReassembleHiddenSize, channels).Forward(image);
         var factor = config.ReassembleFactors[index];
         if (factor > 1)
         {
             var k = (long)factor;
-            return Graph.Op("ConvTranspose", [projected, Graph.Weight($"{layer}.resize.weight"), Graph.Weight($"{layer}.resize.bias")],
+            return Graph.Op("ConvTranspose", [projected, Graph.Weight($"{layer}.resize.weight", channels, channels, k, k), Graph.Weight($"{layer}.resize.bias", channels)],
                 [Attr.Ints("strides", k, k), Attr.Ints("kernel_shape", k, k)], $"{layer}.resize");
         }
 
-        return factor == 1 ? projected : new Conv(Graph, $"{layer}.resize", [1, 1, 1, 1], (long)Math.Round(1 / factor)).Forward(projected);
+        return factor == 1 ? projected : new Conv(Graph, $"{layer}.resize", channels, channels, [3, 3], [1, 1, 1, 1], (long)Math.Round(1 / factor)).Forward(projected);
     }
 
     /// <summary>
@@ -70,13 +71,13 @@ public sealed class DepthAnythingNeck(GraphBuilder g, string prefix, DepthAnythi
         x = ResidualUnit($"{layer}.residual_layer2", x);
         var spatial = size ?? Graph.Op("Mul", [Graph.ShapeSlice(x, 2, 4), Graph.Constant([2L])], []);
         x = DepthResize.BilinearAlignCorners(Graph, x, spatial);
-        return Conv.Pointwise(Graph, $"{layer}.projection").Forward(x);
+        return Conv.Pointwise(Graph, $"{layer}.projection", config.FusionHiddenSize, config.FusionHiddenSize).Forward(x);
     }
 
     private Value ResidualUnit(string unit, Value x)
     {
-        var h = new Conv(Graph, $"{unit}.convolution1", [1, 1, 1, 1]).Forward(Graph.Op("Relu", [x], []));
-        h = new Conv(Graph, $"{unit}.convolution2", [1, 1, 1, 1]).Forward(Graph.Op("Relu", [h], []));
+        var h = Conv.Same3x3(Graph, $"{unit}.convolution1", config.FusionHiddenSize, config.FusionHiddenSize).Forward(Graph.Op("Relu", [x], []));
+        h = Conv.Same3x3(Graph, $"{unit}.convolution2", config.FusionHiddenSize, config.FusionHiddenSize).Forward(Graph.Op("Relu", [h], []));
         return Graph.Add(x, h);
     }
 }
@@ -91,12 +92,12 @@ public sealed class DepthAnythingHead(GraphBuilder g, string prefix, DepthAnythi
     public Value Forward(IReadOnlyList<Value> fused, PatchGrid grid, Action<Value, string>? probe = null)
     {
         var index = config.HeadInIndex < 0 ? fused.Count + config.HeadInIndex : config.HeadInIndex;
-        var x = Conv.Same3x3(Graph, Child("conv1")).Forward(fused[index]);
+        var x = Conv.Same3x3(Graph, Child("conv1"), config.FusionHiddenSize, config.FusionHiddenSize / 2).Forward(fused[index]);
         probe?.Invoke(x, "head.conv1");
         var size = Graph.Op("Mul", [grid.HeightWidth, Graph.Constant([(long)config.PatchSize])], []);
         x = DepthResize.BilinearAlignCorners(Graph, x, size);
-        x = Graph.Op("Relu", [Conv.Same3x3(Graph, Child("conv2")).Forward(x)], []);
-        x = Conv.Pointwise(Graph, Child("conv3")).Forward(x);
+        x = Graph.Op("Relu", [Conv.Same3x3(Graph, Child("conv2"), config.FusionHiddenSize / 2, config.HeadHiddenSize).Forward(x)], []);
+        x = Conv.Pointwise(Graph, Child("conv3"), config.HeadHiddenSize, 1).Forward(x);
         x = config.DepthEstimationType == DepthEstimationType.Metric ? Graph.Op("Sigmoid", [x], []) : Graph.Op("Relu", [x], []);
         if (config.MaxDepth != 1f)
         {

@@ -38,7 +38,7 @@ public sealed class Dinov2Backbone(GraphBuilder g, string prefix, Dinov2Config c
 
     /// <summary>The shared final LayerNorm, applied once per out index (so its nodes are named by the graph, not the layer).</summary>
     private Value FinalNorm(Value x) => Graph.ToCompute(Graph.Op("LayerNormalization",
-        [Graph.ToFloat32(x), Graph.Weight32(Child("layernorm.weight")), Graph.Weight32(Child("layernorm.bias"))],
+        [Graph.ToFloat32(x), Graph.Weight32(Child("layernorm.weight"), config.HiddenSize), Graph.Weight32(Child("layernorm.bias"), config.HiddenSize)],
         [Attr.Int("axis", -1), Attr.Float("epsilon", config.LayerNormEps)]));
 
     /// <summary>Dinov2Embeddings: [CLS; patches] + position embeddings (mask_token is for masked pre-training only).</summary>
@@ -46,10 +46,10 @@ public sealed class Dinov2Backbone(GraphBuilder g, string prefix, Dinov2Config c
     {
         public Value Forward(Value pixels, PatchGrid grid, Action<Value, string>? probe)
         {
-            var patches = new Conv(Graph, Child("patch_embeddings.projection"), [0, 0, 0, 0], config.PatchSize).Forward(pixels);
+            var patches = new Conv(Graph, Child("patch_embeddings.projection"), config.NumChannels, config.HiddenSize, [config.PatchSize, config.PatchSize], [0, 0, 0, 0], config.PatchSize).Forward(pixels);
             var tokens = Graph.Transpose(Graph.Reshape(patches, 0, config.HiddenSize, -1), 0, 2, 1);
             var batchShape = Graph.Concat(0, Graph.ShapeSlice(pixels, 0, 1), Graph.Ints(1, config.HiddenSize));
-            var classToken = Graph.Op("Expand", [Graph.Reshape(Weight("cls_token"), 1, 1, -1), batchShape], []);
+            var classToken = Graph.Op("Expand", [Graph.Reshape(Weight("cls_token", 1, 1, config.HiddenSize), 1, 1, -1), batchShape], []);
             var sequence = Graph.Concat(1, classToken, tokens);
             var positions = InterpolatedPositions(grid);
             probe?.Invoke(tokens, "backbone.patch_embeddings");
@@ -69,14 +69,8 @@ public sealed class Dinov2Backbone(GraphBuilder g, string prefix, Dinov2Config c
         /// </summary>
         private Value InterpolatedPositions(PatchGrid grid)
         {
-            var table = Graph.Checkpoint[Child("position_embeddings")];
-            var side = (long)Math.Round(Math.Sqrt(table.Shape[1] - 1));
-            if (side * side != table.Shape[1] - 1)
-            {
-                throw new Weights.WeightFileException($"{Child("position_embeddings")}: {table.Shape[1] - 1} patch positions do not form a square grid");
-            }
-
-            var all = Weight("position_embeddings");
+            var side = (long)(config.ImageSize / config.PatchSize);
+            var all = Weight("position_embeddings", 1, config.Positions, config.HiddenSize);
             var classPosition = Graph.Slice(all, 1, 0, 1);
             var patchGrid = Graph.Transpose(Graph.Reshape(Graph.Slice(all, 1, 1, long.MaxValue), 1, side, side, config.HiddenSize), 0, 3, 1, 2);
 
@@ -98,18 +92,18 @@ public sealed class Dinov2Backbone(GraphBuilder g, string prefix, Dinov2Config c
     {
         public Value Forward(Value x)
         {
-            var normed = new LayerNorm(Graph, Child("norm1"), config.LayerNormEps).Forward(x);
+            var normed = new LayerNorm(Graph, Child("norm1"), config.HiddenSize, config.LayerNormEps).Forward(x);
             var attended = new Dinov2Attention(Graph, Child("attention"), config).Forward(normed);
-            x = Graph.Add(x, Graph.Mul(attended, Weight("layer_scale1.lambda1")));
-            var hidden = new Linear(Graph, Child("mlp.fc1")).Forward(new LayerNorm(Graph, Child("norm2"), config.LayerNormEps).Forward(x));
+            x = Graph.Add(x, Graph.Mul(attended, Weight("layer_scale1.lambda1", config.HiddenSize)));
+            var hidden = new Linear(Graph, Child("mlp.fc1"), config.HiddenSize, config.MlpHidden).Forward(new LayerNorm(Graph, Child("norm2"), config.HiddenSize, config.LayerNormEps).Forward(x));
             hidden = config.HiddenAct switch
             {
                 "relu" => Graph.Op("Relu", [hidden], []),
                 "quick_gelu" => Graph.QuickGelu(hidden),
                 _ => Graph.Gelu(hidden),
             };
-            var mlp = new Linear(Graph, Child("mlp.fc2")).Forward(hidden);
-            return Graph.Add(x, Graph.Mul(mlp, Weight("layer_scale2.lambda1")));
+            var mlp = new Linear(Graph, Child("mlp.fc2"), config.MlpHidden, config.HiddenSize).Forward(hidden);
+            return Graph.Add(x, Graph.Mul(mlp, Weight("layer_scale2.lambda1", config.HiddenSize)));
         }
     }
 
@@ -118,11 +112,12 @@ public sealed class Dinov2Backbone(GraphBuilder g, string prefix, Dinov2Config c
     {
         public Value Forward(Value x)
         {
-            var q = Graph.SplitHeads(new Linear(Graph, Child("attention.query")).Forward(x), config.Heads);
-            var k = Graph.SplitHeads(new Linear(Graph, Child("attention.key")).Forward(x), config.Heads);
-            var v = Graph.SplitHeads(new Linear(Graph, Child("attention.value")).Forward(x), config.Heads);
-            var attended = Graph.ScaledDotProductAttention(q, k, v, 1f / MathF.Sqrt(config.HeadDim));
-            return new Linear(Graph, Child("output.dense")).Forward(Graph.MergeHeads(attended));
+            var hidden = config.HiddenSize;
+            var q = new Linear(Graph, Child("attention.query"), hidden, hidden, config.QkvBias).Forward(x);
+            var k = new Linear(Graph, Child("attention.key"), hidden, hidden, config.QkvBias).Forward(x);
+            var v = new Linear(Graph, Child("attention.value"), hidden, hidden, config.QkvBias).Forward(x);
+            var attended = Graph.MultiHeadAttention(q, k, v, config.Heads, 1f / MathF.Sqrt(config.HeadDim));
+            return new Linear(Graph, Child("output.dense"), hidden, hidden).Forward(attended);
         }
     }
 }
