@@ -134,19 +134,6 @@ public static class Ops
             ? g.ContribOp("MultiHeadAttention", [q, k, v], [Attr.Int("num_heads", heads), Attr.Float("scale", scale)])
             : g.MergeHeads(g.ChunkedAttention(g.SplitHeads(q, heads), g.SplitHeads(k, heads), g.SplitHeads(v, heads), scale));
 
-    /// <summary>
-    /// softmax(q kᵀ · scale) v on (B, H, T, D) tensors with the full score matrix in fp32 — the depth model's
-    /// DINOv2 attention (short sequences). Restored here after a merge dropped it while Depth/Dinov2Backbone.cs
-    /// still calls it.
-    /// </summary>
-    public static Value ScaledDotProductAttention(this GraphBuilder g, Value q, Value k, Value v, float scale)
-    {
-        var scaled = g.Op("Mul", [g.ToFloat32(q), g.Float32Constant([scale])], []);
-        var scores = g.Op("MatMul", [scaled, g.Transpose(g.ToFloat32(k), 0, 1, 3, 2)], []);
-        var weights = g.ToCompute(g.Op("Softmax", [scores], [Attr.Int("axis", -1)]));
-        return g.Op("MatMul", [weights, v], []);
-    }
-
     /// <summary>(B, T, H·D) → (B, H, T, D).</summary>
     public static Value SplitHeads(this GraphBuilder g, Value x, int heads) =>
         g.Transpose(g.Reshape(x, 0, 0, heads, -1), 0, 2, 1, 3);
