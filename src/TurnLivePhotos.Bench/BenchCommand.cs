@@ -23,6 +23,7 @@ public static class BenchCommand
         bench.Subcommands.Add(CreateFormats(output));
         bench.Subcommands.Add(CreateCinematic(output));
         bench.Subcommands.Add(CreateWriteDepthModel(output));
+        bench.Subcommands.Add(DownloadBench.Create(output));
         return bench;
     }
 

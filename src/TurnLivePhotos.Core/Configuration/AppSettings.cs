@@ -29,6 +29,9 @@ public sealed record AppSettings
     /// <summary>[InstallationOptions] ModelRepositoryUrl (the seed spelled the section InstalltionOptions; both are read).</summary>
     public string ModelRepositoryUrl { get; init; } = "https://huggingface.co/stabilityai/stable-video-diffusion-img2vid-xt";
 
+    /// <summary>[InstallationOptions] HubToken: a hub access token for gated models (else HF_TOKEN, else the hub client's token file). Never printed.</summary>
+    public string? HubToken { get; init; }
+
     /// <summary>[LaunchOptions] RunArguments: extra arguments appended when <c>serve</c> starts.</summary>
     public string RunArguments { get; init; } = string.Empty;
 

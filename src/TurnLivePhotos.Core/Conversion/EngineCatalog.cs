@@ -38,7 +38,7 @@ public sealed class EngineCatalog : IDisposable
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
         var model = settings.Model;
-        var folder = Path.Combine(settings.Store.ModelsHome, model.ModelName);
+        var folder = Models.ModelDownloads.LocateSvd(settings, Environment.GetEnvironmentVariable).Path;
         var svd = new SvdMotionEngine(
             new SvdEngineOptions(folder, string.IsNullOrEmpty(model.Variant) ? null : model.Variant, model.Device, model.MemoryMode,
                 model.GpuMemoryLimitMb * 1024L * 1024L),
@@ -88,9 +88,11 @@ public sealed class EngineCatalog : IDisposable
     }
 
     private string DescribeMissing(IReadOnlyList<string> missing) =>
-        Directory.Exists(ModelFolder)
-            ? $"the SVD model folder {ModelFolder} is incomplete (missing {string.Join(", ", missing)})"
-            : $"no SVD model folder at {ModelFolder}";
+        File.Exists(ModelFolder)
+            ? $"{ModelFolder} is not a Stable Video Diffusion checkpoint in Stability's layout (it lacks {string.Join(", ", missing)})"
+            : Directory.Exists(ModelFolder)
+            ? $"the SVD model folder {ModelFolder} is incomplete (missing {string.Join(", ", missing)}; `{Models.ModelDownloads.Command}` fetches it)"
+            : $"no SVD model at {ModelFolder} (get it with `{Models.ModelDownloads.Command}`)";
 
     private string DescribeMissingDepth()
     {

@@ -63,7 +63,7 @@ public sealed class SvdPipeline : IDisposable
     private readonly Precision precision;
     private readonly AttentionKernel attention;
     private readonly Dictionary<string, OnnxNetwork> cached = [];
-    private readonly Dictionary<string, Checkpoint> checkpoints = [];
+    private readonly Dictionary<string, IDisposable> checkpoints = [];
 
     public SvdPipeline(SvdModelFolder folder, Func<Microsoft.ML.OnnxRuntime.SessionOptions> sessionOptions, MemoryMode memoryMode, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
     {
@@ -73,11 +73,11 @@ public sealed class SvdPipeline : IDisposable
         this.memoryMode = memoryMode == MemoryMode.Auto ? MemoryMode.Low : memoryMode;
         this.precision = precision;
         this.attention = attention;
-        clipConfig = ClipVisionModel.Config.From(ModelConfig.Load(folder.ImageEncoder.Config));
-        unetConfig = UNetSpatioTemporalConditionModel.Config.From(ModelConfig.Load(folder.Unet.Config));
-        vaeConfig = AutoencoderKLTemporalDecoder.Config.From(ModelConfig.Load(folder.Vae.Config));
-        schedulerConfig = EulerSchedulerConfig.Load(folder.SchedulerConfig);
-        normalization = SvdPreprocessing.ClipNormalization.Load(folder.FeatureExtractorConfig);
+        clipConfig = ClipVisionModel.Config.From(folder.LoadConfig(folder.ImageEncoder.Config));
+        unetConfig = UNetSpatioTemporalConditionModel.Config.From(folder.LoadConfig(folder.Unet.Config));
+        vaeConfig = AutoencoderKLTemporalDecoder.Config.From(folder.LoadConfig(folder.Vae.Config));
+        schedulerConfig = EulerSchedulerConfig.Parse(folder.ReadText(folder.SchedulerConfig));
+        normalization = SvdPreprocessing.ClipNormalization.Parse(folder.ReadText(folder.FeatureExtractorConfig));
     }
 
     /// <summary>
@@ -133,7 +133,7 @@ public sealed class SvdPipeline : IDisposable
         progress?.Report(new MotionProgress("encode", 0, 2));
         var embeds = Use($"clip-input-{height}x{width}", () => SvdPreprocessing.BuildClipInput(height, width, clipConfig.ImageSize, normalization), null,
             clip => Infer(clip, new Dictionary<string, FloatTensor> { ["image"] = image }, cancellationToken)["pixel_values"]);
-        embeds = Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights), clipConfig, precision, attention), folder.ImageEncoder.Weights,
+        embeds = Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights, SvdNetwork.ImageEncoder), clipConfig, precision, attention), folder.ImageEncoder.Weights,
             encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds }, cancellationToken)["image_embeds"]);
         var embedDim = embeds.Data.Length;
         var context = new FloatTensor([.. new float[embedDim], .. embeds.Data], [2, 1, embedDim]);
@@ -142,7 +142,7 @@ public sealed class SvdPipeline : IDisposable
         // 2. VAE latent (posterior mean) of the noise-augmented image; zeros for the unconditional half; repeated per frame.
         var augmentation = options.AugmentationNoise ?? new FloatTensor(noise.Next(image.ElementCount), image.Shape);
         var augmented = SvdPreprocessing.AddNoise(image, augmentation, options.NoiseAugStrength);
-        var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights), vaeConfig, attention: attention), folder.Vae.Weights,
+        var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights, SvdNetwork.Vae), vaeConfig, attention: attention), folder.Vae.Weights,
             encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["image"] = augmented }, cancellationToken)["mean"]);
         progress?.Report(new MotionProgress("encode", 2, 2));
         cancellationToken.ThrowIfCancellationRequested();
@@ -170,7 +170,7 @@ public sealed class SvdPipeline : IDisposable
         FillImageLatents(unetInput, mean.Data, frames, frameSize);
         var scaled = new float[latents.Length];
         var noisePrediction = new float[latents.Length];
-        UseLoaded($"unet-{frames}", () => UNetSpatioTemporalConditionModel.Build(Weights(folder.Unet.Weights), unetConfig, frames, precision, attention: attention), folder.Unet.Weights, unet =>
+        UseLoaded($"unet-{frames}", () => UNetSpatioTemporalConditionModel.Build(Weights(folder.Unet.Weights, SvdNetwork.Unet), unetConfig, frames, precision, attention: attention), folder.Unet.Weights, unet =>
         {
             for (var step = 0; step < scheduler.StepCount; step++)
             {
@@ -237,7 +237,7 @@ public sealed class SvdPipeline : IDisposable
             var first = chunk * chunkSize;
             var count = Math.Min(chunkSize, frames - first);
             var input = new FloatTensor(scaledLatents[(first * frameSize)..((first + count) * frameSize)], [count, .. latentShape[2..]]);
-            var decoded = Use($"vae_decoder-{count}", () => AutoencoderKLTemporalDecoder.BuildDecoder(Weights(folder.Vae.Weights), vaeConfig, count, precision, attention), folder.Vae.Weights,
+            var decoded = Use($"vae_decoder-{count}", () => AutoencoderKLTemporalDecoder.BuildDecoder(Weights(folder.Vae.Weights, SvdNetwork.Vae), vaeConfig, count, precision, attention), folder.Vae.Weights,
                 decoder => Infer(decoder, new Dictionary<string, FloatTensor> { ["latents"] = input }, cancellationToken)["sample"]);
             frameShape = decoded.Shape[1..];
             pieces.Add(decoded.Data);
@@ -302,15 +302,16 @@ public sealed class SvdPipeline : IDisposable
         }
     }
 
-    private Checkpoint Weights(string path)
+    /// <summary>A network's weights: its own checkpoint in a diffusers folder, or its part of a single-file Stability checkpoint.</summary>
+    private IWeightSource Weights(string path, SvdNetwork network)
     {
-        if (!checkpoints.TryGetValue(path, out var checkpoint))
+        if (!checkpoints.TryGetValue(path, out var open))
         {
-            checkpoint = Checkpoint.Open(path);
-            checkpoints[path] = checkpoint;
+            open = folder.SingleFile is not null ? StabilityCheckpoint.Open(path) : Checkpoint.Open(path);
+            checkpoints[path] = open;
         }
 
-        return checkpoint;
+        return open is StabilityCheckpoint single ? single.For(network, unetConfig, vaeConfig) : (Checkpoint)open;
     }
 
     private T Use<T>(string key, Func<OnnxModel> build, string? weightsPath, Func<OnnxNetwork, T> run)
