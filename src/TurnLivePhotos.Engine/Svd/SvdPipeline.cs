@@ -323,6 +323,8 @@ public sealed class SvdPipeline : IDisposable
                 {
                     checkpoint.Dispose();
                 }
+
+                NativeHeap.ReturnFreeMemory();
             }
         }
     }
