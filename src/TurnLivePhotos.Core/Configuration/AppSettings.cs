@@ -20,6 +20,12 @@ public sealed record AppSettings
     /// <summary>[ToolOptions] FFmpegPath: the ffmpeg executable; empty looks it up on the PATH.</summary>
     public string? FFmpegPath { get; init; }
 
+    /// <summary>[ToolOptions] NgrokPath: the ngrok agent for <c>serve --ngrok</c>; empty looks it up on the PATH.</summary>
+    public string? NgrokPath { get; init; }
+
+    /// <summary>[ToolOptions] CloudflaredPath: cloudflared for <c>serve --tunnel cloudflared</c>; empty looks it up on the PATH.</summary>
+    public string? CloudflaredPath { get; init; }
+
     /// <summary>[InstallationOptions] ModelRepositoryUrl (the seed spelled the section InstalltionOptions; both are read).</summary>
     public string ModelRepositoryUrl { get; init; } = "https://huggingface.co/stabilityai/stable-video-diffusion-img2vid-xt";
 
@@ -78,6 +84,12 @@ public sealed record ModelSettings
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Auto;
 
     public MemoryMode MemoryMode { get; init; } = MemoryMode.Auto;
+
+    /// <summary>
+    /// Megabytes the CUDA provider's memory arena may hold (the seed's --max-split-size-mb); null: no limit. Has no
+    /// effect on the CPU.
+    /// </summary>
+    public int? GpuMemoryLimitMb { get; init; }
 
     public long? Seed { get; init; }
 

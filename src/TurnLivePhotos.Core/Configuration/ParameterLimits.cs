@@ -19,6 +19,9 @@ public static class ParameterLimits
     public static readonly Range<long> MaxContentLength = new(1024, 2L * 1024 * 1024 * 1024);
     public static readonly Range<int> MaxQueuedJobs = new(1, 1000);
     public static readonly Range<int> MaxMegapixels = new(1, 1000);
+
+    /// <summary>[ModelOptions] GpuMemoryLimitMb / --max-split-size-mb: 64 MB to 1 TB.</summary>
+    public static readonly Range<int> GpuMemoryLimitMb = new(64, 1 << 20);
 }
 
 public readonly record struct Range<T>(T Min, T Max)

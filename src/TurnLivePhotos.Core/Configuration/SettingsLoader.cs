@@ -20,7 +20,29 @@ public static class SettingsLoader
     public const string EnvironmentPrefix = "TLP_";
     public const string DefaultFileName = "configuration.ini";
 
-    /// <param name="configurationPath">An explicit --config file (must exist); null looks for configuration.ini in the current folder, then beside the program.</param>
+    /// <summary>The folder under the user's configuration folder that holds configuration.ini.</summary>
+    public const string UserFolderName = "turn-live-photos";
+
+    /// <summary>
+    /// Where configuration.ini is looked for when --config is not given, in order: the working folder, then the user's
+    /// configuration folder ($XDG_CONFIG_HOME or ~/.config on Linux and macOS, %APPDATA% on Windows) under
+    /// turn-live-photos/. The same rule holds however the program was installed (dotnet run, dotnet tool, a published
+    /// folder, a container): the folder beside the program is not searched, because for a .NET tool it is a package
+    /// store the user never edits, and a file there would silently differ between installs.
+    /// </summary>
+    public static IReadOnlyList<string> SearchedFiles()
+    {
+        var files = new List<string> { Path.Combine(Directory.GetCurrentDirectory(), DefaultFileName) };
+        var user = Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        if (!string.IsNullOrEmpty(user))
+        {
+            files.Add(Path.Combine(user, UserFolderName, DefaultFileName));
+        }
+
+        return files;
+    }
+
+    /// <param name="configurationPath">An explicit --config file (must exist); null looks through <see cref="SearchedFiles"/>.</param>
     /// <param name="overrides">Command-line values as "Section:Key" → value.</param>
     public static AppSettings Load(string? configurationPath = null, IReadOnlyDictionary<string, string?>? overrides = null)
     {
@@ -56,9 +78,7 @@ public static class SettingsLoader
             return File.Exists(full) ? full : throw new SettingsException($"configuration file not found: {full}");
         }
 
-        return new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory }
-            .Select(folder => Path.Combine(folder, DefaultFileName))
-            .FirstOrDefault(File.Exists);
+        return SearchedFiles().FirstOrDefault(File.Exists);
     }
 
     private static AppSettings Read(SettingsReader read, string baseDirectory)
@@ -92,6 +112,7 @@ public static class SettingsLoader
                 Variant = read.Raw("ModelOptions", "Variant") is { } variant ? variant.Trim() : model.Variant,
                 Device = read.Enum("ModelOptions", "Device", model.Device),
                 MemoryMode = read.Enum("ModelOptions", "MemoryMode", model.MemoryMode),
+                GpuMemoryLimitMb = read.OptionalInt("ModelOptions", "GpuMemoryLimitMb", ParameterLimits.GpuMemoryLimitMb),
                 Seed = read.OptionalLong("ModelOptions", "Seed", ParameterLimits.Seed),
             },
             Web = new WebSettings
@@ -116,6 +137,8 @@ public static class SettingsLoader
                 StripMetadata = read.Bool("OutputOptions", "StripMetadata", defaults.Output.StripMetadata),
             },
             FFmpegPath = read.Raw("ToolOptions", "FFmpegPath") is { Length: > 0 } ffmpeg ? Path.GetFullPath(ffmpeg.Trim(), baseDirectory) : null,
+            NgrokPath = read.Raw("ToolOptions", "NgrokPath") is { Length: > 0 } ngrok ? Path.GetFullPath(ngrok.Trim(), baseDirectory) : null,
+            CloudflaredPath = read.Raw("ToolOptions", "CloudflaredPath") is { Length: > 0 } cloudflared ? Path.GetFullPath(cloudflared.Trim(), baseDirectory) : null,
             ModelRepositoryUrl = read.Text("InstallationOptions", "ModelRepositoryUrl", read.Text("InstalltionOptions", "ModelRepositoryUrl", defaults.ModelRepositoryUrl)),
             RunArguments = read.Text("LaunchOptions", "RunArguments", defaults.RunArguments),
         };

@@ -30,7 +30,8 @@ public sealed class EngineCatalog : IDisposable
         var model = settings.Model;
         var folder = Path.Combine(settings.Store.ModelsHome, model.ModelName);
         var svd = new SvdMotionEngine(
-            new SvdEngineOptions(folder, string.IsNullOrEmpty(model.Variant) ? null : model.Variant, model.Device, model.MemoryMode),
+            new SvdEngineOptions(folder, string.IsNullOrEmpty(model.Variant) ? null : model.Variant, model.Device, model.MemoryMode,
+                model.GpuMemoryLimitMb * 1024L * 1024L),
             Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<SvdMotionEngine>(loggers));
         return new EngineCatalog(folder, svd: svd);
     }

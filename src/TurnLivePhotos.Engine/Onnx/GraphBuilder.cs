@@ -76,23 +76,23 @@ public sealed class GraphBuilder
     private readonly List<(string Name, OnnxType Type)> outputs = [];
     private readonly Dictionary<string, Value> boundWeights = [];
     private readonly Dictionary<string, (Value Value, OnnxType Type)> storedWeights = [];
-    private readonly List<WeightTensor> weights = [];
+    private readonly List<WeightTensor> boundTensors = [];
     private readonly SortedSet<string> contribDomains = [];
-    private readonly Checkpoint? checkpoint;
+    private readonly IWeightSource? source;
     private readonly string namePrefix;
     private int counter;
 
-    /// <param name="checkpoint">Where named weights come from; null for graphs made of constants only.</param>
+    /// <param name="weights">Where named weights come from (a checkpoint, or an inventory that records them); null for graphs made of constants only.</param>
     /// <param name="precision">The element type the graph computes in.</param>
     /// <param name="attention">How attention is computed.</param>
-    public GraphBuilder(Checkpoint? checkpoint, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
-        : this(checkpoint, precision, attention, string.Empty)
+    public GraphBuilder(IWeightSource? weights, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
+        : this(weights, precision, attention, string.Empty)
     {
     }
 
-    private GraphBuilder(Checkpoint? checkpoint, Precision precision, AttentionKernel attention, string namePrefix)
+    private GraphBuilder(IWeightSource? weights, Precision precision, AttentionKernel attention, string namePrefix)
     {
-        this.checkpoint = checkpoint;
+        source = weights;
         this.namePrefix = namePrefix;
         Precision = precision;
         Attention = attention;
@@ -105,7 +105,8 @@ public sealed class GraphBuilder
     /// <summary>The ONNX element type of activations, weights and <see cref="Scalar"/> constants.</summary>
     public OnnxType ComputeType => Precision == Precision.Float16 ? OnnxType.Float16 : OnnxType.Float;
 
-    public Checkpoint Checkpoint => checkpoint ?? throw new InvalidOperationException("this graph has no weights");
+    /// <summary>True when some weight was only recorded, not bound: such a graph describes a network but cannot run.</summary>
+    public bool IsRecording { get; private set; }
 
     /// <summary>A float32 graph input, cast to the compute type.</summary>
     public Value Input(string name, params long?[] shape)
@@ -134,13 +135,22 @@ public sealed class GraphBuilder
 
     public Value Cast(Value value, OnnxType type) => Op("Cast", [value], [Attr.Int("to", (long)type)]);
 
-    /// <summary>A named weight in the compute type (cast in the graph when the file holds another type).</summary>
-    public Value Weight(string name) => Weight(name, ComputeType);
+    /// <summary>A named weight of the declared shape, in the compute type (cast in the graph when the file holds another type).</summary>
+    public Value Weight(string name, params long[] shape) => Weight(name, shape, ComputeType);
 
-    /// <summary>A named weight as float32, for the parts that always compute in fp32 (normalisation).</summary>
-    public Value Weight32(string name) => Weight(name, OnnxType.Float);
+    /// <summary>A named weight of the declared shape as float32, for the parts that always compute in fp32 (normalisation).</summary>
+    public Value Weight32(string name, params long[] shape) => Weight(name, shape, OnnxType.Float);
 
-    private Value Weight(string name, OnnxType type)
+    /// <summary>
+    /// A builder on the same weight source whose graph is thrown away: for modules the module tree holds but the
+    /// forward pass never runs (diffusers builds them and skips them), so their weights are still checked against
+    /// the checkpoint, or recorded, without entering this graph.
+    /// </summary>
+    public GraphBuilder Detached() => new(source, Precision, Attention);
+
+    private IWeightSource Source => source ?? throw new InvalidOperationException("this graph has no weights");
+
+    private Value Weight(string name, long[] shape, OnnxType type)
     {
         var key = $"{name}@{type}";
         if (boundWeights.TryGetValue(key, out var bound))
@@ -148,22 +158,29 @@ public sealed class GraphBuilder
             return bound;
         }
 
-        var stored = StoredWeight(name);
+        var stored = StoredWeight(name, shape);
         var value = stored.Type == type ? stored.Value : Op("Cast", [stored.Value], [Attr.Int("to", (long)type)], $"{name}.as_{type}");
         boundWeights[key] = value;
         return value;
     }
 
-    private (Value Value, OnnxType Type) StoredWeight(string name)
+    private (Value Value, OnnxType Type) StoredWeight(string name, long[] shape)
     {
         if (storedWeights.TryGetValue(name, out var stored))
         {
             return stored;
         }
 
-        var tensor = Checkpoint[name];
-        weights.Add(tensor);
         var value = new Value(name);
+        var tensor = Source.Bind(name, shape);
+        if (tensor is null)
+        {
+            IsRecording = true;
+            storedWeights[name] = (value, ComputeType);
+            return storedWeights[name];
+        }
+
+        boundTensors.Add(tensor);
         constants.Add(w => w.Message(OnnxSchema.Graph.Initializer, t =>
         {
             t.PackedInts(OnnxSchema.Tensor.Dims, tensor.Shape);
@@ -177,8 +194,6 @@ public sealed class GraphBuilder
         storedWeights[name] = (value, ToOnnxType(tensor.Type));
         return storedWeights[name];
     }
-
-    public bool HasWeight(string name) => checkpoint?.Contains(name) ?? false;
 
     /// <summary>
     /// A builder for a subgraph (a Loop body): its own inputs and outputs, values of this graph visible by name,
@@ -267,6 +282,11 @@ public sealed class GraphBuilder
 
     public OnnxModel Build(string graphName)
     {
+        if (IsRecording)
+        {
+            throw new InvalidOperationException($"{graphName}: a graph built against a weight inventory records names and shapes; it cannot run");
+        }
+
         var writer = new ProtoWriter();
         writer.Int(OnnxSchema.Model.IrVersion, OnnxSchema.IrVersion);
         writer.String(OnnxSchema.Model.ProducerName, "TurnLivePhotos");
@@ -284,7 +304,7 @@ public sealed class GraphBuilder
             });
         }
         writer.Message(OnnxSchema.Model.Graph, g => WriteGraph(g, graphName));
-        return new OnnxModel(writer.ToArray(), weights, inputs.Select(i => i.Name).ToList(), outputs.Select(o => o.Name).ToList());
+        return new OnnxModel(writer.ToArray(), boundTensors, inputs.Select(i => i.Name).ToList(), outputs.Select(o => o.Name).ToList());
     }
 
     private void WriteGraph(ProtoWriter g, string graphName)

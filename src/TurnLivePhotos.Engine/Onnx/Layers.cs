@@ -10,49 +10,52 @@ public abstract class Layer(GraphBuilder graph, string prefix)
 
     public string Prefix { get; } = prefix;
 
-    protected Value Weight(string leaf) => Graph.Weight(Child(leaf));
+    /// <summary>This layer's weight <paramref name="leaf"/>, of the shape the module's constructor gives it.</summary>
+    protected Value Weight(string leaf, params long[] shape) => Graph.Weight(Child(leaf), shape);
 
-    protected Value Weight32(string leaf) => Graph.Weight32(Child(leaf));
-
-    protected bool Has(string leaf) => Graph.HasWeight(Child(leaf));
+    protected Value Weight32(string leaf, params long[] shape) => Graph.Weight32(Child(leaf), shape);
 
     protected string Child(string name) => Prefix.Length == 0 ? name : $"{Prefix}.{name}";
 }
 
-/// <summary>torch.nn.Linear: y = x Wᵀ (+ b), over the last axis of any rank.</summary>
-public sealed class Linear(GraphBuilder graph, string prefix) : Layer(graph, prefix)
+/// <summary>torch.nn.Linear(in, out, bias): y = x Wᵀ (+ b), over the last axis of any rank; W is (out, in).</summary>
+public sealed class Linear(GraphBuilder graph, string prefix, long inFeatures, long outFeatures, bool bias = true) : Layer(graph, prefix)
 {
     public Value Forward(Value x)
     {
-        var transposed = Graph.Op("Transpose", [Weight("weight")], [Attr.Ints("perm", 1, 0)], Prefix + ".weight_t");
+        var transposed = Graph.Op("Transpose", [Weight("weight", outFeatures, inFeatures)], [Attr.Ints("perm", 1, 0)], Prefix + ".weight_t");
         var y = Graph.Op("MatMul", [x, transposed], []);
-        return Has("bias") ? Graph.Op("Add", [y, Weight("bias")], [], Prefix) : y;
+        return bias ? Graph.Op("Add", [y, Weight("bias", outFeatures)], [], Prefix) : y;
     }
 }
 
-/// <summary>torch.nn.Conv2d / Conv3d; the kernel size comes from the weight.</summary>
-public sealed class Conv(GraphBuilder graph, string prefix, long[] padding, long stride = 1) : Layer(graph, prefix)
+/// <summary>torch.nn.Conv2d / Conv3d(in, out, kernel, stride, padding, bias); W is (out, in, *kernel).</summary>
+public sealed class Conv(GraphBuilder graph, string prefix, long inChannels, long outChannels, long[] kernel, long[] padding, long stride = 1, bool bias = true)
+    : Layer(graph, prefix)
 {
-    public static Conv Same3x3(GraphBuilder graph, string prefix) => new(graph, prefix, [1, 1, 1, 1]);
+    public static Conv Same3x3(GraphBuilder graph, string prefix, long inChannels, long outChannels) =>
+        new(graph, prefix, inChannels, outChannels, [3, 3], [1, 1, 1, 1]);
 
-    public static Conv Pointwise(GraphBuilder graph, string prefix) => new(graph, prefix, [0, 0, 0, 0]);
+    public static Conv Pointwise(GraphBuilder graph, string prefix, long inChannels, long outChannels) =>
+        new(graph, prefix, inChannels, outChannels, [1, 1], [0, 0, 0, 0]);
 
     /// <summary>Conv3d with kernel (3, 1, 1) and padding (1, 0, 0): mixes along the frame axis only.</summary>
-    public static Conv Temporal(GraphBuilder graph, string prefix) => new(graph, prefix, [1, 0, 0, 1, 0, 0]);
+    public static Conv Temporal(GraphBuilder graph, string prefix, long inChannels, long outChannels) =>
+        new(graph, prefix, inChannels, outChannels, [3, 1, 1], [1, 0, 0, 1, 0, 0]);
 
     public Value Forward(Value x)
     {
-        var spatialAxes = padding.Length / 2;
-        Value[] inputs = Has("bias") ? [x, Weight("weight"), Weight("bias")] : [x, Weight("weight")];
-        return Graph.Op("Conv", inputs, [Attr.Ints("pads", padding), Attr.Ints("strides", Enumerable.Repeat(stride, spatialAxes).ToArray())], Prefix);
+        var weight = Weight("weight", [outChannels, inChannels, .. kernel]);
+        Value[] inputs = bias ? [x, weight, Weight("bias", outChannels)] : [x, weight];
+        return Graph.Op("Conv", inputs, [Attr.Ints("pads", padding), Attr.Ints("strides", Enumerable.Repeat(stride, kernel.Length).ToArray())], Prefix);
     }
 }
 
 /// <summary>
-/// torch.nn.GroupNorm on (N, C, ...): statistics per group over all remaining axes (always in fp32), then a
-/// per-channel affine.
+/// torch.nn.GroupNorm(groups, channels) on (N, C, ...): statistics per group over all remaining axes (always in
+/// fp32), then a per-channel affine.
 /// </summary>
-public sealed class GroupNorm(GraphBuilder graph, string prefix, int groups, float epsilon, int rank = 4) : Layer(graph, prefix)
+public sealed class GroupNorm(GraphBuilder graph, string prefix, long channels, int groups, float epsilon, int rank = 4) : Layer(graph, prefix)
 {
     public Value Forward(Value x)
     {
@@ -60,20 +63,20 @@ public sealed class GroupNorm(GraphBuilder graph, string prefix, int groups, flo
         var normalised = Graph.Op("InstanceNormalization",
             [grouped, Graph.Float32Constant(Enumerable.Repeat(1f, groups).ToArray(), groups), Graph.Float32Constant(new float[groups], groups)],
             [Attr.Float("epsilon", epsilon)]);
-        var restored = Graph.ToCompute(Graph.Op("Reshape", [normalised, Graph.Op("Shape", [x], [])], []));
+        var restored = Graph.ToCompute(Graph.Op("Reshape", [normalised, Graph.ShapeOf(x)], []));
         var perChannel = Enumerable.Repeat(1L, rank - 1).ToArray();
         perChannel[0] = -1;
-        var scale = Graph.Op("Reshape", [Weight("weight"), Graph.Ints(perChannel)], []);
-        var shift = Graph.Op("Reshape", [Weight("bias"), Graph.Ints(perChannel)], []);
+        var scale = Graph.Reshape(Weight("weight", channels), perChannel);
+        var shift = Graph.Reshape(Weight("bias", channels), perChannel);
         return Graph.Op("Add", [Graph.Op("Mul", [restored, scale], []), shift], [], Prefix);
     }
 }
 
-/// <summary>torch.nn.LayerNorm over the last axis, computed in fp32.</summary>
-public sealed class LayerNorm(GraphBuilder graph, string prefix, float epsilon) : Layer(graph, prefix)
+/// <summary>torch.nn.LayerNorm(channels) over the last axis, computed in fp32.</summary>
+public sealed class LayerNorm(GraphBuilder graph, string prefix, long channels, float epsilon) : Layer(graph, prefix)
 {
     public Value Forward(Value x) => Graph.ToCompute(
-        Graph.Op("LayerNormalization", [Graph.ToFloat32(x), Weight32("weight"), Weight32("bias")], [Attr.Int("axis", -1), Attr.Float("epsilon", epsilon)], Prefix));
+        Graph.Op("LayerNormalization", [Graph.ToFloat32(x), Weight32("weight", channels), Weight32("bias", channels)], [Attr.Int("axis", -1), Attr.Float("epsilon", epsilon)], Prefix));
 }
 
 /// <summary>Activations and tensor plumbing shared by the networks.</summary>
@@ -98,6 +101,17 @@ public static class Ops
 
     public static Value Reshape(this GraphBuilder g, Value x, params long[] shape) => g.Op("Reshape", [x, g.Ints(shape)], []);
 
+    /// <summary>Reshape to a shape put together from fixed sizes (<c>g.Ints(-1, frames)</c>) and slices of other shapes (<see cref="ShapeSlice"/>).</summary>
+    public static Value ReshapeTo(this GraphBuilder g, Value x, params Value[] shapeParts) =>
+        g.Op("Reshape", [x, shapeParts.Length == 1 ? shapeParts[0] : g.Concat(0, shapeParts)], []);
+
+    public static Value ShapeOf(this GraphBuilder g, Value x) => g.Op("Shape", [x], []);
+
+    /// <summary>2× nearest-neighbour upsampling of (N, C, H, W), as F.interpolate(scale_factor=2.0, mode="nearest").</summary>
+    public static Value UpsampleNearest2x(this GraphBuilder g, Value x) =>
+        g.Op("Resize", [x, new Value(string.Empty), g.Float32Constant([1f, 1f, 2f, 2f], 4)],
+            [Attr.String("mode", "nearest"), Attr.String("coordinate_transformation_mode", "asymmetric"), Attr.String("nearest_mode", "floor")]);
+
     public static Value Transpose(this GraphBuilder g, Value x, params long[] perm) => g.Op("Transpose", [x], [Attr.Ints("perm", perm)]);
 
     public static Value Concat(this GraphBuilder g, long axis, params Value[] values) => g.Op("Concat", values, [Attr.Int("axis", axis)]);
@@ -108,7 +122,7 @@ public static class Ops
 
     /// <summary>Shape(x)[start:end] as an int64 vector, for reshapes that keep some dynamic axes.</summary>
     public static Value ShapeSlice(this GraphBuilder g, Value x, long start, long end) =>
-        g.Slice(g.Op("Shape", [x], []), 0, start, end);
+        g.Slice(g.ShapeOf(x), 0, start, end);
 
     /// <summary>
     /// Multi-head attention softmax(q kᵀ · scale) v on (batch, tokens, heads·head_dim) tensors, keys and values with

@@ -42,7 +42,12 @@ public static class ExecutionProviders
         (ExecutionDevice.CoreML, "CoreMLExecutionProvider"),
     ];
 
-    public static ExecutionChoice Choose(ExecutionDevice requested, ILogger logger)
+    /// <param name="gpuMemoryLimitBytes">
+    /// The CUDA provider's arena limit (the seed's --max-split-size-mb, which capped PyTorch's CUDA allocator): ONNX
+    /// Runtime's gpu_mem_limit, with an arena that grows by what each request needs (kSameAsRequested) instead of
+    /// doubling (kNextPowerOfTwo, the default, which can overshoot a small card by half its memory). Null: no limit.
+    /// </param>
+    public static ExecutionChoice Choose(ExecutionDevice requested, ILogger logger, long? gpuMemoryLimitBytes = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         var available = OrtEnv.Instance().GetAvailableProviders();
@@ -62,11 +67,11 @@ public static class ExecutionProviders
         {
             // Probe once, so a provider that cannot load is found here and not in the middle of a job.
             using var probe = new SessionOptions();
-            Append(probe, device);
+            Append(probe, device, gpuMemoryLimitBytes);
             return new ExecutionChoice(device, IsGpu: true, () =>
             {
                 var options = new SessionOptions();
-                Append(options, device);
+                Append(options, device, gpuMemoryLimitBytes);
                 return options;
             });
         }
@@ -77,6 +82,25 @@ public static class ExecutionProviders
         }
     }
 
+    /// <summary>Whether <paramref name="requested"/> would run on the CUDA provider in this build (where a GPU memory limit applies).</summary>
+    public static bool UsesCudaArena(ExecutionDevice requested) => requested switch
+    {
+        ExecutionDevice.Cuda or ExecutionDevice.TensorRT => true,
+        ExecutionDevice.Auto => OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"),
+        _ => false,
+    };
+
+    /// <summary>The CUDA provider's options for a memory limit (device 0).</summary>
+    public static IReadOnlyDictionary<string, string> CudaProviderOptions(long? gpuMemoryLimitBytes) =>
+        gpuMemoryLimitBytes is { } limit
+            ? new Dictionary<string, string>
+            {
+                ["device_id"] = "0",
+                ["gpu_mem_limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["arena_extend_strategy"] = "kSameAsRequested",
+            }
+            : new Dictionary<string, string> { ["device_id"] = "0" };
+
     /// <summary>
     /// CPU sessions allocate activations straight from the system instead of ONNX Runtime's arena: the arena grows
     /// in doubling chunks and keeps them until the session ends, so at 1024×576 (single activations of hundreds of
@@ -84,16 +108,16 @@ public static class ExecutionProviders
     /// </summary>
     private static ExecutionChoice Cpu() => new(ExecutionDevice.Cpu, IsGpu: false, () => new SessionOptions { EnableCpuMemArena = false });
 
-    private static void Append(SessionOptions options, ExecutionDevice device)
+    private static void Append(SessionOptions options, ExecutionDevice device, long? gpuMemoryLimitBytes)
     {
         switch (device)
         {
             case ExecutionDevice.TensorRT:
                 options.AppendExecutionProvider_Tensorrt(0);
-                options.AppendExecutionProvider_CUDA(0);
+                AppendCuda(options, gpuMemoryLimitBytes);
                 break;
             case ExecutionDevice.Cuda:
-                options.AppendExecutionProvider_CUDA(0);
+                AppendCuda(options, gpuMemoryLimitBytes);
                 break;
             case ExecutionDevice.DirectML:
                 options.AppendExecutionProvider_DML(0);
@@ -102,5 +126,12 @@ public static class ExecutionProviders
                 options.AppendExecutionProvider_CoreML(CoreMLFlags.COREML_FLAG_USE_NONE);
                 break;
         }
+    }
+
+    private static void AppendCuda(SessionOptions options, long? gpuMemoryLimitBytes)
+    {
+        using var cuda = new OrtCUDAProviderOptions();
+        cuda.UpdateOptions(new Dictionary<string, string>(CudaProviderOptions(gpuMemoryLimitBytes)));
+        options.AppendExecutionProvider_CUDA(cuda);
     }
 }

@@ -8,8 +8,8 @@ using TurnLivePhotos.Media.Imaging;
 
 namespace TurnLivePhotos.Engine.Svd;
 
-/// <summary>Where the SVD model is and how to run it ([ModelOptions] ModelName under ModelsHome, Variant, Device, MemoryMode).</summary>
-public sealed record SvdEngineOptions(string ModelFolder, string? Variant = "fp16", ExecutionDevice Device = ExecutionDevice.Auto, MemoryMode MemoryMode = MemoryMode.Auto);
+/// <summary>Where the SVD model is and how to run it ([ModelOptions] ModelName under ModelsHome, Variant, Device, MemoryMode, GpuMemoryLimitMb).</summary>
+public sealed record SvdEngineOptions(string ModelFolder, string? Variant = "fp16", ExecutionDevice Device = ExecutionDevice.Auto, MemoryMode MemoryMode = MemoryMode.Auto, long? GpuMemoryLimitBytes = null);
 
 /// <summary>
 /// The AI engine: Stable Video Diffusion (img2vid, img2vid-xt, img2vid-xt-1-1) from a diffusers model folder, on
@@ -97,7 +97,7 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
             return pipeline;
         }
 
-        execution ??= ExecutionProviders.Choose(options.Device, logger);
+        execution ??= ExecutionProviders.Choose(options.Device, logger, options.GpuMemoryLimitBytes);
         var folder = SvdModelFolder.Open(options.ModelFolder, options.Variant);
         var mode = options.MemoryMode == MemoryMode.Auto ? ChooseMemoryMode(folder) : options.MemoryMode;
         logger.LogInformation("SVD model {Folder} on {Device} ({Precision}), memory mode {Mode}", folder.Root, execution.Device, execution.Precision, mode);

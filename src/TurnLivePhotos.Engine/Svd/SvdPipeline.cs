@@ -80,6 +80,23 @@ public sealed class SvdPipeline : IDisposable
         normalization = SvdPreprocessing.ClipNormalization.Load(folder.FeatureExtractorConfig);
     }
 
+    /// <summary>
+    /// A pipeline on a model folder, on the device asked for (falling back to the CPU with a warning): the configs
+    /// are read, no network is loaded yet. For callers outside the engine (benchmarks) that need no more than this.
+    /// </summary>
+    public static SvdPipeline Open(string modelFolder, string? variant, ExecutionDevice device, MemoryMode memoryMode, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        var execution = ExecutionProviders.Choose(device, logger);
+        return new SvdPipeline(SvdModelFolder.Open(modelFolder, variant), execution.CreateOptions, memoryMode, execution.Precision, execution.Attention) { Device = execution.Device };
+    }
+
+    public SvdModelFolder Folder => folder;
+
+    /// <summary>Where the networks run (for a pipeline from <see cref="Open"/>; CPU unless told).</summary>
+    public ExecutionDevice Device { get; private init; } = ExecutionDevice.Cpu;
+
+    public Precision Precision => precision;
+
     /// <summary>Image sides must be multiples of this: the VAE's downsampling times the UNet's.</summary>
     public int Stride => vaeConfig.DownsamplingFactor * unetConfig.DownsamplingFactor;
 

@@ -60,7 +60,7 @@ public static class SvdPreprocessing
     public static OnnxModel BuildClipInput(int height, int width, int size, ClipNormalization normalization)
     {
         ArgumentNullException.ThrowIfNull(normalization);
-        var g = new GraphBuilder(checkpoint: null);
+        var g = new GraphBuilder(weights: null);
         var image = g.Input("image", 1, 3, height, width);
 
         // diffusers' _resize_with_antialiasing: sigma = max((factor - 1) / 2, 0.001) per axis; blur along W, then H.

@@ -8,7 +8,7 @@ namespace TurnLivePhotos.Engine.Weights;
 /// The named weights of one network: a single .safetensors file, or a sharded checkpoint described by a
 /// <c>*.safetensors.index.json</c> (its <c>weight_map</c> names the shard of every tensor).
 /// </summary>
-public sealed class Checkpoint : IDisposable
+public sealed class Checkpoint : IWeightSource, IDisposable
 {
     private readonly List<SafetensorsFile> files;
     private readonly Dictionary<string, WeightTensor> tensors;
@@ -41,6 +41,18 @@ public sealed class Checkpoint : IDisposable
 
     public WeightTensor this[string name] =>
         tensors.TryGetValue(name, out var tensor) ? tensor : throw new WeightFileException($"{Path}: missing weight '{name}'");
+
+    /// <summary>The stored tensor for a weight a builder declares; its shape must be the declared one.</summary>
+    public WeightTensor Bind(string name, long[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var tensor = this[name];
+        return tensor.Shape.SequenceEqual(shape)
+            ? tensor
+            : throw new WeightFileException($"{Path}: weight '{name}' has shape [{string.Join(", ", tensor.Shape)}], the config gives [{string.Join(", ", shape)}]");
+    }
+
+    WeightTensor? IWeightSource.Bind(string name, long[] shape) => Bind(name, shape);
 
     /// <summary>A float32 copy of a weight (fp16 and bf16 are widened); for the few weights the host needs itself.</summary>
     public float[] ReadFloat32(string name)

@@ -16,7 +16,9 @@ public sealed class FfmpegFailedException(string message) : Exception(message);
 /// </summary>
 public sealed class FfmpegEncoder(string? configuredPath = null)
 {
-    public const string InstallHint = "install ffmpeg (e.g. apt-get install ffmpeg) or set [ToolOptions] FFmpegPath";
+    /// <summary>The fix for this machine: the install line of its platform (the README lists all three).</summary>
+    public static string InstallHint { get; } =
+        $"install it ({(OperatingSystem.IsWindows() ? "winget install ffmpeg" : OperatingSystem.IsMacOS() ? "brew install ffmpeg" : "Debian/Ubuntu: sudo apt-get install ffmpeg")}) or set [ToolOptions] FFmpegPath";
 
     /// <summary>The ffmpeg executable that will be used, or null when there is none.</summary>
     public string? Executable { get; } = Locate(configuredPath);
@@ -31,7 +33,7 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
     public async Task<byte[]> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int outputFps, string container, int width, int height, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(frames);
-        var ffmpeg = Executable ?? throw new FfmpegUnavailableException($"video formats need ffmpeg, which was not found: {InstallHint}");
+        var ffmpeg = Executable ?? throw new FfmpegUnavailableException($"the video formats (live, motion, mp4) need ffmpeg, which was not found: {InstallHint}");
         var (cropWidth, cropHeight) = CropToAspect(frames[0].Width, frames[0].Height, width, height);
         var output = Path.Combine(Path.GetTempPath(), $"tlp-{Guid.NewGuid():N}.{container}");
         var info = new ProcessStartInfo(ffmpeg)
@@ -86,7 +88,7 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
     /// <summary>The same H.264 stream in another container ("mov": moov at the end, for the Live Photo atom edits), without re-encoding.</summary>
     public async Task<byte[]> RemuxAsync(byte[] video, string container, CancellationToken cancellationToken = default)
     {
-        var ffmpeg = Executable ?? throw new FfmpegUnavailableException($"video formats need ffmpeg, which was not found: {InstallHint}");
+        var ffmpeg = Executable ?? throw new FfmpegUnavailableException($"the video formats (live, motion, mp4) need ffmpeg, which was not found: {InstallHint}");
         var input = Path.Combine(Path.GetTempPath(), $"tlp-{Guid.NewGuid():N}.in");
         var output = Path.Combine(Path.GetTempPath(), $"tlp-{Guid.NewGuid():N}.{container}");
         try

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using TurnLivePhotos.Media.Jpeg;
 using TurnLivePhotos.Media.QuickTime;
+using TurnLivePhotos.Media.Xmp;
 
 namespace TurnLivePhotos.Media.Formats;
 
@@ -24,7 +25,7 @@ public static class LivePhotoWriter
     public static LivePhotoFiles Write(byte[] stillJpeg, int stillWidth, int stillHeight, byte[] movie, double stillSeconds, string directory, string name, string? contentIdentifier = null)
     {
         var id = contentIdentifier ?? Guid.NewGuid().ToString("D").ToUpperInvariant();
-        var still = ExifWriter.WithMakerNote(stillJpeg, ExifWriter.AppleMakerNote(id), stillWidth, stillHeight);
+        var still = WithoutMotionPhotoXmp(ExifWriter.WithMakerNote(stillJpeg, ExifWriter.AppleMakerNote(id), stillWidth, stillHeight));
         var mov = LivePhotoMovie.AddLivePhotoMetadata(movie, id, stillSeconds);
 
         var files = new LivePhotoFiles(
@@ -43,6 +44,23 @@ public static class LivePhotoWriter
         });
         WritePackage(files.Package, name, still, mov);
         return files;
+    }
+
+    /// <summary>
+    /// The Apple still is a plain photo: a motion photo's fields (Motion Photo v1, MicroVideo, Container directory)
+    /// would announce a video that is not in the file, so they are removed; the rest of the XMP stays.
+    /// </summary>
+    private static byte[] WithoutMotionPhotoXmp(byte[] jpeg)
+    {
+        var file = JpegFile.Parse(jpeg);
+        if (JpegXmp.Read(file) is not { } xmp)
+        {
+            return jpeg;
+        }
+
+        MotionPhotoXmp.RemoveMotion(xmp);
+        JpegXmp.Write(file, xmp, MotionPhotoXmp.KeepInStandardPacket);
+        return file.ToArray();
     }
 
     private static void Add(ZipArchive zip, string entryName, byte[] bytes)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TurnLivePhotos.Bench;
 using TurnLivePhotos.Core.Configuration;
 
 namespace TurnLivePhotos.Commands;
@@ -47,8 +48,9 @@ public static class Cli
         root.Options.Add(CommonOptions.Config);
         root.Options.Add(CommonOptions.Set);
         root.Options.Add(CommonOptions.LoggingLevel);
-        ServeCommand.AddTo(root, output);
-        root.Subcommands.Add(ServeCommand.Create(output));
+        root.Options.Add(CommonOptions.MaxSplitSizeMb);
+        ServeCommand.AddTo(root, output, error);
+        root.Subcommands.Add(ServeCommand.Create(output, error));
         root.Subcommands.Add(ConvertCommand.Create(output, error));
         root.Subcommands.Add(SettingsCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using TurnLivePhotos.Core.Configuration;
+using TurnLivePhotos.Engine.Svd;
 
 namespace TurnLivePhotos.Commands;
 
@@ -27,6 +28,13 @@ public static class CommonOptions
         DefaultValueFactory = _ => "INFO",
     };
 
+    /// <summary>The seed's flag for PyTorch's CUDA allocator; here it limits ONNX Runtime's CUDA memory arena.</summary>
+    public static readonly Option<int?> MaxSplitSizeMb = new("--max-split-size-mb")
+    {
+        Description = "Megabytes the GPU (CUDA) memory arena may grow to (sets [ModelOptions] GpuMemoryLimitMb; no effect on the CPU)",
+        Recursive = true,
+    };
+
     /// <summary>Finds --config before full parsing, to read [LaunchOptions] RunArguments.</summary>
     public static string? FindConfigPath(IReadOnlyList<string> args)
     {
@@ -50,7 +58,7 @@ public static class CommonOptions
     public static AppSettings LoadSettings(ParseResult parse, IEnumerable<(string Key, object? Value)> flags)
     {
         var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in flags)
+        foreach (var (key, value) in flags.Prepend(("ModelOptions:GpuMemoryLimitMb", parse.GetValue(MaxSplitSizeMb))))
         {
             if (value is not null)
             {
@@ -70,6 +78,20 @@ public static class CommonOptions
         }
 
         return SettingsLoader.Load(parse.GetValue(Config), overrides);
+    }
+
+    /// <summary>A note when a GPU memory limit is set but the engine would not run on the CUDA provider; null otherwise.</summary>
+    public static string? GpuMemoryLimitNote(AppSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var model = settings.Model;
+        if (model.GpuMemoryLimitMb is not { } limit || ExecutionProviders.UsesCudaArena(model.Device))
+        {
+            return null;
+        }
+
+        return $"note: the GPU memory limit of {limit} MB (--max-split-size-mb, [ModelOptions] GpuMemoryLimitMb) applies to the CUDA provider only; " +
+            $"with Device={model.Device.ToString().ToLowerInvariant()} this build runs the engine without it, so it has no effect here";
     }
 
     public static LogLevel ParseLogLevel(ParseResult parse)

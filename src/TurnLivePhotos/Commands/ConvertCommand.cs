@@ -98,6 +98,10 @@ public static class ConvertCommand
             }
 
             await output.WriteLineAsync($"Engine: {choice.Engine.Name} — {choice.Reason}");
+            if (CommonOptions.GpuMemoryLimitNote(settings) is { } note)
+            {
+                await error.WriteLineAsync(note);
+            }
 
             var (photos, missing) = Expand(inputs);
             var failures = 0;

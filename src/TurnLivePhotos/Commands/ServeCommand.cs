@@ -1,35 +1,80 @@
 using System.CommandLine;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
+using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Server;
+using TurnLivePhotos.Tunnels;
 
 namespace TurnLivePhotos.Commands;
 
 /// <summary><c>serve</c>: the web page and the HTTP API. Also what runs with no command, like the seed.</summary>
 public static class ServeCommand
 {
-    public static Command Create(TextWriter output)
+    /// <summary>How long an agent may take to report its public URL (ngrok and cloudflared take 1–5 s on a normal line).</summary>
+    private static readonly TimeSpan TunnelStartTimeout = TimeSpan.FromSeconds(60);
+
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command("serve", "Serve the web page and POST /generate (the default when no command is given)");
-        AddTo(command, output);
+        AddTo(command, output, error);
         return command;
     }
 
     /// <summary>Adds serve's options and action to <paramref name="command"/> (the root command serves too).</summary>
-    public static void AddTo(Command command, TextWriter output)
+    public static void AddTo(Command command, TextWriter output, TextWriter error)
     {
         var outputTemp = new Option<bool>("--output-temp") { Description = "Keep results in a temporary folder that is removed on exit" };
         var progressBar = new Option<bool>("--progress-bar") { Description = "Log each job's progress, step by step" };
         var host = new Option<string?>("--host") { Description = "Address to listen on (overrides [WebOptions] Host)" };
         var port = new Option<int?>("--port") { Description = "Port to listen on (overrides [WebOptions] Port; 0 picks a free one)" };
-        command.Options.Add(outputTemp);
-        command.Options.Add(progressBar);
-        command.Options.Add(host);
-        command.Options.Add(port);
+        var ngrok = new Option<bool>("--ngrok") { Description = "Open a public ngrok tunnel to the server and print its URL (same as --tunnel ngrok)" };
+        var ngrokAuthtoken = new Option<string?>("--ngrok-authtoken") { Description = "The ngrok account's authtoken, passed to the ngrok agent (implies --ngrok)" };
+        var tunnel = new Option<TunnelKind?>("--tunnel") { Description = "Open a public tunnel: ngrok, or cloudflared (a Cloudflare quick tunnel, no account needed)" };
+        tunnel.AcceptOnlyFromAmong("ngrok", "cloudflared");
+        foreach (var option in new Option[] { outputTemp, progressBar, host, port, ngrok, ngrokAuthtoken, tunnel })
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = CommonOptions.LoadSettings(parse, [("WebOptions:Host", parse.GetValue(host)), ("WebOptions:Port", parse.GetValue(port))]);
+            var token = parse.GetValue(ngrokAuthtoken);
+            var kind = parse.GetValue(tunnel) ?? (parse.GetValue(ngrok) || token is not null ? TunnelKind.Ngrok : TunnelKind.None);
+            if (parse.GetValue(ngrok) && kind != TunnelKind.Ngrok || token is not null && kind != TunnelKind.Ngrok)
+            {
+                await error.WriteLineAsync($"error: --ngrok and --ngrok-authtoken cannot be combined with --tunnel {kind.ToString().ToLowerInvariant()}");
+                return Cli.UsageError;
+            }
+
+            TunnelProvider? provider = null;
+            string? generatedToken = null;
+            if (kind != TunnelKind.None)
+            {
+                provider = TunnelProvider.For(kind);
+                var agentPath = kind == TunnelKind.Ngrok ? settings.NgrokPath : settings.CloudflaredPath;
+                if (TunnelAgent.Locate(provider, agentPath) is null)
+                {
+                    await error.WriteLineAsync($"error: --tunnel {provider.Executable}: the agent was not found {(agentPath is null ? "on the PATH" : $"at {agentPath}")}: {provider.InstallHint}");
+                    return Cli.SomeFailed;
+                }
+
+                // A tunnel puts the GPU on the internet: without a token of the user's own, this run makes one.
+                if (settings.Web.AccessToken is null)
+                {
+                    generatedToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                    settings = settings with { Web = settings.Web with { AccessToken = generatedToken } };
+                }
+            }
+
+            if (CommonOptions.GpuMemoryLimitNote(settings) is { } note)
+            {
+                await error.WriteLineAsync(note);
+            }
+
             var temporary = parse.GetValue(outputTemp) ? Directory.CreateTempSubdirectory("turn-live-photos-").FullName : null;
+            TunnelAgent? agent = null;
             try
             {
                 var app = ServerHost.Build(settings, new ServerOptions
@@ -51,12 +96,37 @@ public static class ServeCommand
                         await output.WriteLineAsync($"Results go to {temporary} (removed on exit)");
                     }
 
+                    if (provider is not null)
+                    {
+                        try
+                        {
+                            agent = await TunnelAgent.StartAsync(provider, kind == TunnelKind.Ngrok ? settings.NgrokPath : settings.CloudflaredPath,
+                                LocalAddress(app.Urls.First()), token, TunnelStartTimeout, cancellationToken);
+                        }
+                        catch (TunnelException ex)
+                        {
+                            await error.WriteLineAsync("error: " + ex.Message.ReplaceLineEndings(" "));
+                            await app.StopAsync(CancellationToken.None);
+                            return Cli.SomeFailed;
+                        }
+
+                        await output.WriteLineAsync($"Public URL: {agent.PublicUrl} (through {provider.Executable}; stopped with the server)");
+                        await output.WriteLineAsync(generatedToken is not null
+                            ? $"Access token for this run: {generatedToken} (the page asks for it; API calls send \"Authorization: Bearer {generatedToken}\"). Set [WebOptions] AccessToken to choose your own."
+                            : "Access token: [WebOptions] AccessToken is required on every API call.");
+                    }
+
                     await output.FlushAsync(cancellationToken);
                     await app.WaitForShutdownAsync(cancellationToken);
                 }
             }
             finally
             {
+                if (agent is not null)
+                {
+                    await agent.DisposeAsync();
+                }
+
                 if (temporary is not null && Directory.Exists(temporary))
                 {
                     Directory.Delete(temporary, recursive: true);
@@ -65,5 +135,13 @@ public static class ServeCommand
 
             return Cli.Success;
         });
+    }
+
+    /// <summary>The address a local agent reaches the server on: a wildcard listen address is reached through loopback.</summary>
+    private static Uri LocalAddress(string listening)
+    {
+        var uri = new Uri(listening.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal));
+        var wildcard = uri.Host is "0.0.0.0" or "[::]" or "::" or "localhost";
+        return new UriBuilder(uri) { Host = wildcard ? "127.0.0.1" : uri.Host, Path = "/" }.Uri;
     }
 }

@@ -24,7 +24,9 @@ public static class SettingsCommand
         var model = settings.Model;
         var lines = new List<string>
         {
-            $"# {(settings.ConfigurationFile is null ? "no configuration file; defaults" : settings.ConfigurationFile)}",
+            settings.ConfigurationFile is null
+                ? $"# no configuration file found (looked for {string.Join(", then ", SettingsLoader.SearchedFiles())}); defaults, TLP_ variables and the command line"
+                : $"# read {settings.ConfigurationFile}",
             "[StoreOptions]",
             $"ModelsHome={settings.Store.ModelsHome}",
             $"OutputsHome={settings.Store.OutputsHome}",
@@ -47,6 +49,7 @@ public static class SettingsCommand
             $"Variant={model.Variant}",
             $"Device={model.Device.ToString().ToLowerInvariant()}",
             $"MemoryMode={model.MemoryMode.ToString().ToLowerInvariant()}",
+            $"GpuMemoryLimitMb={model.GpuMemoryLimitMb?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}",
             $"Seed={model.Seed?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}",
             string.Empty,
             "[WebOptions]",
@@ -68,6 +71,8 @@ public static class SettingsCommand
             string.Empty,
             "[ToolOptions]",
             $"FFmpegPath={settings.FFmpegPath ?? string.Empty}",
+            $"NgrokPath={settings.NgrokPath ?? string.Empty}",
+            $"CloudflaredPath={settings.CloudflaredPath ?? string.Empty}",
             string.Empty,
             "[InstallationOptions]",
             $"ModelRepositoryUrl={settings.ModelRepositoryUrl}",

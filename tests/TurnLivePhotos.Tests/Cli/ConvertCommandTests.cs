@@ -188,8 +188,12 @@ public sealed class ConvertCommandTests
 
         Assert.Equal(0, exit);
         var note = Assert.Single(errors);
-        Assert.StartsWith("note: p.jpg: live, motion skipped: ", note, StringComparison.Ordinal);
-        Assert.Contains("install ffmpeg", note, StringComparison.Ordinal);
+        Assert.StartsWith("note: p.jpg: live, motion skipped: the video formats (live, motion, mp4) need ffmpeg, which was not found: ", note, StringComparison.Ordinal);
+        Assert.EndsWith(TurnLivePhotos.Media.Formats.FfmpegEncoder.InstallHint, note, StringComparison.Ordinal);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Contains("sudo apt-get install ffmpeg", note, StringComparison.Ordinal);
+        }
         Assert.Equal(["p.gif"], Directory.GetFileSystemEntries(folder["out"]).Select(Path.GetFileName));
     }
 

@@ -85,6 +85,11 @@ public sealed class VideoFormatTests
         Assert.Equal(embedded, file[^length..][..embedded.Length]);
         Assert.Equal("SEFT", Encoding.ASCII.GetString(file, file.Length - 4, 4));
         Assert.Equal("24", tags["DirectoryItemPadding"].Split(", ")[0]);
+        // Current One UI: SEF version 107 with a MotionPhoto_Version field beside MotionPhoto_Data.
+        Assert.Equal("mpv3", tags["SamsungMotionPhotoVersion"]);
+        Assert.Equal(107, BitConverter.ToInt32(file, file.AsSpan().LastIndexOf("SEFH"u8) + 4));
+        var (_, report, _) = ExternalTools.Run("exiftool", "-validate", "-warning", "-error", "-a", path);
+        Assert.DoesNotContain("Samsung", report, StringComparison.Ordinal);
     }
 
     [RequiresToolsFact("exiftool", "ffmpeg")]

@@ -7,7 +7,7 @@ namespace TurnLivePhotos.Tests.Support;
 /// <summary>
 /// The golden fixture sets made with the real Python diffusers/transformers code. The repository carries its own
 /// (tests/TurnLivePhotos.Tests/Fixtures, see the README there); TLP_FIXTURES may name more folders (separated like
-/// PATH) whose sub-folders laid out like svd-tiny are checked the same way. A set is named by its folder name when
+/// PATH) whose sub-folders laid out like svd-tiny or depth-anything-tiny are checked the same way. A set is named by its folder name when
 /// it is one of the repository's and by its full path otherwise.
 /// </summary>
 public static class FixtureSets
@@ -25,6 +25,9 @@ public static class FixtureSets
 
     /// <summary>Test data: one row per fixture set. Fails loudly when there is none, so no test passes by finding nothing.</summary>
     public static TheoryData<string> All => SetsWith(Components);
+
+    /// <summary>Sets laid out like depth-anything-tiny: a Depth Anything model folder plus recorded inputs and outputs.</summary>
+    public static TheoryData<string> DepthSets => SetsWith("config.json", "model.safetensors", "preprocessor_config.json", "io.safetensors", "test_image.png");
 
     /// <summary>Sets whose folder holds every one of <paramref name="parts"/> (sub-folders or files).</summary>
     public static TheoryData<string> SetsWith(params string[] parts)

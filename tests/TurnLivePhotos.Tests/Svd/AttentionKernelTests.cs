@@ -21,7 +21,7 @@ public sealed class AttentionKernelTests
     public void The_fused_op_computes_attention_on_batch_tokens_channels_tensors()
     {
         var (q, k, v) = RandomInputs();
-        var g = new GraphBuilder(checkpoint: null);
+        var g = new GraphBuilder(weights: null);
         var attended = g.MultiHeadAttention(
             g.Input("q", null, null, Heads * HeadDim), g.Input("k", null, null, Heads * HeadDim), g.Input("v", null, null, Heads * HeadDim), Heads, Scale);
         g.Output(attended, "out");
@@ -46,7 +46,7 @@ public sealed class AttentionKernelTests
     public void The_chunked_loop_computes_attention_whatever_the_block_count(long scoreElements)
     {
         var (q, k, v) = RandomInputs();
-        var g = new GraphBuilder(checkpoint: null, attention: AttentionKernel.Chunked);
+        var g = new GraphBuilder(weights: null, attention: AttentionKernel.Chunked);
         var attended = g.ChunkedAttention(g.Input("q", null, Heads, null, HeadDim), g.Input("k", null, Heads, null, HeadDim), g.Input("v", null, Heads, null, HeadDim), Scale, scoreElements);
         g.Output(attended, "out");
 

@@ -21,7 +21,7 @@ public sealed class GraphBuilderTests
         using var checkpoint = Checkpoint.Open(path);
         var graph = new GraphBuilder(checkpoint);
         var x = graph.Input("x", null, 3);
-        graph.Output(graph.Op("Gemm", [x, graph.Weight("fc.weight"), graph.Weight("fc.bias")], [Attr.Int("transB", 1)]), "y");
+        graph.Output(graph.Op("Gemm", [x, graph.Weight("fc.weight", 2, 3), graph.Weight("fc.bias", 2)], [Attr.Int("transB", 1)]), "y");
 
         using var network = OnnxNetwork.Create(graph.Build("linear"));
         var y = network.Run(new Dictionary<string, FloatTensor> { ["x"] = new([1, 0, -1, 2, 2, 2], [2, 3]) })["y"];

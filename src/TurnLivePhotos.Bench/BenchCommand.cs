@@ -2,13 +2,18 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using ImageMagick;
+using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Engine.Weights;
+using TurnLivePhotos.Media.Formats;
+using TurnLivePhotos.Media.Imaging;
 
-namespace TurnLivePhotos.Commands;
-
+namespace TurnLivePhotos.Bench;
 /// <summary><c>bench</c>: commands that print speed and memory figures (targets live here, not in timed tests).</summary>
 public static class BenchCommand
 {
+    private const int Success = 0;
+
     public static Command Create(TextWriter output)
     {
         var bench = new Command("bench", "Print speed and memory figures");
@@ -29,24 +34,24 @@ public static class BenchCommand
             var folder = Directory.CreateTempSubdirectory("tlp-bench-").FullName;
             try
             {
-                using var still = new ImageMagick.MagickImage("plasma:fractal", 4000, 3000);
+                using var still = new MagickImage("plasma:fractal", 4000, 3000);
                 still.Quality = 92;
-                var stillBytes = still.ToByteArray(ImageMagick.MagickFormat.Jpeg);
-                using var frame = still.CloneAndMutate(image => image.Resize(new ImageMagick.MagickGeometry(1024, 576) { FillArea = true }));
-                frame.Crop(1024, 576, ImageMagick.Gravity.Center);
+                var stillBytes = still.ToByteArray(MagickFormat.Jpeg);
+                using var frame = still.CloneAndMutate(image => image.Resize(new MagickGeometry(1024, 576) { FillArea = true }));
+                frame.Crop(1024, 576, Gravity.Center);
                 frame.ResetPage();
-                var first = TurnLivePhotos.Media.Imaging.MagickInterop.ToRgb(frame);
+                var first = MagickInterop.ToRgb(frame);
                 var clip = Enumerable.Range(0, parse.GetValue(frames)).Select(i =>
                 {
                     var pixels = first.Pixels.ToArray();
                     TensorPrimitives.Add(pixels, (byte)(i % 8), pixels);
-                    return new TurnLivePhotos.Media.Imaging.RgbImage(first.Width, first.Height, pixels);
+                    return new RgbImage(first.Width, first.Height, pixels);
                 }).ToList();
 
-                var writer = new TurnLivePhotos.Media.Formats.OutputWriter(new TurnLivePhotos.Media.Formats.FfmpegEncoder());
-                var options = new TurnLivePhotos.Media.Formats.OutputOptions
+                var writer = new OutputWriter(new FfmpegEncoder());
+                var options = new OutputOptions
                 {
-                    Formats = [TurnLivePhotos.Media.Formats.OutputFormat.Live, TurnLivePhotos.Media.Formats.OutputFormat.Motion, TurnLivePhotos.Media.Formats.OutputFormat.Gif, TurnLivePhotos.Media.Formats.OutputFormat.Mp4],
+                    Formats = [OutputFormat.Live, OutputFormat.Motion, OutputFormat.Gif, OutputFormat.Mp4],
                 };
                 var perFormat = new List<string>();
                 foreach (var format in options.Formats)
@@ -78,7 +83,7 @@ public static class BenchCommand
                 Directory.Delete(folder, recursive: true);
             }
 
-            return Cli.Success;
+            return Success;
         });
         return command;
     }
@@ -94,10 +99,10 @@ public static class BenchCommand
         {
             var path = Path.GetFullPath(parse.GetValue(folder)!);
             var clock = Stopwatch.StartNew();
-            TurnLivePhotos.Engine.Svd.Img2VidXtConfigs.WriteSyntheticModel(path, parse.GetValue(fp32) ? WeightType.Float32 : WeightType.Float16);
+            SyntheticModel.Write(path, parse.GetValue(fp32) ? WeightType.Float32 : WeightType.Float16);
             var bytes = Directory.EnumerateFiles(path, "*.safetensors", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
             await output.WriteLineAsync($"wrote {path} ({bytes / 1e9:0.00} GB of weights) in {clock.Elapsed.TotalSeconds:0} s");
-            return Cli.Success;
+            return Success;
         });
         return command;
     }
@@ -123,11 +128,11 @@ public static class BenchCommand
         {
             var options = new PipelineBench(
                 parse.GetValue(folder)!, parse.GetValue(width), parse.GetValue(height), parse.GetValue(frames), parse.GetValue(steps),
-                Enum.Parse<TurnLivePhotos.Engine.Svd.ExecutionDevice>(parse.GetValue(device)!, ignoreCase: true),
-                Enum.Parse<TurnLivePhotos.Engine.Svd.MemoryMode>(parse.GetValue(memory)!, ignoreCase: true),
+                Enum.Parse<ExecutionDevice>(parse.GetValue(device)!, ignoreCase: true),
+                Enum.Parse<MemoryMode>(parse.GetValue(memory)!, ignoreCase: true),
                 parse.GetValue(variant));
             await output.WriteLineAsync(options.Run(cancellationToken));
-            return Cli.Success;
+            return Success;
         });
         return command;
     }
@@ -163,7 +168,7 @@ public static class BenchCommand
                 }
             }
 
-            return Cli.Success;
+            return Success;
         });
         return command;
     }
@@ -195,68 +200,5 @@ public static class BenchCommand
             $"read every tensor through the mapping: {readTime.TotalMilliseconds:0} ms ({size / 1048576.0 / Math.Max(readTime.TotalSeconds, 1e-9):0} MiB/s, checksum {checksum:G4})",
             $"RSS before opening: {before / 1048576.0:0} MiB; peak RSS: {peak / 1048576.0:0} MiB = {ratio:0.00} x file size (target <= 1.20 x): {(ratio <= 1.2 ? "met" : "NOT met")}",
             $"peak RSS added by the weights: {(peak - before) / 1048576.0:0} MiB = {(double)(peak - before) / size:0.00} x file size (a mapping: the pages of the file, no copy)");
-    }
-}
-
-/// <summary>One timed run of the SVD pipeline on a synthetic photo.</summary>
-internal sealed record PipelineBench(
-    string Folder, int Width, int Height, int Frames, int Steps,
-    TurnLivePhotos.Engine.Svd.ExecutionDevice Device, TurnLivePhotos.Engine.Svd.MemoryMode Memory, string? Variant)
-{
-    public string Run(CancellationToken cancellationToken)
-    {
-        var total = Stopwatch.StartNew();
-        var folder = TurnLivePhotos.Engine.Svd.SvdModelFolder.Open(Folder, Variant);
-        var execution = TurnLivePhotos.Engine.Svd.ExecutionProviders.Choose(Device, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        using var pipeline = new TurnLivePhotos.Engine.Svd.SvdPipeline(folder, execution.CreateOptions, Memory, execution.Precision, execution.Attention);
-        var image = new TurnLivePhotos.Engine.Onnx.FloatTensor(new float[3L * Width * Height], [1, 3, Height, Width]);
-        TensorPrimitives.Cosh(Enumerable.Range(0, image.Data.Length).Select(i => (float)Math.Sin(i * 0.001)).ToArray(), image.Data);
-        TensorPrimitives.Subtract(image.Data, 1.2f, image.Data);
-
-        var stages = new Dictionary<string, TimeSpan>();
-        var stageClock = Stopwatch.StartNew();
-        var progress = new TurnLivePhotos.Engine.SynchronousProgress<TurnLivePhotos.Engine.MotionProgress>(step =>
-        {
-            stages[step.Stage] = stages.GetValueOrDefault(step.Stage) + stageClock.Elapsed;
-            stageClock.Restart();
-        });
-        pipeline.Run(image, new TurnLivePhotos.Engine.Svd.SvdRunOptions { Frames = Frames, Steps = Steps, DecodeChunkSize = Math.Min(Frames, 8), Seed = 1 }, progress, cancellationToken);
-        var elapsed = total.Elapsed;
-
-        var largest = new[] { folder.ImageEncoder.Weights, folder.Unet.Weights, folder.Vae.Weights }.Max(path => new FileInfo(path).Length);
-        var peak = ResidentMemory.Peak();
-        var nonModel = elapsed - pipeline.LoadTime - pipeline.NetworkTime;
-        var lines = new List<string>
-        {
-            $"model: {folder.Root} on {execution.Device} ({execution.Precision}), memory mode {Memory}",
-            $"run: {Width}x{Height}, {Frames} frames, {Steps} steps",
-        };
-        lines.AddRange(stages.Select(stage => $"  stage {stage.Key}: {stage.Value.TotalSeconds:0.00} s (includes loading its networks)"));
-        lines.Add($"model load (graph build + weights into sessions): {pipeline.LoadTime.TotalSeconds:0.00} s");
-        lines.Add($"inside the networks: {pipeline.NetworkTime.TotalSeconds:0.00} s");
-        lines.Add($"total: {elapsed.TotalSeconds:0.00} s; non-model time (scheduler, preprocessing, copies): {nonModel.TotalSeconds:0.000} s = {100 * nonModel / elapsed:0.00} % (target <= 2 %): {(nonModel / elapsed <= 0.02 ? "met" : "NOT met")}");
-        lines.Add($"peak RSS: {peak / 1e9:0.00} GB = {(double)peak / largest:0.00} x the largest component file ({largest / 1e9:0.00} GB; target <= 1.30 x): {((double)peak / largest <= 1.3 ? "met" : "NOT met")}");
-        return string.Join(Environment.NewLine, lines);
-    }
-}
-
-/// <summary>Resident memory of this process, from /proc (Linux); elsewhere the managed working set.</summary>
-public static class ResidentMemory
-{
-    public static long Current() => Read("VmRSS:") ?? Environment.WorkingSet;
-
-    public static long Peak() => Read("VmHWM:") ?? Process.GetCurrentProcess().PeakWorkingSet64;
-
-    private static long? Read(string field)
-    {
-        const string status = "/proc/self/status";
-        if (!File.Exists(status))
-        {
-            return null;
-        }
-
-        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
-        var kilobytes = line?.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1];
-        return kilobytes is null ? null : long.Parse(kilobytes, System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 }

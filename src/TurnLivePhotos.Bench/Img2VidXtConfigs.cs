@@ -1,9 +1,9 @@
-namespace TurnLivePhotos.Engine.Svd;
+namespace TurnLivePhotos.Bench;
 
 /// <summary>
 /// The configuration files of stabilityai/stable-video-diffusion-img2vid-xt (diffusers layout), written out with
-/// their documented values. Used to lay out a synthetic full-size model for benchmarks: the same code paths as
-/// the real download, with random weights.
+/// their documented values. <see cref="SyntheticModel"/> lays out a full-size model from them for benchmarks: the
+/// same code paths as the real download, with random weights.
 /// </summary>
 public static class Img2VidXtConfigs
 {
@@ -47,32 +47,4 @@ public static class Img2VidXtConfigs
          "do_rescale": true, "do_resize": true, "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_processor_type": "CLIPImageProcessor",
          "image_std": [0.26862954, 0.26130258, 0.27577711], "resample": 3, "rescale_factor": 0.00392156862745098, "size": {"shortest_edge": 224}}
         """;
-
-    /// <summary>
-    /// Writes a complete img2vid-xt folder with random fp16 weights (real names and shapes, about 4.5 GB), component
-    /// by component and tensor by tensor, so memory use stays small.
-    /// </summary>
-    public static void WriteSyntheticModel(string folder, TurnLivePhotos.Engine.Weights.WeightType type = TurnLivePhotos.Engine.Weights.WeightType.Float16)
-    {
-        void Text(string path, string content)
-        {
-            var full = Path.Combine(folder, path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            File.WriteAllText(full, content);
-        }
-
-        var suffix = type == TurnLivePhotos.Engine.Weights.WeightType.Float16 ? ".fp16.safetensors" : ".safetensors";
-        void WriteWeights(string path, List<(string Name, long[] Shape)> layout, int seed) =>
-            TurnLivePhotos.Engine.Weights.SafetensorsWriter.WriteSynthetic(Path.Combine(folder, path + suffix), layout.Select(t => (t.Name, type, t.Shape)).ToList(), seed);
-
-        Text("model_index.json", ModelIndex);
-        Text("scheduler/scheduler_config.json", Scheduler);
-        Text("feature_extractor/preprocessor_config.json", FeatureExtractor);
-        Text("image_encoder/config.json", ImageEncoder);
-        Text("unet/config.json", Unet);
-        Text("vae/config.json", Vae);
-        WriteWeights("image_encoder/model", SvdLayout.ClipVision(ModelConfig.Parse(ImageEncoder, "image_encoder")), seed: 1);
-        WriteWeights("vae/diffusion_pytorch_model", SvdLayout.Vae(ModelConfig.Parse(Vae, "vae")), seed: 2);
-        WriteWeights("unet/diffusion_pytorch_model", SvdLayout.Unet(ModelConfig.Parse(Unet, "unet")), seed: 3);
-    }
 }
