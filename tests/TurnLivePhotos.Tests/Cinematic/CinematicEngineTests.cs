@@ -23,7 +23,7 @@ public sealed class CinematicEngineTests
 
         var choice = catalog.Resolve(EngineKind.Auto);
         Assert.Same(cinematic, choice.Engine);
-        Assert.Contains("no SVD model folder", choice.Reason, StringComparison.Ordinal);
+        Assert.Contains("no SVD model at", choice.Reason, StringComparison.Ordinal);
         Assert.Contains("depth model found", choice.Reason, StringComparison.Ordinal);
 
         var photo = PhotoDecoder.Decode(TestPhotos.Scene(200, 150, seed: 5)).Image;
