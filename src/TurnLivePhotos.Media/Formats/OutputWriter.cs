@@ -84,7 +84,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         var companions = new List<string>();
         var skipped = new Dictionary<OutputFormat, string>();
         var phoneVideos = new Dictionary<LoopMode, byte[]>();
-        byte[]? still = null;
+        PreparedStill? still = null;
         foreach (var format in options.Formats)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -109,7 +109,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                     case OutputFormat.Motion:
                     case OutputFormat.Live:
                         still ??= StillPhoto.Prepare(photo, options.StripMetadata);
-                        var (stillWidth, stillHeight) = JpegSize(still);
+                        var (stillWidth, stillHeight) = (still.Width, still.Height);
                         var playback = LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps);
                         var key = options.LoopFor(format);
                         if (!phoneVideos.TryGetValue(key, out var phoneVideo))
@@ -124,13 +124,13 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         if (format == OutputFormat.Motion)
                         {
                             var path = MotionPhotoPath(directory, baseName);
-                            MotionPhotoWriter.Write(still, phoneVideo, (long)Math.Round(stillSeconds * 1e6), path, options.SamsungTrailer);
+                            MotionPhotoWriter.Write(still.Jpeg, phoneVideo, (long)Math.Round(stillSeconds * 1e6), path, options.SamsungTrailer);
                             files[format] = path;
                         }
                         else
                         {
                             var movie = await ffmpeg.RemuxAsync(phoneVideo, "mov", cancellationToken);
-                            var live = LivePhotoWriter.Write(still, stillWidth, stillHeight, movie, stillSeconds, directory, baseName.ToUpperInvariant());
+                            var live = LivePhotoWriter.Write(still.Jpeg, stillWidth, stillHeight, movie, stillSeconds, directory, baseName.ToUpperInvariant());
                             files[format] = live.Still;
                             companions.AddRange([live.Movie, live.Zip, live.Package]);
                         }
@@ -173,13 +173,6 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         var longSide = Math.Min(MaxVideoLongSide, Math.Min(2 * Math.Max(frameWidth, frameHeight), Math.Max(stillWidth, stillHeight)));
         var scale = (double)longSide / Math.Max(stillWidth, stillHeight);
         return (Even(stillWidth * scale), Even(stillHeight * scale));
-    }
-
-    private static (int Width, int Height) JpegSize(byte[] jpeg)
-    {
-        using var image = new MagickImage();
-        image.Ping(jpeg);
-        return ((int)image.Width, (int)image.Height);
     }
 
     private static (int Width, int Height) VideoSize(byte[] photo, RgbImage frame)

@@ -50,23 +50,140 @@ public static class ExifWriter
     public static byte[] WithMakerNote(byte[] jpeg, byte[] makerNote, int width, int height)
     {
         var file = JpegFile.Parse(jpeg);
-        var existing = file.Segments.FindIndex(segment => segment.IsExif);
-        var tiff = existing >= 0 ? Tiff.Parse(file.Segments[existing].Payload[JpegSegment.ExifHeader.Length..]) : Tiff.Minimal(width, height);
-        tiff.AddMissingRequiredTags(width, height);
-        tiff.Exif.RemoveAll(entry => entry.Tag == MakerNote);
-        tiff.Exif.Add(new Entry(MakerNote, 7, (uint)makerNote.Length, makerNote));
-        var segment = JpegSegment.Exif(tiff.Write());
-        if (existing >= 0)
+        Edit(file, width, height, dropThumbnail: false, tiff =>
         {
-            file.Segments[existing] = segment;
-        }
-        else
+            tiff.Exif.RemoveAll(entry => entry.Tag == MakerNote);
+            tiff.Exif.Add(new Entry(MakerNote, 7, (uint)makerNote.Length, makerNote));
+        });
+        return file.ToArray();
+    }
+
+    /// <summary>
+    /// Puts a still's Exif in the shape every reader accepts: one Exif APP1 first after SOI (after JFIF APP0 when
+    /// that is first), a minimal one where the photo had none or an unreadable one (older Android readers need it),
+    /// the required tags present, the pixel dimensions of the written image, an Apple MakerNote without the Live
+    /// Photo identifiers (ContentIdentifier 0x0011, LivePhotoVideoIndex 0x0017) that would pair it with the old
+    /// movie, and, when the pixels were re-encoded, no thumbnail (it would show the old pixels).
+    /// </summary>
+    public static void Normalize(JpegFile file, int width, int height, bool dropThumbnail) =>
+        Edit(file, width, height, dropThumbnail, tiff =>
         {
-            var afterJfif = file.Segments.FindIndex(s => s.Marker != 0xE0);
-            file.Segments.Insert(afterJfif < 0 ? file.Segments.Count : afterJfif, segment);
+            var note = tiff.Exif.FindIndex(entry => entry.Tag == MakerNote);
+            if (note >= 0 && AppleMakerNoteWithout(tiff.Exif[note].Value, [0x0011, 0x0017]) is { } cleaned)
+            {
+                tiff.Exif[note] = new Entry(MakerNote, 7, (uint)cleaned.Length, cleaned);
+            }
+        });
+
+    private static void Edit(JpegFile file, int width, int height, bool dropThumbnail, Action<Tiff> change)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var existing = file.Segments.Find(segment => segment.IsExif);
+        Tiff? tiff = null;
+        if (existing is not null)
+        {
+            try
+            {
+                tiff = Tiff.Parse(existing.Payload[JpegSegment.ExifHeader.Length..]);
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException)
+            {
+                tiff = null; // an unreadable Exif is replaced by a minimal one rather than carried on broken
+            }
         }
 
-        return file.ToArray();
+        tiff ??= Tiff.Minimal(width, height);
+        tiff.AddMissingRequiredTags(width, height);
+        tiff.SetDimensions(width, height);
+        if (dropThumbnail)
+        {
+            tiff.Ifd1.Clear();
+            tiff.Thumbnail = null;
+        }
+
+        change(tiff);
+        file.Segments.RemoveAll(segment => segment.IsExif);
+        var first = file.Segments.Count > 0 && file.Segments[0].Marker == 0xE0 && file.Segments[0].Payload.AsSpan().StartsWith("JFIF\0"u8) ? 1 : 0;
+        file.Segments.Insert(first, JpegSegment.Exif(tiff.Write()));
+    }
+
+    /// <summary>
+    /// An Apple MakerNote ("Apple iOS\0", big-endian IFD whose offsets count from the note's first byte) rebuilt
+    /// without <paramref name="tags"/>; null when it is not an Apple note or has none of them.
+    /// </summary>
+    public static byte[]? AppleMakerNoteWithout(byte[] note, ushort[] tags)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        if (note.Length < 18 || !note.AsSpan().StartsWith("Apple iOS\0"u8) || note[12] != 'M' || note[13] != 'M')
+        {
+            return null;
+        }
+
+        var count = BinaryPrimitives.ReadUInt16BigEndian(note.AsSpan(14));
+        var kept = new List<(ushort Tag, ushort Type, uint Count, byte[] Value)>();
+        var removed = false;
+        for (var i = 0; i < count; i++)
+        {
+            var at = 16 + (12 * i);
+            if (at + 12 > note.Length)
+            {
+                return null;
+            }
+
+            var tag = BinaryPrimitives.ReadUInt16BigEndian(note.AsSpan(at));
+            var type = BinaryPrimitives.ReadUInt16BigEndian(note.AsSpan(at + 2));
+            var n = BinaryPrimitives.ReadUInt32BigEndian(note.AsSpan(at + 4));
+            if (tags.Contains(tag))
+            {
+                removed = true;
+                continue;
+            }
+
+            var size = type < TypeSizes.Length ? (long)TypeSizes[type] * n : -1;
+            long valueAt = size <= 4 ? at + 8 : BinaryPrimitives.ReadUInt32BigEndian(note.AsSpan(at + 8));
+            if (size < 0 || valueAt + size > note.Length)
+            {
+                continue; // an entry we cannot carry over intact is left out
+            }
+
+            kept.Add((tag, type, n, note[(int)valueAt..(int)(valueAt + size)]));
+        }
+
+        if (!removed)
+        {
+            return null;
+        }
+
+        var dataStart = 16 + (12 * kept.Count) + 4;
+        var output = new List<byte>(note[..14]);
+        var data = new List<byte>();
+        output.AddRange([(byte)(kept.Count >> 8), (byte)kept.Count]);
+        foreach (var (tag, type, n, value) in kept)
+        {
+            var entry = new byte[12];
+            BinaryPrimitives.WriteUInt16BigEndian(entry, tag);
+            BinaryPrimitives.WriteUInt16BigEndian(entry.AsSpan(2), type);
+            BinaryPrimitives.WriteUInt32BigEndian(entry.AsSpan(4), n);
+            if (value.Length <= 4)
+            {
+                value.CopyTo(entry, 8);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(entry.AsSpan(8), (uint)(dataStart + data.Count));
+                data.AddRange(value);
+                if (data.Count % 2 == 1)
+                {
+                    data.Add(0);
+                }
+            }
+
+            output.AddRange(entry);
+        }
+
+        output.AddRange(new byte[4]);
+        output.AddRange(data);
+        return [.. output];
     }
 
     private sealed record Entry(ushort Tag, ushort Type, uint Count, byte[] Value);
@@ -117,6 +234,16 @@ public static class ExifWriter
             {
                 Ensure(Gps, new Entry(0x0000, 1, 4, [2, 3, 0, 0]));              // GPSVersionID 2.3
             }
+        }
+
+        /// <summary>PixelXDimension/PixelYDimension of the image actually written (a rotation swaps them).</summary>
+        public void SetDimensions(int width, int height)
+        {
+            Ifd0.RemoveAll(e => e.Tag is 0x0100 or 0x0101); // ImageWidth/ImageLength belong to TIFF files, not JPEG Exif
+
+            Exif.RemoveAll(e => e.Tag is 0xA002 or 0xA003);
+            Exif.Add(Long(0xA002, (uint)width));
+            Exif.Add(Long(0xA003, (uint)height));
         }
 
         public static Tiff Parse(byte[] data)

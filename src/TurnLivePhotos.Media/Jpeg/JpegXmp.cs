@@ -55,9 +55,9 @@ public static class JpegXmp
         ArgumentNullException.ThrowIfNull(jpeg);
         var firstXmp = jpeg.Segments.FindIndex(s => s.IsXmp || IsExtension(s));
         jpeg.Segments.RemoveAll(s => s.IsXmp || IsExtension(s));
-        if (meta is null)
+        if (meta is null || XmpPacket.TopLevelProperties(meta).Count == 0)
         {
-            return;
+            return; // nothing left to say: no empty packet
         }
 
         var (standard, extended, guid) = XmpPacket.Split(meta, keepInStandardPacket);

@@ -109,7 +109,7 @@ public sealed class MotionPhotoXmpTests
     {
         using var folder = new TempFolder();
         var pixel = File.ReadAllBytes(PhoneSamples.PixelMotionPhoto);
-        var upright = StillPhoto.Prepare(pixel);
+        var upright = StillPhoto.Prepare(pixel).Jpeg;
         var movie = File.ReadAllBytes(PhoneSamples.PixelMotionPhoto)[^8730..]; // the sample's own MP4 (moov last)
 
         var live = LivePhotoWriter.Write(upright, 16, 16, movie, 0.5, folder.Path, "P");

@@ -96,3 +96,16 @@ public sealed class RequiresToolsFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>The theory form of <see cref="RequiresToolsFactAttribute"/>.</summary>
+public sealed class RequiresToolsTheoryAttribute : TheoryAttribute
+{
+    public RequiresToolsTheoryAttribute(params string[] tools)
+    {
+        var missing = tools.Where(tool => ExternalTools.Find(tool) is null).ToList();
+        if (missing.Count > 0 && Environment.GetEnvironmentVariable("CI") != "true")
+        {
+            Skip = $"needs {string.Join(", ", missing)} (bash .ci/run installs them)";
+        }
+    }
+}

@@ -106,8 +106,7 @@ public sealed class SingleFileCheckpointTests
             Frames = p.GetProperty("num_frames").GetInt32(),
             Steps = p.GetProperty("num_inference_steps").GetInt32(),
             DecodeChunkSize = p.GetProperty("decode_chunk_size").GetInt32(),
-            InitialLatents = FixtureSets.Read(io, "latents_input"),
-            AugmentationNoise = FixtureSets.Read(io, "aug_noise"),
+            Noise = new RecordedNoise([FixtureSets.Read(io, "aug_noise"), FixtureSets.Read(io, "latents_input")]),
         }, progress: null, CancellationToken.None).Frames;
     }
 
