@@ -121,7 +121,7 @@ public sealed class SvdPipeline : IDisposable
         var width = (int)image.Shape[3];
         if (height % Stride != 0 || width % Stride != 0)
         {
-            throw new ArgumentException($"image sides must be multiples of {Stride}, got {width}x{height}", nameof(image));
+            throw new EngineException($"size {width}x{height} cannot be generated: the UNet takes sides that are multiples of {Stride} (e.g. {width / Stride * Stride}x{height / Stride * Stride})");
         }
 
         var noise = options.Noise ?? new GaussianNoise(options.Seed);
@@ -366,6 +366,8 @@ public sealed class SvdPipeline : IDisposable
                 {
                     checkpoint.Dispose();
                 }
+
+                NativeHeap.ReturnFreeMemory();
             }
         }
     }
