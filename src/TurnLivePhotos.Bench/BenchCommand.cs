@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using ImageMagick;
+using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Engine.Weights;
 using TurnLivePhotos.Media.Formats;
@@ -110,24 +111,36 @@ public static class BenchCommand
     private static Command CreatePipeline(TextWriter output)
     {
         var folder = new Argument<string>("folder") { Description = "A diffusers SVD model folder (real, or from 'bench write-model')" };
-        var width = new Option<int>("--width") { DefaultValueFactory = _ => 256 };
-        var height = new Option<int>("--height") { DefaultValueFactory = _ => 128 };
-        var frames = new Option<int>("--frames") { DefaultValueFactory = _ => 4 };
-        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 2 };
+        var width = new Option<int?>("--width") { Description = "Frame width (default 256, or the preset's)" };
+        var height = new Option<int?>("--height") { Description = "Frame height (default 128, or the preset's)" };
+        var frames = new Option<int?>("--frames") { Description = "Frames (default 4, or the preset's)" };
+        var steps = new Option<int?>("--steps") { Description = "Denoising steps (default 2, or the preset's or sampler's)" };
+        var quality = new Option<Quality?>("--quality") { Description = "fast, standard or best: that preset's size, frames, steps and sampler (the model's UNet stands in for the few-step weights)" };
+        var sampler = new Option<Sampler?>("--sampler") { Description = "euler or animatelcm, with that sampler's defaults unless set explicitly" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
         var memory = new Option<string>("--memory-mode") { DefaultValueFactory = _ => "low" };
         var variant = new Option<string?>("--variant") { DefaultValueFactory = _ => "fp16" };
         var command = new Command("pipeline", "Run the SVD pipeline once on a model folder and print per-stage times, load time and peak RSS");
         command.Arguments.Add(folder);
-        foreach (var option in new Option[] { width, height, frames, steps, device, memory, variant })
+        foreach (var option in new Option[] { width, height, frames, steps, quality, sampler, device, memory, variant })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // A quick small run unless a preset or sampler is named; explicit options win over both.
+            var start = new MotionParameters { TargetWidth = 256, TargetHeight = 128, Frames = 4, InferenceSteps = 2 };
+            var chosen = QualityPresets.Layer(start, parse.GetValue(quality), parse.GetValue(sampler), fewStepWeights: true);
+            chosen = chosen with
+            {
+                TargetWidth = parse.GetValue(width) ?? chosen.TargetWidth,
+                TargetHeight = parse.GetValue(height) ?? chosen.TargetHeight,
+                Frames = parse.GetValue(frames) ?? chosen.Frames,
+                InferenceSteps = parse.GetValue(steps) ?? chosen.InferenceSteps,
+            };
             var options = new PipelineBench(
-                parse.GetValue(folder)!, parse.GetValue(width), parse.GetValue(height), parse.GetValue(frames), parse.GetValue(steps),
+                parse.GetValue(folder)!, chosen,
                 Enum.Parse<ExecutionDevice>(parse.GetValue(device)!, ignoreCase: true),
                 Enum.Parse<MemoryMode>(parse.GetValue(memory)!, ignoreCase: true),
                 parse.GetValue(variant));

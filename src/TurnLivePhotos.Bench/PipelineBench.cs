@@ -7,17 +7,16 @@ using TurnLivePhotos.Engine.Svd;
 
 namespace TurnLivePhotos.Bench;
 
-/// <summary>One timed run of the SVD pipeline on a synthetic photo.</summary>
-internal sealed record PipelineBench(
-    string Folder, int Width, int Height, int Frames, int Steps,
-    ExecutionDevice Device, MemoryMode Memory, string? Variant)
+/// <summary>One timed run of the SVD pipeline on a synthetic photo; the target size is taken as the exact frame size.</summary>
+internal sealed record PipelineBench(string Folder, MotionParameters Parameters, ExecutionDevice Device, MemoryMode Memory, string? Variant)
 {
     public string Run(CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
         using var pipeline = SvdPipeline.Open(Folder, Variant, Device, Memory, NullLogger.Instance);
         var folder = pipeline.Folder;
-        var image = new FloatTensor(new float[3L * Width * Height], [1, 3, Height, Width]);
+        var (width, height, frames) = (Parameters.TargetWidth, Parameters.TargetHeight, Parameters.Frames);
+        var image = new FloatTensor(new float[3L * width * height], [1, 3, height, width]);
         TensorPrimitives.Cosh(Enumerable.Range(0, image.Data.Length).Select(i => (float)Math.Sin(i * 0.001)).ToArray(), image.Data);
         TensorPrimitives.Subtract(image.Data, 1.2f, image.Data);
 
@@ -28,7 +27,18 @@ internal sealed record PipelineBench(
             stages[step.Stage] = stages.GetValueOrDefault(step.Stage) + stageClock.Elapsed;
             stageClock.Restart();
         });
-        pipeline.Run(image, new SvdRunOptions { Frames = Frames, Steps = Steps, DecodeChunkSize = Math.Min(Frames, 8), Seed = 1 }, progress, cancellationToken);
+        pipeline.Run(image, new SvdRunOptions
+        {
+            Frames = frames,
+            Steps = Parameters.InferenceSteps,
+            Sampler = Parameters.Sampler,
+            Fps = Parameters.Fps,
+            MotionBucketId = Parameters.MotionBucketId,
+            MinGuidanceScale = Parameters.MinGuidanceScale,
+            MaxGuidanceScale = Parameters.MaxGuidanceScale,
+            DecodeChunkSize = Parameters.DecodeChunkSize ?? Math.Min(frames, 8),
+            Seed = 1,
+        }, progress, cancellationToken);
         var elapsed = total.Elapsed;
 
         var largest = new[] { folder.ImageEncoder.Weights, folder.Unet.Weights, folder.Vae.Weights }.Max(path => new FileInfo(path).Length);
@@ -37,7 +47,7 @@ internal sealed record PipelineBench(
         var lines = new List<string>
         {
             $"model: {folder.Root} on {pipeline.Device} ({pipeline.Precision}), memory mode {Memory}",
-            $"run: {Width}x{Height}, {Frames} frames, {Steps} steps",
+            $"run: {width}x{height}, {frames} frames, {Parameters.InferenceSteps} steps of the {Parameters.Sampler} sampler, guidance {Parameters.MinGuidanceScale:0.0#} -> {Parameters.MaxGuidanceScale:0.0#}; {pipeline.UNetEvaluations} UNet evaluations ({(Parameters.MaxGuidanceScale > 1 || Parameters.MinGuidanceScale > 1 ? "with" : "without")} the unconditional half)",
         };
         lines.AddRange(stages.Select(stage => $"  stage {stage.Key}: {stage.Value.TotalSeconds:0.00} s (includes loading its networks)"));
         lines.Add($"model load (graph build + weights into sessions): {pipeline.LoadTime.TotalSeconds:0.00} s");

@@ -40,6 +40,9 @@ public sealed record MotionParameters
 
     public int InferenceSteps { get; init; } = 25;
 
+    /// <summary>How the AI engine denoises (Euler for the base weights, AnimateLCM for its few-step UNet).</summary>
+    public Svd.Sampler Sampler { get; init; } = Svd.Sampler.Euler;
+
     /// <summary>Frames decoded at once; null decodes all frames together (the diffusers default).</summary>
     public int? DecodeChunkSize { get; init; }
 

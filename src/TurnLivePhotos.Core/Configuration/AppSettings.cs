@@ -93,6 +93,15 @@ public sealed record ModelSettings
 
     public long? Seed { get; init; }
 
+    /// <summary>The preset the generation settings start from (explicit keys win over it).</summary>
+    public Quality Quality { get; init; } = Quality.Standard;
+
+    /// <summary>The denoising sampler: the preset's, or [ModelOptions] Sampler with that sampler's defaults.</summary>
+    public Sampler Sampler { get; init; } = Sampler.Euler;
+
+    /// <summary>A UNet weight file used instead of the model folder's (e.g. AnimateLCM-SVD-xt.safetensors); null: the folder's.</summary>
+    public string? UNetWeights { get; init; }
+
     /// <summary>The generation parameters these settings give when a request leaves them out.</summary>
     public MotionParameters DefaultParameters => new()
     {
@@ -107,6 +116,7 @@ public sealed record ModelSettings
         Seed = Seed,
         TargetWidth = ImagePromptWidth,
         TargetHeight = ImagePromptHeight,
+        Sampler = Sampler,
     };
 }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Ini;
 using Microsoft.Extensions.Configuration.Memory;
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Engine.Svd;
 
 namespace TurnLivePhotos.Core.Configuration;
 
@@ -84,7 +85,22 @@ public static class SettingsLoader
     private static AppSettings Read(SettingsReader read, string baseDirectory)
     {
         var defaults = new AppSettings();
-        var model = defaults.Model;
+        var unetWeights = read.Raw("ModelOptions", "UNetWeights") is { Length: > 0 } weights ? Path.GetFullPath(weights.Trim(), baseDirectory) : null;
+        var quality = read.Enum("ModelOptions", "Quality", defaults.Model.Quality);
+
+        // A preset and a sampler's defaults are bundles of the keys below: they decide what is not set explicitly.
+        var bundle = QualityPresets.Layer(defaults.Model.DefaultParameters, quality, read.OptionalEnum<Sampler>("ModelOptions", "Sampler"), fewStepWeights: unetWeights is not null);
+        var model = defaults.Model with
+        {
+            OutputFps = bundle.Fps,
+            OutputFrames = bundle.Frames,
+            InferenceSteps = bundle.InferenceSteps,
+            ImagePromptWidth = bundle.TargetWidth,
+            ImagePromptHeight = bundle.TargetHeight,
+            MotionBucketId = bundle.MotionBucketId,
+            MinGuidanceScale = bundle.MinGuidanceScale,
+            MaxGuidanceScale = bundle.MaxGuidanceScale,
+        };
         var frames = read.Int("ModelOptions", "OutputFrames", model.OutputFrames, ParameterLimits.Frames);
         return defaults with
         {
@@ -114,6 +130,9 @@ public static class SettingsLoader
                 MemoryMode = read.Enum("ModelOptions", "MemoryMode", model.MemoryMode),
                 GpuMemoryLimitMb = read.OptionalInt("ModelOptions", "GpuMemoryLimitMb", ParameterLimits.GpuMemoryLimitMb),
                 Seed = read.OptionalLong("ModelOptions", "Seed", ParameterLimits.Seed),
+                Quality = quality,
+                Sampler = bundle.Sampler,
+                UNetWeights = unetWeights,
             },
             Web = new WebSettings
             {

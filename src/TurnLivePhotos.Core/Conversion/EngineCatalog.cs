@@ -31,7 +31,7 @@ public sealed class EngineCatalog : IDisposable
         var folder = Path.Combine(settings.Store.ModelsHome, model.ModelName);
         var svd = new SvdMotionEngine(
             new SvdEngineOptions(folder, string.IsNullOrEmpty(model.Variant) ? null : model.Variant, model.Device, model.MemoryMode,
-                model.GpuMemoryLimitMb * 1024L * 1024L),
+                model.GpuMemoryLimitMb * 1024L * 1024L, model.UNetWeights),
             Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<SvdMotionEngine>(loggers));
         return new EngineCatalog(folder, svd: svd);
     }

@@ -59,7 +59,7 @@ public sealed record EulerSchedulerConfig
 /// 0.25·ln σ, s_churn = 0), over plain float arrays. Float32 where diffusers computes in float32 (torch tensors),
 /// float64 where it uses numpy, so the schedule matches the reference to the last bit or so.
 /// </summary>
-public sealed class EulerDiscreteScheduler
+public sealed class EulerDiscreteScheduler : IDenoisingScheduler
 {
     private const double KarrasRho = 7.0;
 
@@ -117,6 +117,12 @@ public sealed class EulerDiscreteScheduler
         var sigma = Sigmas[step];
         TensorPrimitives.Divide(sample, MathF.Sqrt((sigma * sigma) + 1f), destination);
     }
+
+    /// <summary>
+    /// The Euler step draws nothing: with s_churn = 0 diffusers' draw is never used (and the SVD pipeline makes it
+    /// from torch's global generator, not the run's), so the run's noise stream is left as it is.
+    /// </summary>
+    public void Step(ReadOnlySpan<float> modelOutput, int step, Span<float> sample, INoiseSource noise) => Step(modelOutput, step, sample);
 
     /// <summary>One Euler step from σ_step to σ_step+1, updating <paramref name="sample"/> in place.</summary>
     public void Step(ReadOnlySpan<float> modelOutput, int step, Span<float> sample)

@@ -6,7 +6,7 @@ namespace TurnLivePhotos.Engine.Svd;
 /// transform (two normals per pair of uniforms, cosine branch first). Not PyTorch's generator: a seed here does
 /// not reproduce a diffusers run with the same seed.
 /// </summary>
-public sealed class GaussianNoise
+public sealed class GaussianNoise : INoiseSource
 {
     private ulong s0;
     private ulong s1;

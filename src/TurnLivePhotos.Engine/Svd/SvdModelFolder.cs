@@ -63,6 +63,15 @@ public sealed record SvdModelFolder(
             Path.Combine(folder, "feature_extractor", "preprocessor_config.json"));
     }
 
+    /// <summary>This folder with its UNet's weights taken from another file (checked against unet/config.json first).</summary>
+    /// <exception cref="WeightFileException">The file is missing or does not fit the UNet; the message is one line.</exception>
+    public SvdModelFolder WithUNetWeights(string weightsPath)
+    {
+        var full = Path.GetFullPath(weightsPath);
+        UNetWeightsCheck.Verify(full, Unet.Config);
+        return this with { Unet = Unet with { Weights = full } };
+    }
+
     /// <summary>
     /// The weights of one component: the requested variant (model.fp16.safetensors) when present, else the plain
     /// file; a sharded checkpoint's index is preferred over its shards.

@@ -8,8 +8,11 @@ using TurnLivePhotos.Media.Imaging;
 
 namespace TurnLivePhotos.Engine.Svd;
 
-/// <summary>Where the SVD model is and how to run it ([ModelOptions] ModelName under ModelsHome, Variant, Device, MemoryMode, GpuMemoryLimitMb).</summary>
-public sealed record SvdEngineOptions(string ModelFolder, string? Variant = "fp16", ExecutionDevice Device = ExecutionDevice.Auto, MemoryMode MemoryMode = MemoryMode.Auto, long? GpuMemoryLimitBytes = null);
+/// <summary>
+/// Where the SVD model is and how to run it ([ModelOptions] ModelName under ModelsHome, Variant, Device, MemoryMode,
+/// GpuMemoryLimitMb, UNetWeights: a weight file used instead of the folder's UNet weights, e.g. AnimateLCM-SVD-xt's).
+/// </summary>
+public sealed record SvdEngineOptions(string ModelFolder, string? Variant = "fp16", ExecutionDevice Device = ExecutionDevice.Auto, MemoryMode MemoryMode = MemoryMode.Auto, long? GpuMemoryLimitBytes = null, string? UNetWeights = null);
 
 /// <summary>
 /// The AI engine: Stable Video Diffusion (img2vid, img2vid-xt, img2vid-xt-1-1) from a diffusers model folder, on
@@ -55,7 +58,7 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
                 var svd = Pipeline();
                 var (width, height) = SvdResolution.For(request.Photo.Width, request.Photo.Height, parameters.TargetWidth, parameters.TargetHeight, svd.Stride);
                 var seed = parameters.Seed is { } chosen ? (ulong)chosen : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
-                logger.LogInformation("SVD: {Width}x{Height}, {Frames} frames, {Steps} steps, seed {Seed}", width, height, parameters.Frames, parameters.InferenceSteps, seed);
+                logger.LogInformation("SVD: {Width}x{Height}, {Frames} frames, {Steps} {Sampler} steps, seed {Seed}", width, height, parameters.Frames, parameters.InferenceSteps, parameters.Sampler, seed);
 
                 var image = SvdPreprocessing.ToSignedTensor(CoverCrop(request.Photo, width, height));
                 var result = svd.Run(image, new SvdRunOptions
@@ -69,6 +72,7 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
                     MaxGuidanceScale = parameters.MaxGuidanceScale,
                     DecodeChunkSize = parameters.DecodeChunkSize,
                     Seed = seed,
+                    Sampler = parameters.Sampler,
                 }, progress, cancellationToken);
                 return new MotionClip(ToImages(result.Frames), parameters.Fps, EngineName, IsGenerative: true);
             }
@@ -82,6 +86,10 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
             catch (WeightFileException ex)
             {
                 throw new EngineException(ex.Message, ex);
+            }
+            catch (ArgumentOutOfRangeException ex) when (ex.ParamName == "steps")
+            {
+                throw new EngineException(ex.Message.Split(" (Parameter")[0], ex);
             }
             catch (OnnxRuntimeException ex)
             {
@@ -99,6 +107,11 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
 
         execution ??= ExecutionProviders.Choose(options.Device, logger, options.GpuMemoryLimitBytes);
         var folder = SvdModelFolder.Open(options.ModelFolder, options.Variant);
+        if (options.UNetWeights is { } unetWeights)
+        {
+            folder = folder.WithUNetWeights(unetWeights);
+        }
+
         var mode = options.MemoryMode == MemoryMode.Auto ? ChooseMemoryMode(folder) : options.MemoryMode;
         logger.LogInformation("SVD model {Folder} on {Device} ({Precision}), memory mode {Mode}", folder.Root, execution.Device, execution.Precision, mode);
         pipeline = new SvdPipeline(folder, execution.CreateOptions, mode, execution.Precision, execution.Attention);

@@ -34,11 +34,10 @@ public sealed record SvdRunOptions
 
     public ulong Seed { get; init; }
 
-    /// <summary>Fixed starting latents (1, F, 4, h, w), unscaled; null draws them from the seed.</summary>
-    public FloatTensor? InitialLatents { get; init; }
+    public Sampler Sampler { get; init; } = Sampler.Euler;
 
-    /// <summary>Fixed augmentation noise shaped like the image; null draws it from the seed.</summary>
-    public FloatTensor? AugmentationNoise { get; init; }
+    /// <summary>Where the run's random numbers come from; null uses the engine's generator seeded with <see cref="Seed"/>.</summary>
+    public INoiseSource? Noise { get; init; }
 }
 
 /// <summary>What a run produced: frames (F, 3, H, W) in [0, 1], plus the conditioning and latents for inspection.</summary>
@@ -47,8 +46,9 @@ public sealed record SvdResult(FloatTensor Frames, FloatTensor FinalLatents, Flo
 /// <summary>
 /// Stable Video Diffusion image-to-video, exactly the diffusers algorithm: CLIP embedding of the photo, VAE
 /// latent of the noise-augmented photo, classifier-free guidance with zero conditioning and per-frame guidance
-/// linspace(min, max), added time ids [fps − 1, motion bucket, noise aug], Karras-Euler v-prediction loop, chunked
-/// temporal decoding. The networks run on ONNX Runtime; the scheduler and guidance math run here on float arrays.
+/// linspace(min, max), added time ids [fps − 1, motion bucket, noise aug], Karras-Euler v-prediction loop (or
+/// AnimateLCM's few-step sampler, <see cref="Sampler"/>), chunked temporal decoding. The networks run on ONNX
+/// Runtime; the scheduler and guidance math run here on float arrays.
 /// </summary>
 public sealed class SvdPipeline : IDisposable
 {
@@ -59,13 +59,15 @@ public sealed class SvdPipeline : IDisposable
     private readonly UNetSpatioTemporalConditionModel.Config unetConfig;
     private readonly AutoencoderKLTemporalDecoder.Config vaeConfig;
     private readonly EulerSchedulerConfig schedulerConfig;
+    private readonly AnimateLcmSchedulerConfig animateLcmConfig;
     private readonly SvdPreprocessing.ClipNormalization normalization;
     private readonly Precision precision;
     private readonly AttentionKernel attention;
     private readonly Dictionary<string, OnnxNetwork> cached = [];
     private readonly Dictionary<string, Checkpoint> checkpoints = [];
 
-    public SvdPipeline(SvdModelFolder folder, Func<Microsoft.ML.OnnxRuntime.SessionOptions> sessionOptions, MemoryMode memoryMode, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
+    /// <param name="animateLcm">The AnimateLCM sampler's arguments; null takes the authors' demo values.</param>
+    public SvdPipeline(SvdModelFolder folder, Func<Microsoft.ML.OnnxRuntime.SessionOptions> sessionOptions, MemoryMode memoryMode, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused, AnimateLcmSchedulerConfig? animateLcm = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
         this.folder = folder;
@@ -77,6 +79,7 @@ public sealed class SvdPipeline : IDisposable
         unetConfig = UNetSpatioTemporalConditionModel.Config.From(ModelConfig.Load(folder.Unet.Config));
         vaeConfig = AutoencoderKLTemporalDecoder.Config.From(ModelConfig.Load(folder.Vae.Config));
         schedulerConfig = EulerSchedulerConfig.Load(folder.SchedulerConfig);
+        animateLcmConfig = animateLcm ?? new AnimateLcmSchedulerConfig();
         normalization = SvdPreprocessing.ClipNormalization.Load(folder.FeatureExtractorConfig);
     }
 
@@ -106,6 +109,9 @@ public sealed class SvdPipeline : IDisposable
     /// <summary>Time spent inside ONNX Runtime running networks, summed over the pipeline's life.</summary>
     public TimeSpan NetworkTime { get; private set; }
 
+    /// <summary>UNet evaluations (one per batch row per step) summed over the pipeline's life: 2 per step with guidance, 1 without.</summary>
+    public long UNetEvaluations { get; private set; }
+
     /// <param name="image">(1, 3, H, W) in [-1, 1]; H and W multiples of <see cref="Stride"/>.</param>
     public SvdResult Run(FloatTensor image, SvdRunOptions options, IProgress<MotionProgress>? progress, CancellationToken cancellationToken, Action<int, FloatTensor>? afterStep = null)
     {
@@ -118,8 +124,16 @@ public sealed class SvdPipeline : IDisposable
             throw new ArgumentException($"image sides must be multiples of {Stride}, got {width}x{height}", nameof(image));
         }
 
-        var noise = new GaussianNoise(options.Seed);
+        var noise = options.Noise ?? new GaussianNoise(options.Seed);
         var frames = options.Frames;
+
+        // Per-frame guidance: torch.linspace(min, max, F) in float32. Classifier-free guidance doubles the UNet's batch
+        // with an unconditional half; when no frame's scale exceeds 1 that half cannot change the result
+        // (u + 1·(c − u) = c), so it is left out and the UNet runs on the conditional half only — diffusers decides
+        // the same from max_guidance_scale > 1. Rows are [unconditional; conditional] with guidance, [conditional] without.
+        var guidance = Linspace((float)options.MinGuidanceScale, (float)options.MaxGuidanceScale, frames);
+        var guided = guidance.Max() > 1f;
+        var batch = guided ? 2 : 1;
 
         // 1. CLIP embedding (classifier-free guidance: zeros for the unconditional half).
         progress?.Report(new MotionProgress("encode", 0, 2));
@@ -128,11 +142,11 @@ public sealed class SvdPipeline : IDisposable
         embeds = Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights), clipConfig, precision, attention), folder.ImageEncoder.Weights,
             encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds })["image_embeds"]);
         var embedDim = embeds.Data.Length;
-        var context = new FloatTensor([.. new float[embedDim], .. embeds.Data], [2, 1, embedDim]);
+        var context = new FloatTensor([.. new float[(batch - 1) * embedDim], .. embeds.Data], [batch, 1, embedDim]);
         progress?.Report(new MotionProgress("encode", 1, 2));
 
         // 2. VAE latent (posterior mean) of the noise-augmented image; zeros for the unconditional half; repeated per frame.
-        var augmentation = options.AugmentationNoise ?? new FloatTensor(noise.Next(image.ElementCount), image.Shape);
+        var augmentation = new FloatTensor(noise.Next(image.ElementCount), image.Shape);
         var augmented = SvdPreprocessing.AddNoise(image, augmentation, options.NoiseAugStrength);
         var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights), vaeConfig, attention: attention), folder.Vae.Weights,
             encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["image"] = augmented })["mean"]);
@@ -145,21 +159,22 @@ public sealed class SvdPipeline : IDisposable
 
         // 3. Added time ids [fps − 1, motion bucket, noise aug], the same for both halves.
         float[] ids = [options.Fps - 1, options.MotionBucketId, (float)options.NoiseAugStrength];
-        var addedTimeIds = new FloatTensor([.. ids, .. ids], [2, 3]);
+        var addedTimeIds = new FloatTensor([.. Enumerable.Repeat(ids, batch).SelectMany(row => row)], [batch, 3]);
 
         // 4. Schedule and starting latents.
-        var scheduler = new EulerDiscreteScheduler(schedulerConfig);
+        IDenoisingScheduler scheduler = options.Sampler switch
+        {
+            Sampler.AnimateLcm => new AnimateLcmScheduler(animateLcmConfig),
+            _ => new EulerDiscreteScheduler(schedulerConfig),
+        };
         scheduler.SetTimesteps(options.Steps);
         long[] latentShape = [1, frames, latentChannels, mean.Shape[2], mean.Shape[3]];
-        var latents = options.InitialLatents?.Data.ToArray() ?? noise.Next(frames * frameSize);
+        var latents = noise.Next(frames * frameSize);
         TensorPrimitives.Multiply(latents, scheduler.InitNoiseSigma, latents);
 
-        // 5. Per-frame guidance: torch.linspace(min, max, F) in float32.
-        var guidance = Linspace((float)options.MinGuidanceScale, (float)options.MaxGuidanceScale, frames);
-
-        // 6. Denoising loop.
-        var unetInput = new float[2 * frames * 2 * frameSize];
-        FillImageLatents(unetInput, mean.Data, frames, frameSize);
+        // 5. Denoising loop.
+        var unetInput = new float[batch * frames * 2 * frameSize];
+        FillImageLatents(unetInput, mean.Data, batch, frames, frameSize);
         var scaled = new float[latents.Length];
         var noisePrediction = new float[latents.Length];
         UseLoaded($"unet-{frames}", () => UNetSpatioTemporalConditionModel.Build(Weights(folder.Unet.Weights), unetConfig, frames, precision, attention: attention), folder.Unet.Weights, unet =>
@@ -168,24 +183,33 @@ public sealed class SvdPipeline : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 scheduler.ScaleModelInput(latents, step, scaled);
-                FillNoisyLatents(unetInput, scaled, frames, frameSize);
+                FillNoisyLatents(unetInput, scaled, batch, frames, frameSize);
                 var output = Infer(unet, new Dictionary<string, FloatTensor>
                 {
-                    ["sample"] = new(unetInput, [2, frames, 2 * latentChannels, mean.Shape[2], mean.Shape[3]]),
+                    ["sample"] = new(unetInput, [batch, frames, 2 * latentChannels, mean.Shape[2], mean.Shape[3]]),
                     ["timestep"] = new([scheduler.Timesteps[step]], [1]),
                     ["encoder_hidden_states"] = context,
                     ["added_time_ids"] = addedTimeIds,
                 })["out_sample"];
-                Guide(output.Data, guidance, frameSize, noisePrediction);
-                scheduler.Step(noisePrediction, step, latents);
+                UNetEvaluations += batch;
+                if (guided)
+                {
+                    Guide(output.Data, guidance, frameSize, noisePrediction);
+                }
+                else
+                {
+                    output.Data.CopyTo(noisePrediction, 0);
+                }
+
+                scheduler.Step(noisePrediction, step, latents, noise);
                 afterStep?.Invoke(step, new FloatTensor(latents.ToArray(), latentShape));
                 progress?.Report(new MotionProgress("denoise", step + 1, scheduler.StepCount));
             }
         });
 
-        // 7. Decode in chunks; the temporal layers only mix frames within a chunk, as in diffusers.
+        // 6. Decode in chunks; the temporal layers only mix frames within a chunk, as in diffusers.
         var decodedFrames = Decode(latents, frames, frameSize, latentShape, options.DecodeChunkSize ?? frames, progress, cancellationToken);
-        return new SvdResult(decodedFrames, new FloatTensor(latents, latentShape), context, new FloatTensor([.. new float[mean.Data.Length], .. mean.Data], [2, .. mean.Shape[1..]]));
+        return new SvdResult(decodedFrames, new FloatTensor(latents, latentShape), context, new FloatTensor([.. new float[(batch - 1) * mean.Data.Length], .. mean.Data], [batch, .. mean.Shape[1..]]));
     }
 
     public void Dispose()
@@ -260,19 +284,20 @@ public sealed class SvdPipeline : IDisposable
         TensorPrimitives.Add(uncond, destination, destination);
     }
 
-    /// <summary>Image latents go in channels [latent, 2·latent) of every frame: zeros for the unconditional half, the mean for the other.</summary>
-    private static void FillImageLatents(float[] unetInput, float[] mean, int frames, int frameSize)
+    /// <summary>Image latents go in channels [latent, 2·latent) of every frame: zeros for the unconditional half, the mean for the conditional (last) one.</summary>
+    private static void FillImageLatents(float[] unetInput, float[] mean, int batch, int frames, int frameSize)
     {
+        var conditional = batch - 1;
         for (var f = 0; f < frames; f++)
         {
-            mean.CopyTo(unetInput.AsSpan((((frames + f) * 2) + 1) * frameSize, frameSize));
+            mean.CopyTo(unetInput.AsSpan(((((conditional * frames) + f) * 2) + 1) * frameSize, frameSize));
         }
     }
 
-    /// <summary>The scaled latents go in channels [0, latent) of every frame, identical for both halves.</summary>
-    private static void FillNoisyLatents(float[] unetInput, float[] scaled, int frames, int frameSize)
+    /// <summary>The scaled latents go in channels [0, latent) of every frame, identical for every row.</summary>
+    private static void FillNoisyLatents(float[] unetInput, float[] scaled, int batch, int frames, int frameSize)
     {
-        for (var half = 0; half < 2; half++)
+        for (var half = 0; half < batch; half++)
         {
             for (var f = 0; f < frames; f++)
             {

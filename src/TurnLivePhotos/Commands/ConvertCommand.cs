@@ -34,6 +34,10 @@ public static class ConvertCommand
         var fps = new Option<int?>("--fps") { Description = "Frames per second (default [ModelOptions] OutputFPS)" };
         var steps = new Option<int?>("--steps") { Description = "Denoising steps for SVD (default [ModelOptions] InferenceSteps)" };
         var seed = new Option<long?>("--seed") { Description = "Seed: the same photo, settings and seed give the same result" };
+        var quality = new Option<string?>("--quality") { Description = "fast, standard or best: a preset of frames, size, steps and sampler (see 'settings'); explicit options win" };
+        quality.AcceptOnlyFromAmong("fast", "standard", "best");
+        var sampler = new Option<string?>("--sampler") { Description = "euler, or animatelcm for AnimateLCM's few-step UNet ([ModelOptions] UNetWeights), with its defaults" };
+        sampler.AcceptOnlyFromAmong("euler", "animatelcm");
         var format = new Option<string?>("--format") { Description = "Outputs, comma-separated: motion, mp4, gif, webp (default [OutputOptions] Formats)" };
         var loop = new Option<string?>("--loop") { Description = "forward, pingpong or crossfade (default: pingpong for motion photos, forward otherwise)" };
         loop.AcceptOnlyFromAmong("forward", "pingpong", "crossfade");
@@ -42,7 +46,7 @@ public static class ConvertCommand
 
         var command = new Command("convert", "Turn photos into motion and write the results");
         command.Arguments.Add(photos);
-        foreach (var option in new Option[] { outputDirectory, engine, motionBucket, noise, guidance, frames, fps, steps, seed, format, loop, strip, samsung })
+        foreach (var option in new Option[] { outputDirectory, engine, motionBucket, noise, guidance, frames, fps, steps, seed, quality, sampler, format, loop, strip, samsung })
         {
             command.Options.Add(option);
         }
@@ -59,6 +63,8 @@ public static class ConvertCommand
                 ("ModelOptions:OutputFPS", parse.GetValue(fps)),
                 ("ModelOptions:InferenceSteps", parse.GetValue(steps)),
                 ("ModelOptions:Seed", parse.GetValue(seed)),
+                ("ModelOptions:Quality", parse.GetValue(quality)),
+                ("ModelOptions:Sampler", parse.GetValue(sampler)),
                 ("OutputOptions:Formats", parse.GetValue(format)),
                 ("OutputOptions:Loop", parse.GetValue(loop)),
                 ("OutputOptions:StripMetadata", parse.GetValue(strip) ? "true" : null),

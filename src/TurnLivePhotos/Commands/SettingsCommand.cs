@@ -22,8 +22,8 @@ public static class SettingsCommand
     public static string Format(AppSettings settings)
     {
         var model = settings.Model;
-        var lines = new List<string>
-        {
+        List<string> lines =
+        [
             settings.ConfigurationFile is null
                 ? $"# no configuration file found (looked for {string.Join(", then ", SettingsLoader.SearchedFiles())}); defaults, TLP_ variables and the command line"
                 : $"# read {settings.ConfigurationFile}",
@@ -51,6 +51,11 @@ public static class SettingsCommand
             $"MemoryMode={model.MemoryMode.ToString().ToLowerInvariant()}",
             $"GpuMemoryLimitMb={model.GpuMemoryLimitMb?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}",
             $"Seed={model.Seed?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}",
+            $"Quality={model.Quality.ToString().ToLowerInvariant()}",
+            $"Sampler={model.Sampler.ToString().ToLowerInvariant()}",
+            $"UNetWeights={model.UNetWeights ?? string.Empty}",
+            .. Enum.GetValues<TurnLivePhotos.Engine.Quality>().Select(q => $"# Quality={q.ToString().ToLowerInvariant()}: {TurnLivePhotos.Engine.QualityPresets.Describe(q)}"),
+            "# Keys set in the file, the environment or on the command line win over the preset and the sampler's defaults.",
             string.Empty,
             "[WebOptions]",
             $"Host={settings.Web.Host}",
@@ -79,7 +84,7 @@ public static class SettingsCommand
             string.Empty,
             "[LaunchOptions]",
             $"RunArguments={settings.RunArguments}",
-        };
+        ];
         return string.Join(Environment.NewLine, lines) + Environment.NewLine;
     }
 }

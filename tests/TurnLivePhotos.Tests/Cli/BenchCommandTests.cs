@@ -81,3 +81,26 @@ public sealed class PipelineBenchTests
         }
     }
 }
+
+/// <summary>bench pipeline takes a preset and a sampler; explicit options win over them.</summary>
+public sealed class PipelineBenchPresetTests
+{
+    public static TheoryData<string> Sets => FixtureSets.All;
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public async Task Quality_fast_runs_the_few_step_sampler_and_explicit_sizes_win(string set)
+    {
+        using var folder = new TempFolder();
+        var model = TinyModelFolder.Create(set, folder["model"]);
+        using var output = new StringWriter();
+
+        var exit = await TurnLivePhotos.Commands.Cli.RunAsync(
+            ["bench", "pipeline", model, "--quality", "fast", "--width", "64", "--height", "64", "--frames", "3", "--device", "cpu"], output, TextWriter.Null);
+
+        Assert.Equal(0, exit);
+        var text = output.ToString();
+        Assert.Contains("run: 64x64, 3 frames, 4 steps of the AnimateLcm sampler, guidance 1.0 -> 1.2; 8 UNet evaluations", text, StringComparison.Ordinal);
+        Assert.Contains("stage denoise", text, StringComparison.Ordinal);
+    }
+}

@@ -24,9 +24,13 @@ public sealed class CliProcess : IDisposable
 
     public int Id => process.Id;
 
-    public static CliProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static CliProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartProgram("dotnet", workingDirectory, environment, [Path.Combine(AppContext.BaseDirectory, "turn-live-photos.dll"), .. args]);
+
+    /// <summary>Starts another build of the program (an installed tool, a published executable) the same way.</summary>
+    public static CliProcess StartProgram(string program, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -34,7 +38,6 @@ public sealed class CliProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "turn-live-photos.dll"));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -52,7 +55,15 @@ public sealed class CliProcess : IDisposable
             info.Environment[name] = value;
         }
 
-        return new CliProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet"));
+        return new CliProcess(Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}"));
+    }
+
+    public static async Task<(int ExitCode, IReadOnlyList<string> Output, IReadOnlyList<string> Errors)> RunProgramAsync(
+        string program, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        using var run = StartProgram(program, workingDirectory, environment, args);
+        var exitCode = await run.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        return (exitCode, run.Output, run.Errors);
     }
 
     public static async Task<(int ExitCode, IReadOnlyList<string> Output, IReadOnlyList<string> Errors)> RunAsync(

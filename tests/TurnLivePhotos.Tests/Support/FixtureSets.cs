@@ -30,16 +30,40 @@ public static class FixtureSets
     public static TheoryData<string> DepthSets => SetsWith("config.json", "model.safetensors", "preprocessor_config.json", "io.safetensors", "test_image.png");
 
     /// <summary>Sets whose folder holds every one of <paramref name="parts"/> (sub-folders or files).</summary>
-    public static TheoryData<string> SetsWith(params string[] parts)
+    public static TheoryData<string> SetsWith(params string[] parts) => SetsWith(_ => true, string.Join(", ", parts), parts);
+
+    /// <summary>
+    /// Sets made with AnimateLCM's own scheduler and pipeline (the animatelcm-tiny layout: <c>scheduler/</c> and
+    /// <c>pipeline/</c>, no networks of their own; their <c>pipeline/params.json</c> names the network folders).
+    /// Told apart from the diffusers sets, which have the same two folders, by the scheduler class they saved.
+    /// </summary>
+    public static TheoryData<string> AnimateLcm =>
+        SetsWith(set => SchedulerClass(set) == "AnimateLCMSVDStochasticIterativeScheduler", "scheduler, pipeline, an AnimateLCM scheduler_config.json", "scheduler", "pipeline");
+
+    /// <summary>The <c>_class_name</c> of a set's scheduler/scheduler_config.json, or null.</summary>
+    public static string? SchedulerClass(string set)
+    {
+        var path = Path.Combine(Folder(set, "scheduler"), "scheduler_config.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+        return json.RootElement.TryGetProperty("_class_name", out var name) ? name.GetString() : null;
+    }
+
+    private static TheoryData<string> SetsWith(Func<string, bool> accept, string description, params string[] parts)
     {
         var sets = Roots.Where(Directory.Exists)
             .SelectMany(root => Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
             .Where(d => parts.All(c => Directory.Exists(Path.Combine(d, c)) || File.Exists(Path.Combine(d, c))))
+            .Where(accept)
             .Distinct(StringComparer.Ordinal)
             .ToList();
         if (sets.Count == 0)
         {
-            throw new InvalidOperationException($"no fixture sets with {string.Join(", ", parts)} under {string.Join(", ", Roots)}");
+            throw new InvalidOperationException($"no fixture sets with {description} under {string.Join(", ", Roots)}");
         }
 
         var data = new TheoryData<string>();

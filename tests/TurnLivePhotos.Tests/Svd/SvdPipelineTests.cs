@@ -37,8 +37,7 @@ public sealed class SvdPipelineTests
             MinGuidanceScale = p.GetProperty("min_guidance_scale").GetDouble(),
             MaxGuidanceScale = p.GetProperty("max_guidance_scale").GetDouble(),
             DecodeChunkSize = p.GetProperty("decode_chunk_size").GetInt32(),
-            InitialLatents = FixtureSets.Read(io, "latents_input"),
-            AugmentationNoise = FixtureSets.Read(io, "aug_noise"),
+            Noise = new RecordedNoise([FixtureSets.Read(io, "aug_noise"), FixtureSets.Read(io, "latents_input")]),
         }, progress: null, CancellationToken.None, (_, latents) => steps.Add(latents));
 
         FixtureSets.AssertClose(FixtureSets.Read(io, "image_embeddings"), result.ImageEmbeddings, 1e-4, "image_embeddings");

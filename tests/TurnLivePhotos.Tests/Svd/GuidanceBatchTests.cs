@@ -1,0 +1,55 @@
+using Microsoft.ML.OnnxRuntime;
+using TurnLivePhotos.Engine.Svd;
+using TurnLivePhotos.Media.Decoding;
+using TurnLivePhotos.Tests.Support;
+
+namespace TurnLivePhotos.Tests.Svd;
+
+/// <summary>Classifier-free guidance costs a second UNet batch row only when some frame's scale exceeds 1.</summary>
+public sealed class GuidanceBatchTests
+{
+    public static TheoryData<string> Sets => FixtureSets.All;
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void Guidance_of_one_on_every_frame_runs_the_conditional_half_only_and_gives_the_same_clip(string set)
+    {
+        using var temp = new TempFolder();
+        var folder = SvdModelFolder.Open(TinyModelFolder.Create(set, temp["model"]));
+        var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(FixtureSets.Folder(set, "pipeline"), "input.png"))).Image);
+
+        using var pipeline = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Fast);
+        foreach (var sampler in Enum.GetValues<Sampler>())
+        {
+            var options = new SvdRunOptions { Sampler = sampler, Frames = 3, Steps = 3, Seed = 11, MinGuidanceScale = 1.0, MaxGuidanceScale = 1.0 };
+
+            var before = pipeline.UNetEvaluations;
+            var withoutGuidance = pipeline.Run(image, options, null, CancellationToken.None);
+            var unguided = pipeline.UNetEvaluations - before;
+            // Just above 1: guidance is on (both halves run) yet u + g·(c − u) is c to within float rounding.
+            before = pipeline.UNetEvaluations;
+            var withGuidance = pipeline.Run(image, options with { MaxGuidanceScale = 1.0000001 }, null, CancellationToken.None);
+            var guided = pipeline.UNetEvaluations - before;
+
+            Assert.Equal(3, unguided);
+            Assert.Equal(6, guided);
+            FixtureSets.AssertClose(withGuidance.FinalLatents, withoutGuidance.FinalLatents, 1e-4, $"{sampler}: final latents");
+            FixtureSets.AssertClose(withGuidance.Frames, withoutGuidance.Frames, 1e-4, $"{sampler}: frames");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void Guidance_below_one_on_every_frame_also_skips_the_unconditional_half(string set)
+    {
+        using var temp = new TempFolder();
+        var folder = SvdModelFolder.Open(TinyModelFolder.Create(set, temp["model"]));
+        var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(FixtureSets.Folder(set, "pipeline"), "input.png"))).Image);
+        using var pipeline = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Fast);
+
+        pipeline.Run(image, new SvdRunOptions { Frames = 2, Steps = 2, MinGuidanceScale = 0.5, MaxGuidanceScale = 1.0 }, null, CancellationToken.None);
+        Assert.Equal(2, pipeline.UNetEvaluations);
+        pipeline.Run(image, new SvdRunOptions { Frames = 2, Steps = 2, MinGuidanceScale = 1.0, MaxGuidanceScale = 1.5 }, null, CancellationToken.None);
+        Assert.Equal(2 + 4, pipeline.UNetEvaluations);
+    }
+}
