@@ -65,7 +65,10 @@ public sealed class SvdEngineTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.GenerateAsync(
             new MotionRequest(PhotoDecoder.Decode(TestPhotos.Scene(64, 64)).Image, Small with { InferenceSteps = 10 }), progress, cancel.Token));
 
-        Assert.Equal([1, 2], events.Where(e => e.Stage == "denoise").Select(e => e.Step));
+        // Cancelled after step 1: the run ends before step 2 starts or, at the latest, inside it (the token also
+        // terminates ONNX Runtime's run of the step), never later.
+        var steps = events.Where(e => e.Stage == "denoise").Select(e => e.Step).ToList();
+        Assert.True(steps.SequenceEqual([1]) || steps.SequenceEqual([1, 2]), $"denoise steps reported: {string.Join(", ", steps)}");
         Assert.DoesNotContain(events, e => e.Stage == "decode");
         Assert.Contains(events, e => e.Stage == "encode");
     }
