@@ -27,17 +27,10 @@ internal sealed record PipelineBench(string Folder, MotionParameters Parameters,
             stages[step.Stage] = stages.GetValueOrDefault(step.Stage) + stageClock.Elapsed;
             stageClock.Restart();
         });
-        pipeline.Run(image, new SvdRunOptions
+        pipeline.Run(image, SvdRunOptions.For(Parameters, seed: 1) with
         {
             Frames = frames,
-            Steps = Parameters.InferenceSteps,
-            Sampler = Parameters.Sampler,
-            Fps = Parameters.Fps,
-            MotionBucketId = Parameters.MotionBucketId,
-            MinGuidanceScale = Parameters.MinGuidanceScale,
-            MaxGuidanceScale = Parameters.MaxGuidanceScale,
             DecodeChunkSize = Parameters.DecodeChunkSize ?? Math.Min(frames, 8),
-            Seed = 1,
         }, progress, cancellationToken);
         var elapsed = total.Elapsed;
 

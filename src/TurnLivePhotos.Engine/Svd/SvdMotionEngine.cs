@@ -61,19 +61,7 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
                 logger.LogInformation("SVD: {Width}x{Height}, {Frames} frames, {Steps} {Sampler} steps, seed {Seed}", width, height, parameters.Frames, parameters.InferenceSteps, parameters.Sampler, seed);
 
                 var image = SvdPreprocessing.ToSignedTensor(CoverCrop(request.Photo, width, height));
-                var result = svd.Run(image, new SvdRunOptions
-                {
-                    Frames = parameters.Frames,
-                    Steps = parameters.InferenceSteps,
-                    Fps = parameters.Fps,
-                    MotionBucketId = parameters.MotionBucketId,
-                    NoiseAugStrength = parameters.NoiseAugStrength,
-                    MinGuidanceScale = parameters.MinGuidanceScale,
-                    MaxGuidanceScale = parameters.MaxGuidanceScale,
-                    DecodeChunkSize = parameters.DecodeChunkSize,
-                    Seed = seed,
-                    Sampler = parameters.Sampler,
-                }, progress, cancellationToken);
+                var result = svd.Run(image, SvdRunOptions.For(parameters, seed), progress, cancellationToken);
                 return new MotionClip(ToImages(result.Frames), parameters.Fps, EngineName, IsGenerative: true);
             }
             catch (Exception ex) when (IsOutOfMemory(ex))

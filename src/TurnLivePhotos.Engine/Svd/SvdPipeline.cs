@@ -15,6 +15,21 @@ public enum MemoryMode
 /// <summary>One generation's settings (diffusers' StableVideoDiffusionPipeline.__call__ arguments).</summary>
 public sealed record SvdRunOptions
 {
+    /// <summary>The run a person's motion parameters ask for, with the seed already chosen.</summary>
+    public static SvdRunOptions For(MotionParameters parameters, ulong seed) => new()
+    {
+        Frames = parameters.Frames,
+        Steps = parameters.InferenceSteps,
+        Fps = parameters.Fps,
+        MotionBucketId = parameters.MotionBucketId,
+        NoiseAugStrength = parameters.NoiseAugStrength,
+        MinGuidanceScale = parameters.MinGuidanceScale,
+        MaxGuidanceScale = parameters.MaxGuidanceScale,
+        DecodeChunkSize = parameters.DecodeChunkSize,
+        Seed = seed,
+        Sampler = parameters.Sampler,
+    };
+
     public int Frames { get; init; } = 25;
 
     public int Steps { get; init; } = 25;
