@@ -22,7 +22,44 @@ public static class BenchCommand
         bench.Subcommands.Add(CreateWriteModel(output));
         bench.Subcommands.Add(CreatePipeline(output));
         bench.Subcommands.Add(CreateFormats(output));
+        bench.Subcommands.Add(CreateCinematic(output));
+        bench.Subcommands.Add(CreateWriteDepthModel(output));
+        bench.Subcommands.Add(DownloadBench.Create(output));
         return bench;
+    }
+
+    private static Command CreateCinematic(TextWriter output)
+    {
+        var model = new Option<string?>("--model") { Description = "A Depth Anything folder (default: a synthetic Depth-Anything-V2-Small with random weights)" };
+        var frames = new Option<int>("--frames") { DefaultValueFactory = _ => 45 };
+        var camera = new Option<string>("--camera") { DefaultValueFactory = _ => "orbit" };
+        camera.AcceptOnlyFromAmong("auto", "dolly", "orbit", "rise");
+        var command = new Command("cinematic", "Time depth at 518 px and a whole cinematic clip from a 12-megapixel photo (depth, synthesis, encoding), with peak RSS");
+        command.Options.Add(model);
+        command.Options.Add(frames);
+        command.Options.Add(camera);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var bench = new CinematicBench(parse.GetValue(model), parse.GetValue(frames), Enum.Parse<TurnLivePhotos.Engine.CameraMove>(parse.GetValue(camera)!, ignoreCase: true));
+            await output.WriteLineAsync(await bench.RunAsync(cancellationToken));
+            return Success;
+        });
+        return command;
+    }
+
+    private static Command CreateWriteDepthModel(TextWriter output)
+    {
+        var folder = new Argument<string>("folder") { Description = "Where to write the model folder" };
+        var command = new Command("write-depth-model", "Write a synthetic Depth-Anything-V2-Small folder: the hub's config, real names and shapes, random weights (~99 MB)");
+        command.Arguments.Add(folder);
+        command.SetAction(async parse =>
+        {
+            var path = Path.GetFullPath(parse.GetValue(folder)!);
+            var parameters = CinematicBench.WriteSyntheticSmall(path);
+            await output.WriteLineAsync($"wrote {path} ({parameters / 1e6:0.0} M parameters, random weights)");
+            return Success;
+        });
+        return command;
     }
 
     private static Command CreateFormats(TextWriter output)
@@ -120,9 +157,10 @@ public static class BenchCommand
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
         var memory = new Option<string>("--memory-mode") { DefaultValueFactory = _ => "low" };
         var variant = new Option<string?>("--variant") { DefaultValueFactory = _ => "fp16" };
+        var graphCache = new Option<string?>("--graph-cache") { Description = "Keep optimized graphs in this folder (run twice: the second load is the warm start)" };
         var command = new Command("pipeline", "Run the SVD pipeline once on a model folder and print per-stage times, load time and peak RSS");
         command.Arguments.Add(folder);
-        foreach (var option in new Option[] { width, height, frames, steps, quality, sampler, device, memory, variant })
+        foreach (var option in new Option[] { width, height, frames, steps, quality, sampler, device, memory, variant, graphCache })
         {
             command.Options.Add(option);
         }
@@ -143,7 +181,8 @@ public static class BenchCommand
                 parse.GetValue(folder)!, chosen,
                 Enum.Parse<ExecutionDevice>(parse.GetValue(device)!, ignoreCase: true),
                 Enum.Parse<MemoryMode>(parse.GetValue(memory)!, ignoreCase: true),
-                parse.GetValue(variant));
+                parse.GetValue(variant),
+                parse.GetValue(graphCache));
             await output.WriteLineAsync(options.Run(cancellationToken));
             return Success;
         });

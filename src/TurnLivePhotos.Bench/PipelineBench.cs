@@ -8,12 +8,12 @@ using TurnLivePhotos.Engine.Svd;
 namespace TurnLivePhotos.Bench;
 
 /// <summary>One timed run of the SVD pipeline on a synthetic photo; the target size is taken as the exact frame size.</summary>
-internal sealed record PipelineBench(string Folder, MotionParameters Parameters, ExecutionDevice Device, MemoryMode Memory, string? Variant)
+internal sealed record PipelineBench(string Folder, MotionParameters Parameters, ExecutionDevice Device, MemoryMode Memory, string? Variant, string? GraphCache = null)
 {
     public string Run(CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
-        using var pipeline = SvdPipeline.Open(Folder, Variant, Device, Memory, NullLogger.Instance);
+        using var pipeline = SvdPipeline.Open(Folder, Variant, Device, Memory, NullLogger.Instance, GraphCache);
         var folder = pipeline.Folder;
         var (width, height, frames) = (Parameters.TargetWidth, Parameters.TargetHeight, Parameters.Frames);
         var image = new FloatTensor(new float[3L * width * height], [1, 3, height, width]);
@@ -35,7 +35,7 @@ internal sealed record PipelineBench(string Folder, MotionParameters Parameters,
         var nonModel = elapsed - pipeline.LoadTime - pipeline.NetworkTime;
         var lines = new List<string>
         {
-            $"model: {folder.Root} on {pipeline.Device} ({pipeline.Precision}), memory mode {Memory}",
+            $"model: {folder.Root} on {pipeline.Device} ({pipeline.Precision}), memory mode {Memory}, graph cache {GraphCache ?? "off"}",
             $"run: {width}x{height}, {frames} frames, {Parameters.InferenceSteps} steps of the {Parameters.Sampler} sampler, guidance {Parameters.MinGuidanceScale:0.0#} -> {Parameters.MaxGuidanceScale:0.0#}; {pipeline.UNetEvaluations} UNet evaluations ({(Parameters.MaxGuidanceScale > 1 || Parameters.MinGuidanceScale > 1 ? "with" : "without")} the unconditional half)",
         };
         lines.AddRange(stages.Select(stage => $"  stage {stage.Key}: {stage.Value.TotalSeconds:0.00} s (includes loading its networks)"));

@@ -19,6 +19,7 @@ public enum EngineKind
     Auto,
     Classic,
     Svd,
+    Cinematic,
 }
 
 public sealed record MotionRequest(RgbImage Photo, MotionParameters Parameters);
@@ -35,6 +36,8 @@ public sealed record MotionProgress(string Stage, int Step, int TotalSteps)
         ["denoise"] = (0.05, 0.85),
         ["decode"] = (0.85, 0.97),
         ["animate"] = (0.00, 0.95),
+        ["depth"] = (0.00, 0.30),
+        ["render"] = (0.30, 0.95),
         ["write"] = (0.97, 1.00),
     };
 

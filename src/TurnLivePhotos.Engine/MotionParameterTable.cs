@@ -33,11 +33,12 @@ public static class MotionParameterTable
     public static readonly NumberParameter<double> MaxGuidanceScale = new("max_guidance_scale", "MaxGuidanceScale", new(1, 10), ParameterSources.Everywhere, "Guidance for the last frame", p => p.MaxGuidanceScale, (p, v) => p with { MaxGuidanceScale = v });
     public static readonly ChoiceParameter<Quality> Quality = new("quality", "Quality", ParameterSources.Settings | ParameterSources.CommandLine, "Preset of frames, size, steps and sampler (see 'settings'); keys set explicitly win", p => p.Quality, (p, v) => p with { Quality = v });
     public static readonly ChoiceParameter<Svd.Sampler> Sampler = new("sampler", "Sampler", ParameterSources.Settings | ParameterSources.CommandLine, "Denoising sampler: euler, or animatelcm for AnimateLCM's few-step UNet ([ModelOptions] UNetWeights); a sampler named alone brings its defaults", p => p.Sampler, (p, v) => p with { Sampler = v });
+    public static readonly ChoiceParameter<CameraMove> Camera = new("camera", "Camera", ParameterSources.Everywhere, "The cinematic engine's camera move (auto chooses from the depth)", p => p.Camera, (p, v) => p with { Camera = v });
     public static readonly NumberParameter<long> Seed = new("seed", "Seed", new(0, long.MaxValue), ParameterSources.Everywhere, "Seed: the same photo, settings and seed give the same result", p => p.Seed, (p, v) => p with { Seed = v });
 
     /// <summary>Every parameter, in the order the settings list them.</summary>
     public static readonly IReadOnlyList<MotionParameter> All =
-        [Fps, Frames, InferenceSteps, DecodeChunkSize, TargetWidth, TargetHeight, MotionBucketId, NoiseAugStrength, MinGuidanceScale, MaxGuidanceScale, Quality, Sampler, Seed];
+        [Fps, Frames, InferenceSteps, DecodeChunkSize, TargetWidth, TargetHeight, MotionBucketId, NoiseAugStrength, MinGuidanceScale, MaxGuidanceScale, Quality, Sampler, Camera, Seed];
 
     /// <summary>The parameters that may be set from <paramref name="source"/>.</summary>
     public static IEnumerable<MotionParameter> From(ParameterSources source) => All.Where(parameter => parameter.Sources.HasFlag(source));

@@ -37,4 +37,7 @@ public sealed record MotionParameters
     public int TargetWidth { get; init; } = 1024;
 
     public int TargetHeight { get; init; } = 576;
+
+    /// <summary>The cinematic engine's camera move; Auto chooses from the depth.</summary>
+    public CameraMove Camera { get; init; } = CameraMove.Auto;
 }

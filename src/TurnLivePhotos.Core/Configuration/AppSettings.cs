@@ -29,6 +29,9 @@ public sealed record AppSettings
     /// <summary>[InstallationOptions] ModelRepositoryUrl (the seed spelled the section InstalltionOptions; both are read).</summary>
     public string ModelRepositoryUrl { get; init; } = "https://huggingface.co/stabilityai/stable-video-diffusion-img2vid-xt";
 
+    /// <summary>[InstallationOptions] HubToken: a hub access token for gated models (else HF_TOKEN, else the hub client's token file). Never printed.</summary>
+    public string? HubToken { get; init; }
+
     /// <summary>[LaunchOptions] RunArguments: extra arguments appended when <c>serve</c> starts.</summary>
     public string RunArguments { get; init; } = string.Empty;
 
@@ -51,6 +54,9 @@ public sealed record StoreSettings
 public sealed record ModelSettings
 {
     public string ModelName { get; init; } = "stabilityai/stable-video-diffusion-img2vid-xt";
+
+    /// <summary>The cinematic engine's Depth Anything folder under ModelsHome (the Hugging Face repository's layout).</summary>
+    public string DepthModelName { get; init; } = TurnLivePhotos.Engine.Depth.DepthModelFolder.DefaultName;
 
     /// <summary>
     /// The generation parameters a request leaves out: OutputFPS, OutputFrames, InferenceSteps, DecodeChunkSize,

@@ -105,6 +105,7 @@ public static class SettingsLoader
             Model = new ModelSettings
             {
                 ModelName = read.Text("ModelOptions", "ModelName", model.ModelName),
+                DepthModelName = read.Text("ModelOptions", "DepthModelName", model.DepthModelName),
                 Parameters = read.Parameters("ModelOptions", model.Parameters),
                 UNet = read.Bool("ModelOptions", "UNet", model.UNet),
                 Engine = read.Enum("ModelOptions", "Engine", model.Engine),
@@ -139,6 +140,7 @@ public static class SettingsLoader
             NgrokPath = read.Raw("ToolOptions", "NgrokPath") is { Length: > 0 } ngrok ? Path.GetFullPath(ngrok.Trim(), baseDirectory) : null,
             CloudflaredPath = read.Raw("ToolOptions", "CloudflaredPath") is { Length: > 0 } cloudflared ? Path.GetFullPath(cloudflared.Trim(), baseDirectory) : null,
             ModelRepositoryUrl = read.Text("InstallationOptions", "ModelRepositoryUrl", read.Text("InstalltionOptions", "ModelRepositoryUrl", defaults.ModelRepositoryUrl)),
+            HubToken = read.Raw("InstallationOptions", "HubToken") is { Length: > 0 } hubToken ? hubToken.Trim() : read.Raw("InstalltionOptions", "HubToken")?.Trim() is { Length: > 0 } seedToken ? seedToken : null,
             RunArguments = read.Text("LaunchOptions", "RunArguments", defaults.RunArguments),
         };
     }

@@ -18,17 +18,14 @@ public sealed record Dinov2Config(
     float MlpRatio,
     string HiddenAct,
     float LayerNormEps,
+    int ImageSize,
     int PatchSize,
     int NumChannels,
     bool QkvBias,
     bool ApplyLayerNorm,
-    IReadOnlyList<int> OutIndices,
-    int ImageSize)
+    IReadOnlyList<int> OutIndices)
 {
     public int HeadDim => HiddenSize / Heads;
-
-    /// <summary>Rows of the learned position-embedding table: the image_size patch grid plus the class token.</summary>
-    public int Positions => ((ImageSize / PatchSize) * (ImageSize / PatchSize)) + 1;
 
     public int MlpHidden => (int)(HiddenSize * MlpRatio);
 }
@@ -126,7 +123,7 @@ public sealed record DepthAnythingConfig(
         if (section is null)
         {
             // DepthAnythingConfig's own default when backbone_config is absent.
-            return new Dinov2Config(384, 12, 6, 4, "gelu", 1e-6f, 14, 3, true, true, [9, 10, 11, 12], 518);
+            return new Dinov2Config(384, 12, 6, 4, "gelu", 1e-6f, 518, 14, 3, true, true, [9, 10, 11, 12]);
         }
 
         var b = new Reader(section.Value, source, "backbone_config.");
@@ -183,12 +180,12 @@ public sealed record DepthAnythingConfig(
             (float)b.Number("mlp_ratio", 4),
             act,
             (float)b.Number("layer_norm_eps", 1e-6),
+            b.Int("image_size", 224),
             b.Int("patch_size", 14),
             b.Int("num_channels", 3),
             b.Bool("qkv_bias", true),
             b.Bool("apply_layernorm", true),
-            outIndices,
-            b.Int("image_size", 224));
+            outIndices);
     }
 
     /// <summary>Typed reads of one JSON object; a present key of the wrong type is an error, an absent (or null) one the default.</summary>

@@ -11,11 +11,25 @@ namespace TurnLivePhotos.Engine.Depth;
 /// </summary>
 public static class DepthAnythingModel
 {
+    /// <summary>The state dict (names and shapes, transformers layout) this config's graph binds; for synthetic checkpoints.</summary>
+    public static IReadOnlyList<WeightShape> StateDict(DepthAnythingConfig config)
+    {
+        var inventory = new WeightInventory();
+        Define(new GraphBuilder(inventory), config, stages: false);
+        return inventory.Entries;
+    }
+
     /// <param name="stages">Also output every stage the reference fixtures record, under their names (for tests).</param>
-    public static OnnxModel Build(Checkpoint weights, DepthAnythingConfig config, bool stages = false, Precision precision = Precision.Float32)
+    public static OnnxModel Build(Checkpoint weights, DepthAnythingConfig config, bool stages = false, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
+    {
+        var g = new GraphBuilder(weights, precision, attention);
+        Define(g, config, stages);
+        return g.Build("depth_anything");
+    }
+
+    private static void Define(GraphBuilder g, DepthAnythingConfig config, bool stages)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var g = new GraphBuilder(weights, precision);
         var pixels = g.Input("pixel_values", null, config.Backbone.NumChannels, null, null);
         var probes = new List<(Value Value, string Name)>();
         Action<Value, string>? probe = stages ? (value, name) => probes.Add((value, name)) : null;
@@ -25,6 +39,5 @@ public static class DepthAnythingModel
         var fused = new DepthAnythingNeck(g, "neck", config).Forward(features, grid, probe);
         g.Output(new DepthAnythingHead(g, "head", config).Forward(fused, grid, probe), "predicted_depth");
         probes.ForEach(p => g.Output(p.Value, p.Name));
-        return g.Build("depth_anything");
     }
 }

@@ -13,7 +13,8 @@ public sealed class DepthAnythingNeck(GraphBuilder g, string prefix, DepthAnythi
     public IReadOnlyList<Value> Forward(IReadOnlyList<Value> features, PatchGrid grid, Action<Value, string>? probe = null)
     {
         var reassembled = features.Select((f, i) => Reassemble(f, grid, i)).ToList();
-        var projected = reassembled.Select((r, i) => new Conv(Graph, Child($"convs.{i}"), config.NeckHiddenSizes[i], config.FusionHiddenSize, [3, 3], [1, 1, 1, 1], bias: false).Forward(r)).ToList();
+        var projected = reassembled.Select((r, i) =>
+            new Conv(Graph, Child($"convs.{i}"), config.NeckHiddenSizes[i], config.FusionHiddenSize, [3, 3], [1, 1, 1, 1], bias: false).Forward(r)).ToList();
 
         // DepthAnythingFeatureFusionStage: walk from the coarsest map; each layer ends at the next-finer map's size
         // (the last one doubles), so the running map always matches the next residual.
@@ -53,6 +54,7 @@ public sealed class DepthAnythingNeck(GraphBuilder g, string prefix, DepthAnythi
         var factor = config.ReassembleFactors[index];
         if (factor > 1)
         {
+            // ConvTranspose2d(kernel = stride = factor): weight (in, out, k, k).
             var k = (long)factor;
             return Graph.Op("ConvTranspose", [projected, Graph.Weight($"{layer}.resize.weight", channels, channels, k, k), Graph.Weight($"{layer}.resize.bias", channels)],
                 [Attr.Ints("strides", k, k), Attr.Ints("kernel_shape", k, k)], $"{layer}.resize");

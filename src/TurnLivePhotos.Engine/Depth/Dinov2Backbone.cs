@@ -38,7 +38,7 @@ public sealed class Dinov2Backbone(GraphBuilder g, string prefix, Dinov2Config c
 
     /// <summary>The shared final LayerNorm, applied once per out index (so its nodes are named by the graph, not the layer).</summary>
     private Value FinalNorm(Value x) => Graph.ToCompute(Graph.Op("LayerNormalization",
-        [Graph.ToFloat32(x), Graph.Weight32(Child("layernorm.weight"), config.HiddenSize), Graph.Weight32(Child("layernorm.bias"), config.HiddenSize)],
+        [Graph.ToFloat32(x), Weight32("layernorm.weight", config.HiddenSize), Weight32("layernorm.bias", config.HiddenSize)],
         [Attr.Int("axis", -1), Attr.Float("epsilon", config.LayerNormEps)]));
 
     /// <summary>Dinov2Embeddings: [CLS; patches] + position embeddings (mask_token is for masked pre-training only).</summary>
@@ -69,8 +69,8 @@ public sealed class Dinov2Backbone(GraphBuilder g, string prefix, Dinov2Config c
         /// </summary>
         private Value InterpolatedPositions(PatchGrid grid)
         {
-            var side = (long)(config.ImageSize / config.PatchSize);
-            var all = Weight("position_embeddings", 1, config.Positions, config.HiddenSize);
+            long side = config.ImageSize / config.PatchSize;
+            var all = Weight("position_embeddings", 1, (side * side) + 1, config.HiddenSize);
             var classPosition = Graph.Slice(all, 1, 0, 1);
             var patchGrid = Graph.Transpose(Graph.Reshape(Graph.Slice(all, 1, 1, long.MaxValue), 1, side, side, config.HiddenSize), 0, 3, 1, 2);
 
@@ -112,12 +112,11 @@ public sealed class Dinov2Backbone(GraphBuilder g, string prefix, Dinov2Config c
     {
         public Value Forward(Value x)
         {
-            var hidden = config.HiddenSize;
-            var q = new Linear(Graph, Child("attention.query"), hidden, hidden, config.QkvBias).Forward(x);
-            var k = new Linear(Graph, Child("attention.key"), hidden, hidden, config.QkvBias).Forward(x);
-            var v = new Linear(Graph, Child("attention.value"), hidden, hidden, config.QkvBias).Forward(x);
+            var q = new Linear(Graph, Child("attention.query"), config.HiddenSize, config.HiddenSize, config.QkvBias).Forward(x);
+            var k = new Linear(Graph, Child("attention.key"), config.HiddenSize, config.HiddenSize, config.QkvBias).Forward(x);
+            var v = new Linear(Graph, Child("attention.value"), config.HiddenSize, config.HiddenSize, config.QkvBias).Forward(x);
             var attended = Graph.MultiHeadAttention(q, k, v, config.Heads, 1f / MathF.Sqrt(config.HeadDim));
-            return new Linear(Graph, Child("output.dense"), hidden, hidden).Forward(attended);
+            return new Linear(Graph, Child("output.dense"), config.HiddenSize, config.HiddenSize).Forward(attended);
         }
     }
 }

@@ -181,16 +181,22 @@ public sealed class GraphBuilder
         }
 
         boundTensors.Add(tensor);
+        var storedName = tensor.StoredTransposed ? name + ".stored" : name;
         constants.Add(w => w.Message(OnnxSchema.Graph.Initializer, t =>
         {
-            t.PackedInts(OnnxSchema.Tensor.Dims, tensor.Shape);
+            t.PackedInts(OnnxSchema.Tensor.Dims, tensor.StoredTransposed ? [.. tensor.Shape.Reverse()] : tensor.Shape);
             t.Int(OnnxSchema.Tensor.DataType, (long)ToOnnxType(tensor.Type));
-            t.String(OnnxSchema.Tensor.Name, name);
+            t.String(OnnxSchema.Tensor.Name, storedName);
             ExternalEntry(t, "location", Path.GetFileName(tensor.File.Path));
             ExternalEntry(t, "offset", tensor.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
             ExternalEntry(t, "length", tensor.ByteLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
             t.Int(OnnxSchema.Tensor.DataLocation, OnnxSchema.Tensor.DataLocationExternal);
         }));
+        if (tensor.StoredTransposed)
+        {
+            value = Op("Transpose", [new Value(storedName)], [Attr.Ints("perm", 1, 0)], name);
+        }
+
         storedWeights[name] = (value, ToOnnxType(tensor.Type));
         return storedWeights[name];
     }

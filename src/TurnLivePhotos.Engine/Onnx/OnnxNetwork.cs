@@ -32,7 +32,8 @@ public sealed class OnnxNetwork : IDisposable
 
     public OnnxModel Model { get; }
 
-    public static OnnxNetwork Create(OnnxModel model, SessionOptions? options = null)
+    /// <param name="cache">Where optimized graphs are kept between runs; null optimizes the graph on every start.</param>
+    public static OnnxNetwork Create(OnnxModel model, SessionOptions? options = null, OptimizedModelCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var ownedOptions = options is null;
@@ -45,12 +46,12 @@ public sealed class OnnxNetwork : IDisposable
                 throw new WeightFileException($"one network's weights must sit in one folder, not in {string.Join(", ", folders)}");
             }
 
-            if (folders.Count == 1)
+            if (cache is not null)
             {
-                options.AddSessionConfigEntry(ExternalDataFolderKey, folders[0]);
+                return new OnnxNetwork(cache.Open(model, options, options => Fresh(model, options, folders)), model);
             }
 
-            return new OnnxNetwork(new InferenceSession(model.Proto, options), model);
+            return new OnnxNetwork(Fresh(model, options, folders), model);
         }
         finally
         {
@@ -61,10 +62,28 @@ public sealed class OnnxNetwork : IDisposable
         }
     }
 
+    /// <summary>A session optimized from the in-memory graph, its weights read from their folder.</summary>
+    private static InferenceSession Fresh(OnnxModel model, SessionOptions options, List<string> folders)
+    {
+        if (folders.Count == 1)
+        {
+            options.AddSessionConfigEntry(ExternalDataFolderKey, folders[0]);
+        }
+
+        return new InferenceSession(model.Proto, options);
+    }
+
     /// <summary>Runs the graph on named float32 inputs and returns every output as a host tensor.</summary>
-    public IReadOnlyDictionary<string, FloatTensor> Run(IReadOnlyDictionary<string, FloatTensor> inputs)
+    /// <remarks>
+    /// Cancellation reaches inside the run: the token sets <c>RunOptions.Terminate</c>, which ONNX Runtime checks
+    /// between nodes, so a UNet step stops within a node or two instead of running to its end. The run then fails
+    /// inside ONNX Runtime, and that failure is reported as the cancellation it is.
+    /// </remarks>
+    /// <exception cref="OperationCanceledException">The token was cancelled before or during the run.</exception>
+    public IReadOnlyDictionary<string, FloatTensor> Run(IReadOnlyDictionary<string, FloatTensor> inputs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        cancellationToken.ThrowIfCancellationRequested();
         var names = Model.Inputs;
         var values = new List<OrtValue>();
         try
@@ -76,7 +95,8 @@ public sealed class OnnxNetwork : IDisposable
             }
 
             using var runOptions = new RunOptions();
-            using var results = session.Run(runOptions, names, values, Model.Outputs);
+            using var terminate = cancellationToken.Register(() => runOptions.Terminate = true);
+            using var results = RunOrCancel(runOptions, names, values, cancellationToken);
             var outputs = new Dictionary<string, FloatTensor>();
             for (var i = 0; i < Model.Outputs.Count; i++)
             {
@@ -93,4 +113,16 @@ public sealed class OnnxNetwork : IDisposable
     }
 
     public void Dispose() => session.Dispose();
+
+    private IDisposableReadOnlyCollection<OrtValue> RunOrCancel(RunOptions runOptions, IReadOnlyCollection<string> names, IReadOnlyCollection<OrtValue> values, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return session.Run(runOptions, names, values, Model.Outputs);
+        }
+        catch (OnnxRuntimeException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("the run was terminated", ex, cancellationToken);
+        }
+    }
 }

@@ -51,7 +51,7 @@ public static class AutoencoderKLTemporalDecoder
     }
 
     /// <summary>Encoder graph: <c>image</c> (B, 3, H, W) in [-1, 1] → <c>mean</c> (B, latent, H/f, W/f) and <c>moments</c>.</summary>
-    public static OnnxModel BuildEncoder(Checkpoint weights, Config config, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
+    public static OnnxModel BuildEncoder(IWeightSource weights, Config config, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
     {
         var g = new GraphBuilder(weights, precision, attention);
         DefineEncoder(g, config);
@@ -62,7 +62,7 @@ public static class AutoencoderKLTemporalDecoder
     /// Decoder graph for clips of <paramref name="frames"/> frames: <c>latents</c> (B·F, latent, h, w), already divided
     /// by the scaling factor → <c>sample</c> (B·F, 3, h·f, w·f), not clamped. Frames only mix within one call.
     /// </summary>
-    public static OnnxModel BuildDecoder(Checkpoint weights, Config config, int frames, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
+    public static OnnxModel BuildDecoder(IWeightSource weights, Config config, int frames, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
     {
         var g = new GraphBuilder(weights, precision, attention);
         DefineDecoder(g, config, frames);

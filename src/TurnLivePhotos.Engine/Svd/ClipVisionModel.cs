@@ -56,7 +56,7 @@ public static class ClipVisionModel
         }
     }
 
-    public static OnnxModel Build(Checkpoint weights, Config config, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
+    public static OnnxModel Build(IWeightSource weights, Config config, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused)
     {
         var g = new GraphBuilder(weights, precision, attention);
         Define(g, config);

@@ -28,9 +28,12 @@ public sealed record EulerSchedulerConfig
 
     public int StepsOffset { get; init; } = 1;
 
-    public static EulerSchedulerConfig Load(string path)
+    public static EulerSchedulerConfig Load(string path) => Parse(File.ReadAllText(path));
+
+    /// <summary>scheduler_config.json's text.</summary>
+    public static EulerSchedulerConfig Parse(string text)
     {
-        using var json = JsonDocument.Parse(File.ReadAllBytes(path));
+        using var json = JsonDocument.Parse(text);
         var root = json.RootElement;
         var defaults = new EulerSchedulerConfig();
         double? Number(string key, double? fallback) =>

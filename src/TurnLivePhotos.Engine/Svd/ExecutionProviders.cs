@@ -101,7 +101,12 @@ public static class ExecutionProviders
             }
             : new Dictionary<string, string> { ["device_id"] = "0" };
 
-    private static ExecutionChoice Cpu() => new(ExecutionDevice.Cpu, IsGpu: false, () => new SessionOptions());
+    /// <summary>
+    /// CPU sessions allocate activations straight from the system instead of ONNX Runtime's arena: the arena grows
+    /// in doubling chunks and keeps them until the session ends, so at 1024×576 (single activations of hundreds of
+    /// MB in the VAE decoder) it holds far more than the memory planner needs at once.
+    /// </summary>
+    private static ExecutionChoice Cpu() => new(ExecutionDevice.Cpu, IsGpu: false, () => new SessionOptions { EnableCpuMemArena = false });
 
     private static void Append(SessionOptions options, ExecutionDevice device, long? gpuMemoryLimitBytes)
     {

@@ -50,7 +50,7 @@ public sealed class SvdPipeline : IDisposable
     private readonly Precision precision;
     private readonly AttentionKernel attention;
     private readonly Dictionary<string, OnnxNetwork> cached = [];
-    private readonly Dictionary<string, Checkpoint> checkpoints = [];
+    private readonly Dictionary<string, IDisposable> checkpoints = [];
 
     /// <param name="animateLcm">The AnimateLCM sampler's arguments; null takes the authors' demo values.</param>
     public SvdPipeline(SvdModelFolder folder, Func<Microsoft.ML.OnnxRuntime.SessionOptions> sessionOptions, MemoryMode memoryMode, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused, AnimateLcmSchedulerConfig? animateLcm = null)
@@ -61,25 +61,33 @@ public sealed class SvdPipeline : IDisposable
         this.memoryMode = memoryMode == MemoryMode.Auto ? MemoryMode.Low : memoryMode;
         this.precision = precision;
         this.attention = attention;
-        clipConfig = ClipVisionModel.Config.From(ModelConfig.Load(folder.ImageEncoder.Config));
-        unetConfig = UNetSpatioTemporalConditionModel.Config.From(ModelConfig.Load(folder.Unet.Config));
-        vaeConfig = AutoencoderKLTemporalDecoder.Config.From(ModelConfig.Load(folder.Vae.Config));
-        schedulerConfig = EulerSchedulerConfig.Load(folder.SchedulerConfig);
+        clipConfig = ClipVisionModel.Config.From(folder.LoadConfig(folder.ImageEncoder.Config));
+        unetConfig = UNetSpatioTemporalConditionModel.Config.From(folder.LoadConfig(folder.Unet.Config));
+        vaeConfig = AutoencoderKLTemporalDecoder.Config.From(folder.LoadConfig(folder.Vae.Config));
+        schedulerConfig = EulerSchedulerConfig.Parse(folder.ReadText(folder.SchedulerConfig));
         animateLcmConfig = animateLcm ?? new AnimateLcmSchedulerConfig();
-        normalization = SvdPreprocessing.ClipNormalization.Load(folder.FeatureExtractorConfig);
+        normalization = SvdPreprocessing.ClipNormalization.Parse(folder.ReadText(folder.FeatureExtractorConfig));
     }
 
     /// <summary>
     /// A pipeline on a model folder, on the device asked for (falling back to the CPU with a warning): the configs
     /// are read, no network is loaded yet. For callers outside the engine (benchmarks) that need no more than this.
     /// </summary>
-    public static SvdPipeline Open(string modelFolder, string? variant, ExecutionDevice device, MemoryMode memoryMode, Microsoft.Extensions.Logging.ILogger logger)
+    /// <param name="graphCacheFolder">Where to keep optimized graphs between starts; null for none.</param>
+    public static SvdPipeline Open(string modelFolder, string? variant, ExecutionDevice device, MemoryMode memoryMode, Microsoft.Extensions.Logging.ILogger logger, string? graphCacheFolder = null)
     {
         var execution = ExecutionProviders.Choose(device, logger);
-        return new SvdPipeline(SvdModelFolder.Open(modelFolder, variant), execution.CreateOptions, memoryMode, execution.Precision, execution.Attention) { Device = execution.Device };
+        return new SvdPipeline(SvdModelFolder.Open(modelFolder, variant), execution.CreateOptions, memoryMode, execution.Precision, execution.Attention)
+        {
+            Device = execution.Device,
+            GraphCache = graphCacheFolder is null ? null : new OptimizedModelCache(graphCacheFolder, $"{execution.Device}/{execution.Precision}/{execution.Attention}"),
+        };
     }
 
     public SvdModelFolder Folder => folder;
+
+    /// <summary>Where optimized graphs are kept between starts (warm starts); null optimizes on every load.</summary>
+    public OptimizedModelCache? GraphCache { get; init; }
 
     /// <summary>Where the networks run (for a pipeline from <see cref="Open"/>; CPU unless told).</summary>
     public ExecutionDevice Device { get; private init; } = ExecutionDevice.Cpu;
@@ -107,7 +115,7 @@ public sealed class SvdPipeline : IDisposable
         var width = (int)image.Shape[3];
         if (height % Stride != 0 || width % Stride != 0)
         {
-            throw new ArgumentException($"image sides must be multiples of {Stride}, got {width}x{height}", nameof(image));
+            throw new EngineException($"size {width}x{height} cannot be generated: the UNet takes sides that are multiples of {Stride} (e.g. {width / Stride * Stride}x{height / Stride * Stride})");
         }
 
         var noise = options.Noise ?? new GaussianNoise(options.Seed);
@@ -125,9 +133,9 @@ public sealed class SvdPipeline : IDisposable
         // 1. CLIP embedding (classifier-free guidance: zeros for the unconditional half).
         progress?.Report(new MotionProgress("encode", 0, 2));
         var embeds = Use($"clip-input-{height}x{width}", () => SvdPreprocessing.BuildClipInput(height, width, clipConfig.ImageSize, normalization), null,
-            clip => Infer(clip, new Dictionary<string, FloatTensor> { ["image"] = image })["pixel_values"]);
-        embeds = Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights), clipConfig, precision, attention), folder.ImageEncoder.Weights,
-            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds })["image_embeds"]);
+            clip => Infer(clip, new Dictionary<string, FloatTensor> { ["image"] = image }, cancellationToken)["pixel_values"]);
+        embeds = Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights, SvdNetwork.ImageEncoder), clipConfig, precision, attention), folder.ImageEncoder.Weights,
+            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds }, cancellationToken)["image_embeds"]);
         var embedDim = embeds.Data.Length;
         var context = new FloatTensor([.. new float[(batch - 1) * embedDim], .. embeds.Data], [batch, 1, embedDim]);
         progress?.Report(new MotionProgress("encode", 1, 2));
@@ -135,8 +143,8 @@ public sealed class SvdPipeline : IDisposable
         // 2. VAE latent (posterior mean) of the noise-augmented image; zeros for the unconditional half; repeated per frame.
         var augmentation = new FloatTensor(noise.Next(image.ElementCount), image.Shape);
         var augmented = SvdPreprocessing.AddNoise(image, augmentation, parameters.NoiseAugStrength);
-        var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights), vaeConfig, attention: attention), folder.Vae.Weights,
-            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["image"] = augmented })["mean"]);
+        var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights, SvdNetwork.Vae), vaeConfig, attention: attention), folder.Vae.Weights,
+            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["image"] = augmented }, cancellationToken)["mean"]);
         progress?.Report(new MotionProgress("encode", 2, 2));
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -164,7 +172,7 @@ public sealed class SvdPipeline : IDisposable
         FillImageLatents(unetInput, mean.Data, batch, frames, frameSize);
         var scaled = new float[latents.Length];
         var noisePrediction = new float[latents.Length];
-        UseLoaded($"unet-{frames}", () => UNetSpatioTemporalConditionModel.Build(Weights(folder.Unet.Weights), unetConfig, frames, precision, attention: attention), folder.Unet.Weights, unet =>
+        UseLoaded($"unet-{frames}", () => UNetSpatioTemporalConditionModel.Build(Weights(folder.Unet.Weights, SvdNetwork.Unet), unetConfig, frames, precision, attention: attention), folder.Unet.Weights, unet =>
         {
             for (var step = 0; step < scheduler.StepCount; step++)
             {
@@ -177,7 +185,7 @@ public sealed class SvdPipeline : IDisposable
                     ["timestep"] = new([scheduler.Timesteps[step]], [1]),
                     ["encoder_hidden_states"] = context,
                     ["added_time_ids"] = addedTimeIds,
-                })["out_sample"];
+                }, cancellationToken)["out_sample"];
                 UNetEvaluations += batch;
                 if (guided)
                 {
@@ -240,8 +248,8 @@ public sealed class SvdPipeline : IDisposable
             var first = chunk * chunkSize;
             var count = Math.Min(chunkSize, frames - first);
             var input = new FloatTensor(scaledLatents[(first * frameSize)..((first + count) * frameSize)], [count, .. latentShape[2..]]);
-            var decoded = Use($"vae_decoder-{count}", () => AutoencoderKLTemporalDecoder.BuildDecoder(Weights(folder.Vae.Weights), vaeConfig, count, precision, attention), folder.Vae.Weights,
-                decoder => Infer(decoder, new Dictionary<string, FloatTensor> { ["latents"] = input })["sample"]);
+            var decoded = Use($"vae_decoder-{count}", () => AutoencoderKLTemporalDecoder.BuildDecoder(Weights(folder.Vae.Weights, SvdNetwork.Vae), vaeConfig, count, precision, attention), folder.Vae.Weights,
+                decoder => Infer(decoder, new Dictionary<string, FloatTensor> { ["latents"] = input }, cancellationToken)["sample"]);
             frameShape = decoded.Shape[1..];
             pieces.Add(decoded.Data);
             progress?.Report(new MotionProgress("decode", chunk + 1, chunks));
@@ -293,12 +301,12 @@ public sealed class SvdPipeline : IDisposable
         }
     }
 
-    private IReadOnlyDictionary<string, FloatTensor> Infer(OnnxNetwork network, Dictionary<string, FloatTensor> inputs)
+    private IReadOnlyDictionary<string, FloatTensor> Infer(OnnxNetwork network, Dictionary<string, FloatTensor> inputs, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            return network.Run(inputs);
+            return network.Run(inputs, cancellationToken);
         }
         finally
         {
@@ -306,15 +314,16 @@ public sealed class SvdPipeline : IDisposable
         }
     }
 
-    private Checkpoint Weights(string path)
+    /// <summary>A network's weights: its own checkpoint in a diffusers folder, or its part of a single-file Stability checkpoint.</summary>
+    private IWeightSource Weights(string path, SvdNetwork network)
     {
-        if (!checkpoints.TryGetValue(path, out var checkpoint))
+        if (!checkpoints.TryGetValue(path, out var open))
         {
-            checkpoint = Checkpoint.Open(path);
-            checkpoints[path] = checkpoint;
+            open = folder.SingleFile is not null ? StabilityCheckpoint.Open(path) : Checkpoint.Open(path);
+            checkpoints[path] = open;
         }
 
-        return checkpoint;
+        return open is StabilityCheckpoint single ? single.For(network, unetConfig, vaeConfig) : (Checkpoint)open;
     }
 
     private T Use<T>(string key, Func<OnnxModel> build, string? weightsPath, Func<OnnxNetwork, T> run)
@@ -331,7 +340,7 @@ public sealed class SvdPipeline : IDisposable
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var options = sessionOptions();
-            network = OnnxNetwork.Create(build(), options);
+            network = OnnxNetwork.Create(build(), options, GraphCache);
             LoadTime += clock.Elapsed;
         }
 
@@ -352,6 +361,8 @@ public sealed class SvdPipeline : IDisposable
                 {
                     checkpoint.Dispose();
                 }
+
+                NativeHeap.ReturnFreeMemory();
             }
         }
     }

@@ -45,9 +45,12 @@ public static class SvdPreprocessing
     /// <summary>The CLIP feature extractor's mean and std (preprocessor_config.json).</summary>
     public sealed record ClipNormalization(float[] Mean, float[] Std)
     {
-        public static ClipNormalization Load(string path)
+        public static ClipNormalization Load(string path) => Parse(File.ReadAllText(path));
+
+        /// <summary>preprocessor_config.json's text.</summary>
+        public static ClipNormalization Parse(string text)
         {
-            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var json = JsonDocument.Parse(text);
             float[] Read(string key) => json.RootElement.GetProperty(key).EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
             return new ClipNormalization(Read("image_mean"), Read("image_std"));
         }

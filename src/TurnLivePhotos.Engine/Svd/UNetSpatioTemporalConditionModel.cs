@@ -152,7 +152,7 @@ public static class UNetSpatioTemporalConditionModel
     }
 
     /// <param name="exposeIntermediates">Also output what each main module produced, named like diffusers' modules (for checking against the reference).</param>
-    public static OnnxModel Build(Checkpoint weights, Config config, int frames, Precision precision = Precision.Float32, bool exposeIntermediates = false, AttentionKernel attention = AttentionKernel.Fused)
+    public static OnnxModel Build(IWeightSource weights, Config config, int frames, Precision precision = Precision.Float32, bool exposeIntermediates = false, AttentionKernel attention = AttentionKernel.Fused)
     {
         var g = new GraphBuilder(weights, precision, attention);
         Define(g, config, frames, exposeIntermediates);

@@ -17,6 +17,12 @@ public enum WeightType
 /// <summary>Where one tensor's bytes live inside a mapped weight file.</summary>
 public sealed record WeightTensor(string Name, WeightType Type, long[] Shape, long Offset, long ByteLength, SafetensorsFile File)
 {
+    /// <summary>
+    /// The bytes hold the transpose of <see cref="Shape"/> (a 2-D weight another library stores the other way round);
+    /// the graph transposes it back, so nothing is converted on disk.
+    /// </summary>
+    public bool StoredTransposed { get; init; }
+
     public long ElementCount => Shape.Aggregate(1L, (product, dim) => product * dim);
 
     public static int ElementSize(WeightType type) => type == WeightType.Float32 ? 4 : 2;
@@ -56,7 +62,14 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
     public static SafetensorsFile Open(string path)
     {
+        // A Hugging Face cache snapshot links each file to a blob: map the blob itself (its real length, and the
+        // folder ONNX Runtime reads external data from).
         var fullPath = System.IO.Path.GetFullPath(path);
+        if (File.Exists(fullPath) && File.ResolveLinkTarget(fullPath, returnFinalTarget: true) is { } target)
+        {
+            fullPath = target.FullName;
+        }
+
         var length = new FileInfo(fullPath) is { Exists: true } info ? info.Length : throw new WeightFileException($"{fullPath}: file not found");
         if (length < 8)
         {

@@ -186,6 +186,39 @@ public static class ExifWriter
         return [.. output];
     }
 
+    /// <summary>
+    /// When the photo was taken: Exif DateTimeOriginal (0x9003) with OffsetTimeOriginal (0x9011) when present, else
+    /// read in this machine's time zone. Null when the photo has no readable capture time.
+    /// </summary>
+    public static DateTimeOffset? CaptureTime(byte[] jpeg)
+    {
+        var exif = JpegFile.Parse(jpeg).Segments.Find(segment => segment.IsExif);
+        if (exif is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var tiff = Tiff.Parse(exif.Payload[JpegSegment.ExifHeader.Length..]);
+            var original = tiff.Exif.Find(e => e.Tag == 0x9003);
+            if (original is null || !DateTime.TryParseExact(Encoding.ASCII.GetString(original.Value).TrimEnd('\0', ' '), "yyyy:MM:dd HH:mm:ss",
+                    System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var local))
+            {
+                return null;
+            }
+
+            var offsetText = tiff.Exif.Find(e => e.Tag == 0x9011) is { } offset ? Encoding.ASCII.GetString(offset.Value).TrimEnd('\0', ' ') : null;
+            return offsetText is not null && TimeSpan.TryParseExact(offsetText.TrimStart('+', '-'), @"hh\:mm", System.Globalization.CultureInfo.InvariantCulture, out var span)
+                ? new DateTimeOffset(local, offsetText.StartsWith('-') ? -span : span)
+                : new DateTimeOffset(local, TimeZoneInfo.Local.GetUtcOffset(local));
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     private sealed record Entry(ushort Tag, ushort Type, uint Count, byte[] Value);
 
     /// <summary>A TIFF tree reduced to what Exif uses: IFD0, Exif, GPS, Interop and IFD1 (+ thumbnail bytes).</summary>

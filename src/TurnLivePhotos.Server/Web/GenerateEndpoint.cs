@@ -26,7 +26,7 @@ public static class GenerateEndpoint
 
             // Names come from the server (date + random id); the uploaded file name is never used for paths.
             job = new GenerationJob(
-                new ConversionRequest(upload.Photo, parameters, settings.Model.Engine, outputs.Directory, OutputLocation.NewBaseName(DateTimeOffset.Now))
+                new ConversionRequest(upload.Photo, parameters, GenerationForm.Engine(upload.Form, settings), outputs.Directory, OutputLocation.NewBaseName(DateTimeOffset.Now))
                 {
                     // The seed's endpoint answers with a GIF; the other formats come with the jobs API.
                     Outputs = settings.Output with { Formats = [OutputFormat.Gif] },

@@ -14,8 +14,8 @@ public sealed class FormValueException(string field, string message) : Exception
 
 /// <summary>
 /// Reads the form fields of both upload paths: every generation parameter the engine's table opens to forms
-/// (motion_bucket_id or the seed's motion_bucket, noise_aug_strength, max_guidance_scale, frames, fps, seed), and
-/// for jobs the engine, formats and loop. Absent or empty fields keep the server's defaults.
+/// (motion_bucket_id or the seed's motion_bucket, noise_aug_strength, max_guidance_scale, frames, fps, seed, camera),
+/// the engine, and for jobs the formats and loop. Absent or empty fields keep the server's defaults.
 /// </summary>
 public static class GenerationForm
 {
@@ -61,9 +61,16 @@ public static class GenerationForm
 
         return new JobRequest(
             ReadParameters(form, settings.Model.Parameters),
-            Choice<EngineKind>(form, "engine") ?? settings.Model.Engine,
+            Engine(form, settings),
             formats,
             Choice<LoopMode>(form, "loop"));
+    }
+
+    /// <summary>The engine field of both upload paths; absent keeps [ModelOptions] Engine.</summary>
+    public static EngineKind Engine(IFormCollection form, AppSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return Choice<EngineKind>(form, "engine") ?? settings.Model.Engine;
     }
 
     /// <summary>An enum value by name (any case; numbers are not names), or null when the field is absent.</summary>

@@ -54,6 +54,7 @@ public static class Cli
         root.Subcommands.Add(ConvertCommand.Create(output, error));
         root.Subcommands.Add(SettingsCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
+        root.Subcommands.Add(ModelCommand.Create(output, error));
         return root;
     }
 

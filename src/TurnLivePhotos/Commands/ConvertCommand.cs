@@ -25,8 +25,8 @@ public static class ConvertCommand
     {
         var photos = new Argument<string[]>("photos") { Description = "Photos or folders of photos", Arity = ArgumentArity.OneOrMore };
         var outputDirectory = new Option<string?>("--output", "-o") { Description = "Folder for the results (default: [StoreOptions] OutputsHome)" };
-        var engine = new Option<string?>("--engine") { Description = "auto, classic or svd (default: [ModelOptions] Engine, auto)" };
-        engine.AcceptOnlyFromAmong("auto", "classic", "svd");
+        var engine = new Option<string?>("--engine") { Description = "auto, classic, cinematic or svd (default: [ModelOptions] Engine, auto)" };
+        engine.AcceptOnlyFromAmong("auto", "classic", "cinematic", "svd");
 
         // One option per generation parameter the engine's table opens to the command line; the value goes through
         // the settings (as [ModelOptions] KEY from "the command line"), so it is checked once, with the same message.

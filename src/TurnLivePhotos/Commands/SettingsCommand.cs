@@ -73,6 +73,7 @@ public static class SettingsCommand
             string.Empty,
             "[InstallationOptions]",
             $"ModelRepositoryUrl={settings.ModelRepositoryUrl}",
+            $"HubToken={(settings.HubToken is null ? string.Empty : "(set, not shown)")}",
             string.Empty,
             "[LaunchOptions]",
             $"RunArguments={settings.RunArguments}",

@@ -125,7 +125,7 @@ public sealed class ConvertCommandTests
 
         Assert.Equal(1, exit);
         var line = Assert.Single(errors);
-        Assert.Contains("model folder", line, StringComparison.Ordinal);
+        Assert.Contains("no SVD model at " + folder["models"], line, StringComparison.Ordinal);
         Assert.False(Directory.Exists(folder["out"]) && Directory.EnumerateFiles(folder["out"]).Any());
     }
 

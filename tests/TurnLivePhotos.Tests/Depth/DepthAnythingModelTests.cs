@@ -44,6 +44,19 @@ public sealed class DepthAnythingModelTests
 
     [Theory]
     [MemberData(nameof(Sets))]
+    public void The_chunked_attention_fallback_matches_too(string set)
+    {
+        var folder = FixtureSets.Folder(set);
+        using var weights = Checkpoint.Open(Path.Combine(folder, "model.safetensors"));
+        using var io = Checkpoint.Open(Path.Combine(folder, "io.safetensors"));
+        var config = DepthAnythingConfig.Load(Path.Combine(folder, "config.json"));
+        using var network = OnnxNetwork.Create(DepthAnythingModel.Build(weights, config, attention: AttentionKernel.Chunked));
+        var depth = network.Run(new Dictionary<string, FloatTensor> { ["pixel_values"] = FixtureSets.Read(io, "image.pixel_values") })["predicted_depth"];
+        FixtureSets.AssertClose(FixtureSets.Read(io, "image.predicted_depth"), depth, 1e-4, "image.predicted_depth (chunked attention)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
     public void The_position_embedding_resize_is_the_original_not_the_size_mode(string set)
     {
         var folder = FixtureSets.Folder(set);

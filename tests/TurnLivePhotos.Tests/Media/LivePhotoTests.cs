@@ -61,7 +61,7 @@ public sealed class LivePhotoTests
     }
 
     [RequiresToolsFact("ffprobe", "ffmpeg")]
-    public async Task The_movie_has_one_still_image_time_sample_at_the_still_and_a_clean_30_fps_avc1_video()
+    public async Task The_movie_has_one_still_image_time_sample_at_the_still_an_orientation_track_and_a_clean_30_fps_avc1_video()
     {
         using var folder = new TempFolder();
 
@@ -69,7 +69,8 @@ public sealed class LivePhotoTests
 
         var (_, streams, _) = ExternalTools.Run("ffprobe", "-v", "error", "-show_entries", "stream=codec_type,codec_tag_string,r_frame_rate,nb_frames,width,height", "-of", "compact", live.Movie);
         var lines = streams.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines, line => line.Contains("codec_tag_string=mebx", StringComparison.Ordinal));
+        // Two timed-metadata tracks, as in iPhone movies: still-image-time, then video-orientation.
+        Assert.Equal(2, lines.Count(line => line.Contains("codec_tag_string=mebx", StringComparison.Ordinal)));
         var video = Assert.Single(lines, line => line.Contains("codec_type=video", StringComparison.Ordinal));
         Assert.Contains("codec_tag_string=avc1", video, StringComparison.Ordinal);
         Assert.Contains("r_frame_rate=30/1", video, StringComparison.Ordinal);
@@ -78,7 +79,7 @@ public sealed class LivePhotoTests
         Assert.Contains($"nb_frames={(int)Math.Round(clipFrames / playback * 30)}", video, StringComparison.Ordinal);
         Assert.Contains("width=320|height=240", video, StringComparison.Ordinal);
 
-        var (_, packets, _) = ExternalTools.Run("ffprobe", "-v", "error", "-select_streams", "d", "-show_packets", "-show_data", "-of", "compact", live.Movie);
+        var (_, packets, _) = ExternalTools.Run("ffprobe", "-v", "error", "-select_streams", "d:0", "-show_packets", "-show_data", "-of", "compact", live.Movie);
         var first = packets.Split("packet|", StringSplitOptions.RemoveEmptyEntries)[0];
         Assert.Contains("size=9|", first, StringComparison.Ordinal);
         Assert.Contains("0000 0009 0000 0001 ff", first, StringComparison.Ordinal);
@@ -87,7 +88,9 @@ public sealed class LivePhotoTests
         Assert.Equal(string.Empty, ExternalTools.Run("ffmpeg", "-v", "error", "-i", live.Movie, "-f", "null", "-").Errors);
         if (ExternalTools.Exiftool is not null)
         {
-            Assert.Equal("-1", Tags(live.Movie, "-ee", "-StillImageTime")["StillImageTime"]); // exiftool finds the still-image-time sample
+            var timed = Tags(live.Movie, "-ee", "-StillImageTime", "-VideoOrientation", "-n");
+            Assert.Equal("-1", timed["StillImageTime"]); // exiftool finds the still-image-time sample
+            Assert.Equal("1", timed["VideoOrientation"]); // and the orientation of our upright pixels
         }
     }
 
@@ -118,6 +121,38 @@ public sealed class LivePhotoTests
 
         Assert.Equal(expected, playback, 6);
         Assert.InRange(frames / playback, 1.5 - 1e-9, 3 + 1e-9);
+    }
+
+    [RequiresSharedSamplesFact("exiftool", "ffmpeg", "ffprobe")]
+    public async Task The_movie_carries_the_fields_an_iphone_live_photo_movie_carries()
+    {
+        using var folder = new TempFolder();
+        var iphone = PhoneSamples.Shared("iphone_IMG_3853.MOV");
+
+        var live = await WriteLiveAsync(TestPhotos.CameraJpeg(xmpTitle: null), folder, frames: 6);
+
+        // Field by field against the real iPhone 15 Plus movie: the same keys, the same timed-metadata tracks.
+        const string keys = "-Keys:all";
+        var ours = Tags(live.Movie, keys, "-QuickTime:CreateDate", "-Track1:TrackCreateDate", "-Track1:MediaCreateDate", "-ee", "-StillImageTime", "-VideoOrientation", "-n");
+        var theirs = Tags(iphone, keys, "-QuickTime:CreateDate", "-Track1:TrackCreateDate", "-Track1:MediaCreateDate", "-ee", "-StillImageTime", "-VideoOrientation", "-n");
+        foreach (var field in new[] { "ContentIdentifier", "LivePhotoAuto", "LivePhotoVitalityScore", "CreationDate", "CreateDate", "TrackCreateDate", "MediaCreateDate", "StillImageTime", "VideoOrientation" })
+        {
+            Assert.True(theirs.ContainsKey(field), $"the iPhone movie has no {field}");
+            Assert.True(ours.ContainsKey(field), $"our movie has no {field}");
+        }
+
+        Assert.Equal(theirs["LivePhotoAuto"], ours["LivePhotoAuto"]);
+        Assert.Equal(theirs["StillImageTime"], ours["StillImageTime"]);
+        Assert.Equal(theirs["VideoOrientation"], ours["VideoOrientation"]);
+        Assert.StartsWith("2024:05:01 12:34:56", ours["CreationDate"], StringComparison.Ordinal); // the photo's DateTimeOriginal
+        var captured = new DateTimeOffset(new DateTime(2024, 5, 1, 12, 34, 56), TimeZoneInfo.Local.GetUtcOffset(new DateTime(2024, 5, 1, 12, 34, 56))).UtcDateTime;
+        Assert.Equal(captured.ToString("yyyy:MM:dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), ours["CreateDate"]);
+        Assert.Equal(ours["CreateDate"], ours["TrackCreateDate"]);
+        Assert.Equal(ours["CreateDate"], ours["MediaCreateDate"]);
+
+        // ffprobe sees the metadata streams as iPhones' (mebx, "Core Media Metadata") next to the video.
+        var (_, streams, _) = ExternalTools.Run("ffprobe", "-v", "error", "-show_entries", "stream=codec_tag_string:stream_tags=handler_name", "-of", "csv=p=0", live.Movie);
+        Assert.Equal(2, streams.Split('\n').Count(line => line.StartsWith("mebx,Core Media Metadata", StringComparison.Ordinal)));
     }
 
     private static async Task<LivePhotoFiles> WriteLiveAsync(byte[] photo, TempFolder folder, int frames)

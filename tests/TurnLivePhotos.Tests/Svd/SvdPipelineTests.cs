@@ -57,6 +57,26 @@ public sealed class SvdPipelineTests
         FixtureSets.AssertClose(expectedFrames with { Shape = expectedFrames.Shape[1..] }, result.Frames, 1e-4, "frames");
     }
 
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void A_size_the_unet_cannot_take_is_one_clear_error_before_any_network_loads(string set)
+    {
+        using var temp = new TempFolder();
+        var folder = SvdModelFolder.Open(TinyModelFolder.Create(set, temp["model"]));
+        using var pipeline = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Low);
+        Assert.True(pipeline.Stride > 1, $"stride {pipeline.Stride}: every size would be valid");
+        var width = (pipeline.Stride * 2) + 1;
+        var height = pipeline.Stride;
+
+        var error = Assert.Throws<TurnLivePhotos.Engine.EngineException>(() =>
+            pipeline.Run(new FloatTensor(new float[3 * width * height], [1, 3, height, width]), new SvdRunOptions { Parameters = new MotionParameters { Frames = 2, InferenceSteps = 1 } }, progress: null, CancellationToken.None));
+
+        Assert.Contains($"{width}x{height}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"multiples of {pipeline.Stride}", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Equal(TimeSpan.Zero, pipeline.LoadTime);
+    }
+
     [Fact]
     public void Guidance_per_frame_is_torch_linspace()
     {

@@ -1,9 +1,9 @@
-namespace TurnLivePhotos.Bench;
+namespace TurnLivePhotos.Engine.Svd;
 
 /// <summary>
 /// The configuration files of stabilityai/stable-video-diffusion-img2vid-xt (diffusers layout), written out with
-/// their documented values. <see cref="SyntheticModel"/> lays out a full-size model from them for benchmarks: the
-/// same code paths as the real download, with random weights.
+/// their documented values: the configs a single-file Stability checkpoint runs with (it carries none), and what the
+/// benchmarks lay a synthetic full-size model out from.
 /// </summary>
 public static class Img2VidXtConfigs
 {

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using TurnLivePhotos.Engine.Depth;
+using TurnLivePhotos.Engine.Weights;
+using TurnLivePhotos.Media.Imaging;
+
+namespace TurnLivePhotos.Engine.Cinematic;
+
+/// <summary>Where the depth model is ([ModelOptions] DepthModelName under ModelsHome).</summary>
+public sealed record CinematicEngineOptions(string DepthModelFolder);
+
+/// <summary>
+/// The cinematic engine: Depth Anything estimates the photo's depth, then a virtual camera moves a little through
+/// it (dolly, orbit or rise) and every frame is rendered with correct occlusion (<see cref="ViewSynthesizer"/>).
+/// AI-made depth, geometric motion: seconds on a CPU, and the first frame is the photo itself.
+/// </summary>
+public sealed class CinematicMotionEngine(CinematicEngineOptions options, ILogger<CinematicMotionEngine> logger) : IMotionEngine, IDisposable
+{
+    public const string EngineName = "cinematic";
+
+    /// <summary>Longest side of the frames, the size of an iPhone Live Photo movie; smaller photos keep their size.</summary>
+    public const int MaxLongSide = 1440;
+
+    private readonly Lock gate = new();
+    private DepthEstimator? estimator;
+
+    public string Name => EngineName;
+
+    /// <summary>The motion is geometric (a camera through estimated depth), not generated.</summary>
+    public bool IsGenerative => false;
+
+    public CinematicEngineOptions Options => options;
+
+    public static (int Width, int Height) FrameSize(int photoWidth, int photoHeight)
+    {
+        var scale = Math.Min(1.0, (double)MaxLongSide / Math.Max(photoWidth, photoHeight));
+        return (Math.Max(2, (int)Math.Round(photoWidth * scale / 2) * 2), Math.Max(2, (int)Math.Round(photoHeight * scale / 2) * 2));
+    }
+
+    public Task<MotionClip> GenerateAsync(MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Task.Run(() => Generate(request, progress, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The photo at frame size and its depth (the first stage of a clip; also what the benchmark times).</summary>
+    public (RgbImage Photo, DepthMap Depth) EstimateDepth(RgbImage photo, IProgress<MotionProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        var (width, height) = FrameSize(photo.Width, photo.Height);
+        var framed = photo.Width == width && photo.Height == height ? photo : PillowBicubic.Resize(photo, width, height);
+        progress?.Report(new MotionProgress("depth", 0, 1));
+        DepthMap depth;
+        lock (gate)
+        {
+            try
+            {
+                estimator ??= DepthEstimator.Open(options.DepthModelFolder);
+
+                // The depth model sees the frame-size photo: the same picture as the full photo at 518 px, for less resizing.
+                depth = estimator.Estimate(framed);
+            }
+            catch (WeightFileException ex)
+            {
+                throw new EngineException(ex.Message, ex);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                throw new EngineException($"ONNX Runtime failed: {ex.Message.Split('\n')[0]}", ex);
+            }
+        }
+
+        progress?.Report(new MotionProgress("depth", 1, 1));
+        return (framed, depth);
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            estimator?.Dispose();
+            estimator = null;
+        }
+    }
+
+    private MotionClip Generate(MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
+    {
+        var (photo, depth) = EstimateDepth(request.Photo, progress);
+        cancellationToken.ThrowIfCancellationRequested();
+        var clip = CinematicClip.Render(photo, depth, request.Parameters, progress, cancellationToken);
+        logger.LogInformation("Cinematic: {Width}x{Height}, depth {DepthWidth}x{DepthHeight}, {Move} ({Reason})", photo.Width, photo.Height, depth.Width, depth.Height, clip.Move, clip.Reason);
+        return new MotionClip(clip.Frames, request.Parameters.Fps, EngineName, IsGenerative: false);
+    }
+}

@@ -1,0 +1,121 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.ML.OnnxRuntime;
+
+namespace TurnLivePhotos.Engine.Onnx;
+
+/// <summary>
+/// Optimized graphs kept on disk, so a second start skips ONNX Runtime's graph optimization (constant folding of
+/// the fp16→fp32 casts, NCHWc re-layout, fusions — most of the 11–16 s the full-size UNet takes to load).
+/// </summary>
+/// <remarks>
+/// ONNX Runtime saves the graph it optimized when <c>SessionOptions.OptimizedModelFilePath</c> is set; for models
+/// past protobuf's 2 GB the initializers go to one external data file named by the session config entry
+/// <c>session.optimized_model_external_initializers_file_name</c> (every initializer of at least
+/// <c>..._min_size_in_bytes</c>). A cached entry is then opened from its file with optimizations off — it already
+/// holds their result, including the CPU provider's NCHWc layout, which is why the device is part of the key.
+/// The key is a SHA-256 of the graph's protobuf (structure, frame count, precision, attention kernel), every
+/// weight file's full path, size and modification time, the ONNX Runtime version and the device: any change is a
+/// different entry, so a stale one is never read. Two processes starting at once: the one that takes the entry's
+/// lock file writes it into a private temporary folder and renames the data, then the graph, into place (the
+/// graph's presence means the entry is complete); the other optimizes in memory without saving. A damaged entry
+/// is deleted and rebuilt. Rejected: caching our own protobuf (it is cheap to build; the optimization is what
+/// costs), and ONNX Runtime's ORT format (no external data, so a 6 GB flatbuffer read whole into memory).
+/// </remarks>
+public sealed class OptimizedModelCache(string folder, string device)
+{
+    private const string ExternalFileKey = "session.optimized_model_external_initializers_file_name";
+    private const string ExternalMinSizeKey = "session.optimized_model_external_initializers_min_size_in_bytes";
+
+    public string Folder { get; } = Path.GetFullPath(folder);
+
+    /// <summary>The default place: the user's local application data, TurnLivePhotos/graphs.</summary>
+    public static string DefaultFolder =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "TurnLivePhotos", "graphs");
+
+    /// <summary>The entry name of a model: what identifies the graph, its weights, the runtime and the device.</summary>
+    public string Key(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(model.Proto);
+        foreach (var file in model.Weights.Select(w => w.File.Path).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var info = new FileInfo(file);
+            hash.AppendData(Encoding.UTF8.GetBytes($"\n{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}"));
+        }
+
+        hash.AppendData(Encoding.UTF8.GetBytes($"\n{OrtEnv.Instance().GetVersionString()}|{device}"));
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..32];
+    }
+
+    /// <summary>A session for the model: from its cached optimized graph, or optimized by <paramref name="fresh"/> and saved.</summary>
+    internal InferenceSession Open(OnnxModel model, SessionOptions options, Func<SessionOptions, InferenceSession> fresh)
+    {
+        var key = Key(model);
+        var graph = Path.Combine(Folder, key + ".onnx");
+        var data = Path.Combine(Folder, key + ".data");
+        if (File.Exists(graph))
+        {
+            try
+            {
+                options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
+                return new InferenceSession(graph, options);
+            }
+            catch (OnnxRuntimeException)
+            {
+                // A damaged entry (a disk filled up, a file removed by hand): drop it and optimize again.
+                File.Delete(graph);
+                options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
+            }
+        }
+
+        Directory.CreateDirectory(Folder);
+        using var writer = TryLock(Path.Combine(Folder, key + ".lock"));
+        if (writer is null)
+        {
+            return fresh(options);
+        }
+
+        var temporary = Directory.CreateDirectory(Path.Combine(Folder, $"{key}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}")).FullName;
+        try
+        {
+            options.OptimizedModelFilePath = Path.Combine(temporary, key + ".onnx");
+            options.AddSessionConfigEntry(ExternalFileKey, key + ".data");
+            options.AddSessionConfigEntry(ExternalMinSizeKey, "1024");
+            var session = fresh(options);
+            try
+            {
+                var written = Path.Combine(temporary, key + ".data");
+                if (File.Exists(written))
+                {
+                    File.Move(written, data, overwrite: true);
+                }
+
+                File.Move(options.OptimizedModelFilePath, graph, overwrite: true);
+            }
+            catch (IOException)
+            {
+                // Saving is an optimization: a full disk leaves the session as good as it is.
+            }
+
+            return session;
+        }
+        finally
+        {
+            Directory.Delete(temporary, recursive: true);
+        }
+    }
+
+    private static FileStream? TryLock(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}

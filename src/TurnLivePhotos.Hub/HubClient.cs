@@ -1,0 +1,257 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+
+namespace TurnLivePhotos.Hub;
+
+/// <summary>How hard the client tries. The defaults suit a slow or flaky line to a real hub; tests shorten the delays.</summary>
+public sealed record HubClientOptions
+{
+    /// <summary>Files fetched at once (one connection each).</summary>
+    public int Connections { get; init; } = 4;
+
+    /// <summary>Retries of one request (5xx, 408, 429 honouring Retry-After, refused or reset connections, timeouts).</summary>
+    public int RetryAttempts { get; init; } = 6;
+
+    /// <summary>First backoff delay; it doubles on every retry (with jitter).</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one attempt may take to answer with its headers.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a body may send nothing before the connection counts as dropped (and the file resumes).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>The response to a file request, with what the hub said about the file on the first hop (before any CDN redirect).</summary>
+public sealed record HubFileResponse(HttpResponseMessage Response, string? LinkedEtag, long? LinkedSize, string? RepoCommit) : IDisposable
+{
+    public void Dispose() => Response.Dispose();
+}
+
+/// <summary>
+/// Talks to a hub: <c>GET /api/models/{repo}/revision/{rev}</c> (the commit a revision points at),
+/// <c>GET /api/models/{repo}/tree/{commit}?recursive=true</c> (every file with size and LFS SHA-256, paged by
+/// Link headers) and <c>GET /{repo}/resolve/{commit}/{path}</c> (the bytes; LFS files redirect to a CDN, and the
+/// first answer carries X-Linked-Etag / X-Linked-Size / X-Repo-Commit).
+/// Requests go through Microsoft.Extensions.Http.Resilience: retries with exponential backoff and jitter on 5xx,
+/// 408, 429 (Retry-After honoured) and connection failures, and a timeout per attempt. Redirects are followed here,
+/// not by the handler, so the token is sent only to the hub itself and never to the CDN host it redirects to.
+/// </summary>
+public sealed class HubClient : IDisposable
+{
+    private const int MaxRedirects = 10;
+    private readonly HttpClient http;
+    private readonly HubToken? token;
+
+    public HubClient(HubClientOptions options, HubToken? token)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        this.token = token;
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = options.RetryAttempts,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryDelay,
+                ShouldRetryAfterHeader = true,
+            })
+            .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.AttemptTimeout })
+            .Build();
+        var sockets = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            MaxConnectionsPerServer = Math.Max(options.Connections, 2) * 2,
+            ConnectTimeout = options.AttemptTimeout,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        };
+        http = new HttpClient(new ResilienceHandler(pipeline) { InnerHandler = sockets })
+        {
+            Timeout = Timeout.InfiniteTimeSpan, // per attempt (headers) above, per read while streaming in FileDownloader
+        };
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("turn-live-photos", "1.0"));
+    }
+
+    public HubClientOptions Options { get; }
+
+    public HubToken? Token => token;
+
+    /// <summary>The commit a revision (branch, tag or commit) points at now.</summary>
+    public async Task<string> GetCommitAsync(HubRepository repository, string revision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        using var document = await GetJsonAsync(repository, repository.RevisionApi(revision), cancellationToken);
+        return document.RootElement.TryGetProperty("sha", out var sha) && sha.GetString() is { Length: > 0 } commit
+            ? commit
+            : throw new HubException($"{repository}: the revision API gave no commit for \"{revision}\"");
+    }
+
+    /// <summary>Every file of the repository at a commit (directories left out).</summary>
+    public async Task<IReadOnlyList<HubFile>> ListFilesAsync(HubRepository repository, string commit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        var files = new List<HubFile>();
+        Uri? page = repository.TreeApi(commit);
+        while (page is not null)
+        {
+            using var response = await SendAsync(repository, page, from: null, cancellationToken);
+            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            if (document.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                throw new HubException($"{repository}: the tree API did not answer with a list");
+            }
+
+            foreach (var entry in document.RootElement.EnumerateArray())
+            {
+                if (entry.TryGetProperty("type", out var type) && type.GetString() != "file")
+                {
+                    continue;
+                }
+
+                var path = entry.GetProperty("path").GetString() ?? string.Empty;
+                var size = entry.TryGetProperty("size", out var s) ? s.GetInt64() : 0;
+                string? sha256 = null;
+                if (entry.TryGetProperty("lfs", out var lfs) && lfs.ValueKind == JsonValueKind.Object)
+                {
+                    sha256 = lfs.TryGetProperty("oid", out var oid) ? oid.GetString() : null;
+                    size = lfs.TryGetProperty("size", out var lfsSize) ? lfsSize.GetInt64() : size;
+                }
+
+                var gitOid = entry.TryGetProperty("oid", out var git) ? git.GetString() : null;
+                files.Add(new HubFile(path, size, sha256?.ToLowerInvariant(), sha256 is null ? gitOid?.ToLowerInvariant() : null));
+            }
+
+            page = NextPage(response, page);
+        }
+
+        return files;
+    }
+
+    /// <summary>A file's bytes from <paramref name="from"/> on (a Range request when above zero), redirects followed.</summary>
+    public async Task<HubFileResponse> GetFileAsync(HubRepository repository, string commit, string path, long from, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        string? etag = null;
+        long? size = null;
+        string? repoCommit = null;
+        var response = await SendAsync(repository, repository.Resolve(commit, path), from, cancellationToken, first =>
+        {
+            etag = Header(first, "X-Linked-Etag") ?? first.Headers.ETag?.Tag;
+            size = long.TryParse(Header(first, "X-Linked-Size"), out var linked) ? linked : null;
+            repoCommit = Header(first, "X-Repo-Commit");
+        });
+        return new HubFileResponse(response, etag?.Trim('"').Replace("W/", string.Empty, StringComparison.Ordinal), size, repoCommit);
+    }
+
+    public void Dispose() => http.Dispose();
+
+    private async Task<JsonDocument> GetJsonAsync(HubRepository repository, Uri uri, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(repository, uri, from: null, cancellationToken);
+        try
+        {
+            return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            throw new HubException($"{repository}: {uri.AbsolutePath} did not answer with JSON ({ex.Message})", ex);
+        }
+    }
+
+    /// <summary>One request with its redirects; a non-success final answer becomes a <see cref="HubException"/>.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HubRepository repository, Uri uri, long? from, CancellationToken cancellationToken, Action<HttpResponseMessage>? firstHop = null)
+    {
+        var current = uri;
+        for (var hop = 0; hop <= MaxRedirects; hop++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, current);
+            if (from is > 0)
+            {
+                request.Headers.Range = new RangeHeaderValue(from, null);
+            }
+
+            if (token is not null && IsHub(repository, current))
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
+            }
+
+            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (hop == 0)
+            {
+                firstHop?.Invoke(response);
+            }
+
+            if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
+            {
+                response.Dispose();
+                current = location.IsAbsoluteUri ? location : new Uri(current, location);
+                continue;
+            }
+
+            if (response.IsSuccessStatusCode)
+            {
+                return response;
+            }
+
+            using (response)
+            {
+                throw Failure(repository, current, response);
+            }
+        }
+
+        throw new HubException($"{repository}: more than {MaxRedirects} redirects for {uri.AbsolutePath}");
+    }
+
+    private HubException Failure(HubRepository repository, Uri uri, HttpResponseMessage response)
+    {
+        var status = (int)response.StatusCode;
+        if (status is 401 or 403)
+        {
+            var given = token is null
+                ? "no token was given"
+                : $"the {token} was refused";
+            return new HubException(
+                $"{repository.RepoId} is gated ({status}, {given}): accept its licence at {repository.ModelPage} while logged in, then give a read token " +
+                "via [InstallationOptions] HubToken, the HF_TOKEN variable, or the hub client's login (token file)");
+        }
+
+        if (status == 404)
+        {
+            return new HubException($"{repository}: {uri.AbsolutePath} was not found (404); check [InstallationOptions] ModelRepositoryUrl and the revision");
+        }
+
+        return new HubException($"{repository}: {uri.GetLeftPart(UriPartial.Authority)}{uri.AbsolutePath} answered {status} {response.ReasonPhrase} after {Options.RetryAttempts} retries");
+    }
+
+    private static bool IsHub(HubRepository repository, Uri uri) =>
+        Uri.Compare(repository.Endpoint, uri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+
+    /// <summary>The tree API pages long listings with <c>Link: &lt;url&gt;; rel="next"</c>.</summary>
+    private static Uri? NextPage(HttpResponseMessage response, Uri current)
+    {
+        if (!response.Headers.TryGetValues("Link", out var links))
+        {
+            return null;
+        }
+
+        foreach (var link in links.SelectMany(value => value.Split(',')))
+        {
+            var parts = link.Split(';', StringSplitOptions.TrimEntries);
+            if (parts.Length >= 2 && parts.Skip(1).Any(p => p.Replace(" ", string.Empty, StringComparison.Ordinal) is "rel=\"next\"" or "rel=next") && parts[0].StartsWith('<') && parts[0].EndsWith('>'))
+            {
+                var target = parts[0][1..^1];
+                return Uri.TryCreate(target, UriKind.Absolute, out var absolute) ? absolute : new Uri(current, target);
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,277 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Polly.Timeout;
+using Spectre.Console;
+using TurnLivePhotos.Core.Configuration;
+using TurnLivePhotos.Core.Models;
+using TurnLivePhotos.Engine.Svd;
+using TurnLivePhotos.Hub;
+
+namespace TurnLivePhotos.Commands;
+
+/// <summary>
+/// <c>model download|status|verify</c>: get the AI model from a hub or mirror into ModelsHome/ModelName, say where
+/// the model the engine will use is, and re-check its files against the hub's hashes.
+/// </summary>
+public static class ModelCommand
+{
+    /// <summary>Exit code after Ctrl-C: the .part files stay and the next run resumes them.</summary>
+    public const int Interrupted = 130;
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var model = new Command("model", "Get the AI model (download), see where it is (status), check its files (verify)");
+        model.Subcommands.Add(CreateDownload(output, error));
+        model.Subcommands.Add(CreateStatus(output));
+        model.Subcommands.Add(CreateVerify(output, error));
+        return model;
+    }
+
+    private static Command CreateDownload(TextWriter output, TextWriter error)
+    {
+        var connections = new Option<int>("--connections") { Description = "Files fetched at once", DefaultValueFactory = _ => 4 };
+        var command = new Command("download", "Fetch [ModelOptions] ModelName from [InstallationOptions] ModelRepositoryUrl (or HF_ENDPOINT) into ModelsHome/ModelName; resumes, verifies SHA-256, does nothing when complete");
+        command.Options.Add(connections);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = CommonOptions.LoadSettings(parse, []);
+            var token = HubToken.Find(settings.HubToken, Environment.GetEnvironmentVariable);
+            try
+            {
+                var requests = ModelDownloads.For(settings, Environment.GetEnvironmentVariable);
+                var location = ModelDownloads.LocateSvd(settings, Environment.GetEnvironmentVariable);
+                if (location.Source is ModelSource.HubCache or ModelSource.SingleFile)
+                {
+                    await output.WriteLineAsync($"SVD model: already available ({location.Description}); nothing to download");
+                    return Cli.Success;
+                }
+
+                using var client = new HubClient(new HubClientOptions { Connections = Math.Max(1, parse.GetValue(connections)) }, token);
+                var downloader = new ModelDownloader(client);
+                foreach (var request in requests)
+                {
+                    await output.WriteLineAsync($"{request.Name}: {request.Repository} → {request.Destination}{(token is null ? string.Empty : $" (with the {token})")}");
+                    var clock = Stopwatch.StartNew();
+                    var result = await RunWithProgressAsync(downloader, request, output, cancellationToken);
+                    var manifest = result.Manifest;
+                    await output.WriteLineAsync(result.AlreadyComplete
+                        ? $"{request.Name}: complete already ({manifest.Files.Count} files, {ModelDownloader.Gigabytes(manifest.TotalBytes)}, commit {manifest.Commit}); nothing to do"
+                        : $"{request.Name}: {result.FilesFetched} files fetched and verified ({ModelDownloader.Gigabytes(result.BytesFetched)} in {clock.Elapsed.TotalSeconds:0.0} s), commit {manifest.Commit}, {manifest.Files.Count} files in all");
+                }
+
+                return Cli.Success;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await error.WriteLineAsync($"interrupted: what was fetched is kept (*.part files); run `{ModelDownloads.Command}` again to resume");
+                return Interrupted;
+            }
+            catch (Exception ex) when (ex is HubException or HttpRequestException or NotEnoughSpaceException or TimeoutRejectedException)
+            {
+                var message = ex.Message.ReplaceLineEndings(" ");
+                await error.WriteLineAsync("error: " + (token?.Redact(message) ?? message));
+                return Cli.SomeFailed;
+            }
+        });
+        return command;
+    }
+
+    private static Command CreateStatus(TextWriter output)
+    {
+        var command = new Command("status", "Say where the SVD model is (ModelsHome, the Hugging Face cache, a single file) and how it was fetched");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = CommonOptions.LoadSettings(parse, []);
+            var location = ModelDownloads.LocateSvd(settings, Environment.GetEnvironmentVariable);
+            var request = ModelDownloads.Svd(settings, Environment.GetEnvironmentVariable);
+            var manifest = DownloadManifest.Read(request.Destination);
+            switch (location.Source)
+            {
+                case ModelSource.Missing:
+                    var partial = manifest is null ? string.Empty : $"; a download of {manifest.Repository} (commit {manifest.Commit}) is unfinished";
+                    await output.WriteLineAsync($"SVD model: not found ({location.Description}){partial}. Get it with `{ModelDownloads.Command}` (from {request.Repository})");
+                    break;
+                case ModelSource.ModelsHome when manifest is not null:
+                    await output.WriteLineAsync($"SVD model: found in ModelsHome: {location.Path}");
+                    await output.WriteLineAsync($"  downloaded from {manifest.Repository} on {manifest.Endpoint}, commit {manifest.Commit}, {manifest.Files.Count} files, {ModelDownloader.Gigabytes(manifest.TotalBytes)}{(manifest.Complete ? string.Empty : " (unfinished)")}");
+                    break;
+                case ModelSource.ModelsHome:
+                    await output.WriteLineAsync($"SVD model: found in ModelsHome: {location.Path} (laid out by hand; no download record)");
+                    break;
+                case ModelSource.HubCache:
+                    await output.WriteLineAsync($"SVD model: found in the {location.Description}, used in place");
+                    break;
+                default:
+                    await output.WriteLineAsync($"SVD model: {location.Description}");
+                    break;
+            }
+
+            return Cli.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateVerify(TextWriter output, TextWriter error)
+    {
+        var command = new Command("verify", "Re-hash the model's files against the hashes the hub listed");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = CommonOptions.LoadSettings(parse, []);
+            var location = ModelDownloads.LocateSvd(settings, Environment.GetEnvironmentVariable);
+            IReadOnlyList<string> problems;
+            int checkedFiles;
+            switch (location.Source)
+            {
+                case ModelSource.ModelsHome when DownloadManifest.Read(location.Path) is { } manifest:
+                    problems = await ModelDownloader.VerifyAsync(location.Path, manifest, null, cancellationToken);
+                    checkedFiles = manifest.Files.Count;
+                    break;
+                case ModelSource.HubCache:
+                    (problems, checkedFiles) = await VerifyCachedAsync(location.Path, cancellationToken);
+                    break;
+                case ModelSource.Missing:
+                    await error.WriteLineAsync($"error: SVD model not found ({location.Description}); get it with `{ModelDownloads.Command}`");
+                    return Cli.SomeFailed;
+                default:
+                    await error.WriteLineAsync($"error: {location.Description} has no hub hashes to check against (it was not fetched by `{ModelDownloads.Command}`)");
+                    return Cli.SomeFailed;
+            }
+
+            foreach (var problem in problems)
+            {
+                await error.WriteLineAsync($"error: {problem}");
+            }
+
+            await output.WriteLineAsync(problems.Count == 0
+                ? $"SVD model: {checkedFiles} files verified ({location.Description})"
+                : $"SVD model: {problems.Count} of {checkedFiles} files do not match; `{ModelDownloads.Command}` fetches them again");
+            return problems.Count == 0 ? Cli.Success : Cli.SomeFailed;
+        });
+        return command;
+    }
+
+    /// <summary>In the Hugging Face cache, weights are blobs named by their SHA-256: re-hash each against its name.</summary>
+    private static async Task<(IReadOnlyList<string> Problems, int Checked)> VerifyCachedAsync(string snapshot, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var count = 0;
+        foreach (var path in Directory.EnumerateFiles(snapshot, "*", SearchOption.AllDirectories))
+        {
+            if (HubCache.BlobSha256(path) is not { } sha256)
+            {
+                continue;
+            }
+
+            count++;
+            var file = new HubFile(Path.GetRelativePath(snapshot, path), new FileInfo(path).Length, sha256, null);
+            if (await FileDownloader.CheckAsync(path, file, cancellationToken) is { } problem)
+            {
+                problems.Add($"{file.Path}: {problem}");
+            }
+        }
+
+        return (problems, count);
+    }
+
+    /// <summary>A bar with size, speed and ETA on a terminal; otherwise a plain line per file and every 10 %.</summary>
+    private static async Task<DownloadResult> RunWithProgressAsync(ModelDownloader downloader, DownloadRequest request, TextWriter output, CancellationToken cancellationToken)
+    {
+        var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        if (!interactive)
+        {
+            return await downloader.DownloadAsync(request, new PlainProgress(output), cancellationToken);
+        }
+
+        DownloadResult? result = null;
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var bar = new BarProgress(context, Markup.Escape(request.Name));
+                result = await downloader.DownloadAsync(request, bar, cancellationToken);
+                bar.Finish();
+            });
+        return result!;
+    }
+
+    private sealed class BarProgress(ProgressContext context, string name) : IDownloadProgress
+    {
+        private ProgressTask? task;
+
+        public void Planned(DownloadRequest request, DownloadManifest manifest, long bytesPresent)
+        {
+            task = context.AddTask(name, maxValue: Math.Max(1, manifest.TotalBytes));
+            task.Value = bytesPresent;
+        }
+
+        public void Advanced(HubFile file, long delta)
+        {
+            if (task is not null)
+            {
+                lock (task)
+                {
+                    task.Increment(delta);
+                }
+            }
+        }
+
+        public void Completed(HubFile file)
+        {
+        }
+
+        public void Finish()
+        {
+            if (task is not null)
+            {
+                task.Value = task.MaxValue;
+            }
+        }
+    }
+
+    private sealed class PlainProgress(TextWriter output) : IDownloadProgress
+    {
+        private readonly Lock gate = new();
+        private readonly Stopwatch clock = new();
+        private long total;
+        private long held;
+        private long startedWith;
+        private int lastTenth;
+
+        public void Planned(DownloadRequest request, DownloadManifest manifest, long bytesPresent)
+        {
+            lock (gate)
+            {
+                total = manifest.TotalBytes;
+                held = startedWith = bytesPresent;
+                lastTenth = (int)(10 * bytesPresent / Math.Max(1, total));
+                output.WriteLine($"{manifest.Files.Count} files at commit {manifest.Commit}, {ModelDownloader.Gigabytes(total)} ({ModelDownloader.Gigabytes(bytesPresent)} already here)");
+                clock.Start();
+            }
+        }
+
+        public void Advanced(HubFile file, long delta)
+        {
+            lock (gate)
+            {
+                held += delta;
+                var tenth = (int)(10 * held / Math.Max(1, total));
+                if (tenth > lastTenth && tenth < 10)
+                {
+                    lastTenth = tenth;
+                    var speed = (held - startedWith) / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
+                    var eta = speed > 0 ? TimeSpan.FromSeconds((total - held) / speed) : TimeSpan.Zero;
+                    output.WriteLine($"  {tenth * 10} %: {ModelDownloader.Gigabytes(held)} of {ModelDownloader.Gigabytes(total)}, {speed / 1e6:0.0} MB/s, ETA {eta:hh\\:mm\\:ss}");
+                }
+            }
+        }
+
+        public void Completed(HubFile file)
+        {
+            lock (gate)
+            {
+                output.WriteLine($"  verified {file.Path} ({ModelDownloader.Gigabytes(file.Size)}, {file.Check})");
+            }
+        }
+    }
+}
