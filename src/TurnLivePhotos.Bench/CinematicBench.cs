@@ -148,7 +148,7 @@ public sealed class CinematicBench(string? modelFolder, int frames, CameraMove c
             var resizeCpu = Lap(ref cpu);
 
             step.Restart();
-            var depth = estimator.Estimate(framed);
+            var depth = estimator.Estimate(framed, CinematicMotionEngine.DepthFit);
             var depthTime = step.Elapsed.TotalSeconds;
             var depthCpu = Lap(ref cpu);
 
