@@ -30,31 +30,34 @@ public static class ModelCommand
     /// <summary>The names <c>model download</c> takes: svd, animatelcm, depth.</summary>
     private static IEnumerable<string> ModelNames => Enum.GetNames<DownloadableModel>().Select(name => name.ToLowerInvariant());
 
+    /// <summary>The model argument of download and verify: one of <see cref="ModelNames"/>, svd when absent.</summary>
+    private static Argument<DownloadableModel> ModelArgument(string command, string description) => new("model")
+    {
+        Description = description,
+        HelpName = string.Join('|', ModelNames),
+        DefaultValueFactory = _ => DownloadableModel.Svd,
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 0)
+            {
+                return DownloadableModel.Svd;
+            }
+
+            var text = result.Tokens[0].Value.Trim();
+            if (Enum.TryParse<DownloadableModel>(text, ignoreCase: true, out var model) && Enum.IsDefined(model) && !char.IsAsciiDigit(text.FirstOrDefault()))
+            {
+                return model;
+            }
+
+            result.AddError($"model {command}: the model must be one of {string.Join(", ", ModelNames)}, got \"{text}\"");
+            return default;
+        },
+    };
+
     private static Command CreateDownload(TextWriter output, TextWriter error)
     {
         var connections = new Option<int>("--connections") { Description = "Files fetched at once", DefaultValueFactory = _ => 4 };
-        var which = new Argument<DownloadableModel>("model")
-        {
-            Description = "svd (the default: the SVD pipeline into ModelsHome/ModelName), animatelcm (AnimateLCM-SVD-xt's UNet file, for UNetWeights) or depth (Depth Anything V2 Small into ModelsHome/DepthModelName)",
-            HelpName = string.Join('|', ModelNames),
-            DefaultValueFactory = _ => DownloadableModel.Svd,
-            CustomParser = result =>
-            {
-                if (result.Tokens.Count == 0)
-                {
-                    return DownloadableModel.Svd;
-                }
-
-                var text = result.Tokens[0].Value.Trim();
-                if (Enum.TryParse<DownloadableModel>(text, ignoreCase: true, out var model) && Enum.IsDefined(model) && !char.IsAsciiDigit(text.FirstOrDefault()))
-                {
-                    return model;
-                }
-
-                result.AddError($"model download: the model must be one of {string.Join(", ", ModelNames)}, got \"{text}\"");
-                return default;
-            },
-        };
+        var which = ModelArgument("download", "svd (the default: the SVD pipeline into ModelsHome/ModelName), animatelcm (AnimateLCM-SVD-xt's UNet file, for UNetWeights) or depth (Depth Anything V2 Small into ModelsHome/DepthModelName)");
         var command = new Command("download", "Fetch a model from the hub of [InstallationOptions] ModelRepositoryUrl (or HF_ENDPOINT) into ModelsHome; resumes, verifies SHA-256, does nothing when complete");
         command.Arguments.Add(which);
         command.Options.Add(connections);
@@ -181,10 +184,17 @@ public static class ModelCommand
 
     private static Command CreateVerify(TextWriter output, TextWriter error)
     {
-        var command = new Command("verify", "Re-hash the model's files against the hashes the hub listed");
+        var which = ModelArgument("verify", "svd (the default), animatelcm or depth: the model whose files are re-hashed");
+        var command = new Command("verify", "Re-hash a model's files against the hashes the hub listed");
+        command.Arguments.Add(which);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = CommonOptions.LoadSettings(parse, []);
+            if (parse.GetValue(which) is var kind && kind != DownloadableModel.Svd)
+            {
+                return await VerifyDownloadedAsync(kind, settings, output, error, cancellationToken);
+            }
+
             var location = ModelDownloads.LocateSvd(settings, Environment.GetEnvironmentVariable);
             IReadOnlyList<string> problems;
             int checkedFiles;
@@ -216,6 +226,38 @@ public static class ModelCommand
             return problems.Count == 0 ? Cli.Success : Cli.SomeFailed;
         });
         return command;
+    }
+
+    /// <summary>A model only <c>model download</c> puts in place (the AnimateLCM UNet, the depth model): re-hashed against its download record.</summary>
+    private static async Task<int> VerifyDownloadedAsync(DownloadableModel kind, AppSettings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        DownloadRequest request;
+        try
+        {
+            request = ModelDownloads.For(kind, settings, Environment.GetEnvironmentVariable);
+        }
+        catch (HubException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message);
+            return Cli.SomeFailed;
+        }
+
+        if (DownloadManifest.Read(request.Destination) is not { Complete: true } manifest)
+        {
+            await error.WriteLineAsync($"error: {request.Name}: no finished download in {request.Destination} to check against; `{ModelDownloads.CommandFor(kind)}` fetches it");
+            return Cli.SomeFailed;
+        }
+
+        var problems = await ModelDownloader.VerifyAsync(request.Destination, manifest, null, cancellationToken);
+        foreach (var problem in problems)
+        {
+            await error.WriteLineAsync($"error: {problem}");
+        }
+
+        await output.WriteLineAsync(problems.Count == 0
+            ? $"{request.Name}: {manifest.Files.Count} files verified ({request.Destination}, commit {manifest.Commit})"
+            : $"{request.Name}: {problems.Count} of {manifest.Files.Count} files do not match; delete them and run `{ModelDownloads.CommandFor(kind)}` to fetch them again");
+        return problems.Count == 0 ? Cli.Success : Cli.SomeFailed;
     }
 
     /// <summary>In the Hugging Face cache, weights are blobs named by their SHA-256: re-hash each against its name.</summary>

@@ -38,6 +38,9 @@ public sealed class ModelDownloadKindsTests
 
         var again = await CliProcess.RunAsync(folder.Path, Isolated(folder), "model", "download", "animatelcm", "--config", config);
         Assert.Contains(again.Output, line => line.Contains("nothing to do", StringComparison.Ordinal));
+        var verify = await CliProcess.RunAsync(folder.Path, Isolated(folder), "model", "verify", "animatelcm", "--config", config);
+        Assert.Equal(0, verify.ExitCode);
+        Assert.Contains(verify.Output, line => line.StartsWith("AnimateLCM UNet: 1 files verified", StringComparison.Ordinal));
         var status = await CliProcess.RunAsync(folder.Path, Isolated(folder), "model", "status", "--config", config);
         Assert.Contains(status.Output, line => line.Contains($"downloaded to {destination} but not in use", StringComparison.Ordinal));
 
@@ -85,6 +88,9 @@ public sealed class ModelDownloadKindsTests
 
         var before = await CliProcess.RunAsync(folder.Path, Isolated(folder), "model", "status", "--config", config);
         Assert.Contains(before.Output, line => line.StartsWith("depth model: not found", StringComparison.Ordinal) && line.Contains("model download depth", StringComparison.Ordinal));
+        var verifyBefore = await CliProcess.RunAsync(folder.Path, Isolated(folder), "model", "verify", "depth", "--config", config);
+        Assert.Equal(1, verifyBefore.ExitCode);
+        Assert.Contains(verifyBefore.Errors, line => line.Contains("no finished download", StringComparison.Ordinal) && line.Contains("model download depth", StringComparison.Ordinal));
 
         var download = await CliProcess.RunAsync(folder.Path, Isolated(folder), "model", "download", "depth", "--config", config);
 
@@ -98,6 +104,17 @@ public sealed class ModelDownloadKindsTests
         Assert.True(convert.ExitCode == 0, string.Join('\n', convert.Errors));
         Assert.Contains(convert.Output, line => line.StartsWith("Engine: cinematic", StringComparison.Ordinal));
         Assert.Equal(4, GifInfo.Read(await File.ReadAllBytesAsync(folder["out/p.gif"])).Frames);
+
+        var verify = await CliProcess.RunAsync(folder.Path, Isolated(folder), "model", "verify", "depth", "--config", config);
+        Assert.Equal(0, verify.ExitCode);
+        Assert.Contains(verify.Output, line => line.StartsWith("depth model: 3 files verified", StringComparison.Ordinal));
+        var weights = Path.Combine(target, "model.safetensors");
+        var bytes = await File.ReadAllBytesAsync(weights);
+        bytes[^10] ^= 1;
+        await File.WriteAllBytesAsync(weights, bytes);
+        var broken = await CliProcess.RunAsync(folder.Path, Isolated(folder), "model", "verify", "depth", "--config", config);
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Contains(broken.Errors, line => line.Contains("model.safetensors: hash", StringComparison.Ordinal));
     }
 
     /// <summary>The SVD repository's URL on the loopback hub: the other models come from the same hub.</summary>
