@@ -22,7 +22,7 @@ public static class GenerateEndpoint
         try
         {
             var upload = await UploadReader.ReadAsync(context.Request, settings.Web.MaxContentLength, settings.Input.MaxPixels, context.RequestAborted);
-            var parameters = GenerationForm.ReadParameters(upload.Form, settings.Model.Parameters);
+            var parameters = GenerationForm.ReadParameters(upload.Form, settings.Model);
 
             // Names come from the server (date + random id); the uploaded file name is never used for paths.
             job = new GenerationJob(

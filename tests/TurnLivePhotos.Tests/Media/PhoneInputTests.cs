@@ -17,7 +17,10 @@ public sealed class PhoneInputTests
 {
     private static readonly OutputFormat[] Every = [OutputFormat.Live, OutputFormat.Motion, OutputFormat.Mp4, OutputFormat.Gif, OutputFormat.WebP];
 
-    public static TheoryData<string> Inputs => new() { "pixel-motion-photo", "microvideo", "samsung-jpeg-nul-padded-xmp", "samsung-heic", "no-exif-no-jfif", "jfif-only", "xmp-history", "rotated-with-thumbnail" };
+    /// <summary>Every input class, by the name <see cref="Make"/> knows it by.</summary>
+    internal static readonly string[] InputClasses = ["pixel-motion-photo", "microvideo", "samsung-jpeg-nul-padded-xmp", "samsung-heic", "no-exif-no-jfif", "jfif-only", "xmp-history", "rotated-with-thumbnail", "ultra-hdr"];
+
+    public static TheoryData<string> Inputs => new(InputClasses);
 
     [RequiresToolsTheory("ffmpeg", "exiftool", "heif-enc")]
     [MemberData(nameof(Inputs))]
@@ -70,7 +73,8 @@ public sealed class PhoneInputTests
         }
     }
 
-    private static byte[] Make(string input, TempFolder folder)
+    /// <summary>The photo of one input class (a HEIC for samsung-heic, JPEG for the others); scratch files go in <paramref name="folder"/>.</summary>
+    internal static byte[] Make(string input, TempFolder folder)
     {
         var path = folder["input.jpg"];
         var video = folder["clip.mp4"];
@@ -122,6 +126,8 @@ public sealed class PhoneInputTests
                 Run("exiftool", "-q", "-overwrite_original", "-XMP-xmpMM:HistoryAction=saved", "-XMP-xmpMM:HistoryWhen=2024:01:01 10:00:00",
                     "-XMP-xmpMM:DerivedFromDocumentID=abc", "-XMP-dc:Title=Pier", path);
                 return File.ReadAllBytes(path);
+            case "ultra-hdr":
+                return UltraHdrPhotos.Make(320, 240).File;
             case "rotated-with-thumbnail":
             {
                 var thumbnail = folder.Write("thumb.jpg", TestPhotos.Scene(160, 120, seed: 9));
