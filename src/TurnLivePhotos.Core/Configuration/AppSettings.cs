@@ -48,6 +48,12 @@ public sealed record StoreSettings
 
     /// <summary>Finished jobs (and their files) older than this many days are deleted at start-up; 0 keeps them.</summary>
     public int KeepJobsDays { get; init; } = 30;
+
+    /// <summary>
+    /// Where the AI engine keeps the networks ONNX Runtime optimized (warm starts, weights mapped from disk instead of
+    /// copied); null keeps none. Default: <c>.graph-cache</c> under ModelsHome, beside the models it was made from.
+    /// </summary>
+    public string? GraphCache { get; init; }
 }
 
 /// <summary>[ModelOptions]: the seed's keys plus the generation defaults.</summary>
