@@ -79,7 +79,7 @@ public static class ServerHost
         builder.Services.AddSingleton(provider => new GenerationQueue(
             provider.GetRequiredService<PhotoConverter>(), settings.Web.MaxQueuedJobs, options.ReportProgress, provider.GetRequiredService<ILogger<GenerationQueue>>()));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<GenerationQueue>());
-        builder.Services.AddSingleton<IJobStore>(provider => new SqliteJobStore(provider.GetRequiredService<OutputLocation>().Directory));
+        builder.Services.AddSingleton(provider => JobStores.Open(settings.Store.JobStore, provider.GetRequiredService<OutputLocation>().Directory));
         builder.Services.AddSingleton<JobFiles>();
         builder.Services.AddSingleton<JobManager>();
         builder.Services.AddHostedService<JobRecovery>();

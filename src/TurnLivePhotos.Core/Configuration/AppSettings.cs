@@ -48,6 +48,9 @@ public sealed record StoreSettings
 
     /// <summary>Finished jobs (and their files) older than this many days are deleted at start-up; 0 keeps them.</summary>
     public int KeepJobsDays { get; init; } = 30;
+
+    /// <summary>Where the jobs are kept: SQLite in OutputsHome (default) or a PostgreSQL database shared by workers.</summary>
+    public JobStoreLocation JobStore { get; init; } = JobStoreLocation.Sqlite;
 }
 
 /// <summary>[ModelOptions]: the seed's keys plus the generation defaults.</summary>

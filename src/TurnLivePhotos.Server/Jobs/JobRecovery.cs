@@ -16,8 +16,8 @@ public sealed class JobRecovery(IJobStore store, JobFiles files, JobManager mana
         foreach (var interrupted in store.InState(JobState.Running))
         {
             var attempts = interrupted.Attempts + 1;
-            store.Update(attempts > 1
-                ? interrupted with { State = JobState.Failed, Attempts = attempts, Message = "interrupted twice by a server restart", FinishedAt = DateTimeOffset.UtcNow }
+            store.Update(attempts > InterruptionRule.Allowed
+                ? interrupted with { State = JobState.Failed, Attempts = attempts, Message = InterruptionRule.RestartedTwice, FinishedAt = DateTimeOffset.UtcNow }
                 : interrupted with { State = JobState.Queued, Attempts = attempts });
         }
 

@@ -32,6 +32,7 @@ public static class SettingsCommand
             $"ModelsHome={settings.Store.ModelsHome}",
             $"OutputsHome={settings.Store.OutputsHome}",
             $"KeepJobsDays={settings.Store.KeepJobsDays}",
+            $"JobStore={settings.Store.JobStore.Describe()}",
             string.Empty,
             "[ModelOptions]",
             $"ModelName={model.ModelName}",
