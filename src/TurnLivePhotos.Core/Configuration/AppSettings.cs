@@ -51,6 +51,12 @@ public sealed record StoreSettings
 
     /// <summary>Where the jobs are kept: SQLite in OutputsHome (default) or a PostgreSQL database shared by workers.</summary>
     public JobStoreLocation JobStore { get; init; } = JobStoreLocation.Sqlite;
+
+    /// <summary>
+    /// With a shared job store: how long a worker's claim on a job lasts without a renewal. A worker renews it at every
+    /// progress step and every third of this time; a job whose worker stayed silent this long is queued once more.
+    /// </summary>
+    public int LeaseSeconds { get; init; } = 30;
 }
 
 /// <summary>[ModelOptions]: the seed's keys plus the generation defaults.</summary>

@@ -102,6 +102,7 @@ public static class SettingsLoader
                 OutputsHome = Path.GetFullPath(read.Text("StoreOptions", "OutputsHome", defaults.Store.OutputsHome), baseDirectory),
                 KeepJobsDays = read.Int("StoreOptions", "KeepJobsDays", defaults.Store.KeepJobsDays, ParameterLimits.KeepJobsDays),
                 JobStore = read.JobStore("StoreOptions", "JobStore", defaults.Store.JobStore),
+                LeaseSeconds = read.Int("StoreOptions", "LeaseSeconds", defaults.Store.LeaseSeconds, ParameterLimits.LeaseSeconds),
             },
             Model = new ModelSettings
             {

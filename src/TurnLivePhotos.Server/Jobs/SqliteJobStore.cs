@@ -209,6 +209,13 @@ public sealed class SqliteJobStore : IJobStore
     {
         var connection = new SqliteConnection(connectionString);
         connection.Open();
+
+        // Several connections (processes) write the file: a writer that finds it locked waits inside SQLite for up
+        // to 30 s instead of failing at once (a statement with RETURNING meets the lock while its rows are read,
+        // where the provider's own retry does not apply).
+        using var wait = connection.CreateCommand();
+        wait.CommandText = "PRAGMA busy_timeout = 30000";
+        wait.ExecuteNonQuery();
         return connection;
     }
 

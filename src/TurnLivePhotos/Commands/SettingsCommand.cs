@@ -33,6 +33,7 @@ public static class SettingsCommand
             $"OutputsHome={settings.Store.OutputsHome}",
             $"KeepJobsDays={settings.Store.KeepJobsDays}",
             $"JobStore={settings.Store.JobStore.Describe()}",
+            $"LeaseSeconds={settings.Store.LeaseSeconds}",
             string.Empty,
             "[ModelOptions]",
             $"ModelName={model.ModelName}",
