@@ -26,6 +26,9 @@ public abstract record MotionParameter(string Field, string SettingsKey, Paramet
 
     /// <summary>The value in <paramref name="parameters"/> as settings text; empty when unset.</summary>
     public abstract string Format(MotionParameters parameters);
+
+    /// <summary><paramref name="target"/> with this parameter's value taken from <paramref name="source"/> (an unset value leaves it as it is).</summary>
+    public abstract MotionParameters CopyValue(MotionParameters source, MotionParameters target);
 }
 
 /// <summary>A number within a range. Whole-number parameters also take "127.0"; nothing takes NaN or infinity.</summary>
@@ -52,6 +55,12 @@ public sealed record NumberParameter<T>(
 
     public override string Format(MotionParameters parameters) =>
         Get(parameters) is { } value ? value.ToString(null, CultureInfo.InvariantCulture) : string.Empty;
+
+    public override MotionParameters CopyValue(MotionParameters source, MotionParameters target)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return Get(source) is { } value ? Set(target, value) : target;
+    }
 
     private static T? Parse(string text)
     {
@@ -99,5 +108,14 @@ public sealed record ChoiceParameter<TEnum>(
             : throw new ParameterValueException(Expectation);
     }
 
-    public override string Format(MotionParameters parameters) => Get(parameters).ToString().ToLowerInvariant();
+    public override string Format(MotionParameters parameters) => NameOf(Get(parameters));
+
+    /// <summary>A value's name as every reader takes it and every listing shows it: "animatelcm".</summary>
+    public static string NameOf(TEnum value) => value.ToString().ToLowerInvariant();
+
+    public override MotionParameters CopyValue(MotionParameters source, MotionParameters target)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return Set(target, Get(source));
+    }
 }

@@ -53,6 +53,25 @@ public static class QualityPresets
         return sampler is { } chosen ? Svd.SamplerDefaults.Apply(chosen, parameters) : parameters;
     }
 
+    /// <summary>
+    /// <see cref="Layer(MotionParameters, Quality?, Svd.Sampler?, bool)"/> for a later source (a web form) over
+    /// settings that set the rows in <paramref name="kept"/> by a key: those keep the settings' values, exactly as if
+    /// the preset and the sampler had been named in the settings themselves. The preset and the sampler named here win
+    /// over the settings' own.
+    /// </summary>
+    public static MotionParameters Layer(MotionParameters earlier, Quality? quality, Svd.Sampler? sampler, bool fewStepWeights, IEnumerable<MotionParameter> kept)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        ArgumentNullException.ThrowIfNull(kept);
+        var layered = Layer(earlier, quality, sampler, fewStepWeights);
+        foreach (var row in kept.Where(row => !ReferenceEquals(row, MotionParameterTable.Quality) && !ReferenceEquals(row, MotionParameterTable.Sampler)))
+        {
+            layered = row.CopyValue(earlier, layered);
+        }
+
+        return layered;
+    }
+
     /// <summary>What a preset sets, in [ModelOptions] keys, for <c>settings</c> and the README.</summary>
     public static string Describe(Quality quality) => quality switch
     {

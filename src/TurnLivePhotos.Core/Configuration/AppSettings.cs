@@ -74,6 +74,28 @@ public sealed record ModelSettings
     /// </summary>
     public MotionParameters Parameters { get; init; } = new();
 
+    /// <summary>
+    /// The rows of <see cref="MotionParameterTable"/> a key set (in the file, the environment or on the command line)
+    /// rather than a preset or a sampler's defaults; they win over a preset a request names, as over the settings' own.
+    /// </summary>
+    public IReadOnlyList<MotionParameter> ExplicitParameters { get; init; } = [];
+
+    /// <summary>Whether a UNet made for the few-step AnimateLCM sampler is configured (<see cref="UNetWeights"/>).</summary>
+    public bool HasFewStepWeights => UNetWeights is not null;
+
+    /// <summary>
+    /// The parameters a request starts from when it names <paramref name="quality"/> and/or <paramref name="sampler"/>:
+    /// that preset and that sampler's defaults over <see cref="Parameters"/>, under every key the settings set.
+    /// </summary>
+    public MotionParameters ParametersFor(Quality? quality, Sampler? sampler) =>
+        QualityPresets.Layer(Parameters, quality, sampler, HasFewStepWeights, ExplicitParameters);
+
+    /// <summary>Why <paramref name="sampler"/> cannot be used with these settings; null when it can.</summary>
+    public string? Unusable(Sampler sampler) =>
+        sampler == Sampler.AnimateLcm && !HasFewStepWeights
+            ? "animatelcm needs AnimateLCM-SVD-xt's UNet ([ModelOptions] UNetWeights), which is not configured here"
+            : null;
+
     /// <summary>The seed's UNet switch (True: run the UNet as loaded, False: the seed compiled it ahead of time). Read and kept.</summary>
     public bool UNet { get; init; } = true;
 

@@ -109,6 +109,7 @@ public static class SettingsLoader
                 ModelName = read.Text("ModelOptions", "ModelName", model.ModelName),
                 DepthModelName = read.Text("ModelOptions", "DepthModelName", model.DepthModelName),
                 Parameters = read.Parameters("ModelOptions", model.Parameters),
+                ExplicitParameters = MotionParameterTable.From(ParameterSources.Settings).Where(row => !string.IsNullOrWhiteSpace(read.Raw("ModelOptions", row.SettingsKey))).ToList(),
                 UNet = read.Bool("ModelOptions", "UNet", model.UNet),
                 Engine = read.Enum("ModelOptions", "Engine", model.Engine),
                 Variant = read.Raw("ModelOptions", "Variant") is { } variant ? variant.Trim() : model.Variant,

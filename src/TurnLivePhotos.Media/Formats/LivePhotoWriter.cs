@@ -22,10 +22,11 @@ public static class LivePhotoWriter
     public static double PlaybackFps(int frameCount, double fps) =>
         Math.Clamp(fps, frameCount / MaxSeconds, frameCount / MinSeconds);
 
-    public static LivePhotoFiles Write(byte[] stillJpeg, int stillWidth, int stillHeight, byte[] movie, double stillSeconds, string directory, string name, string? contentIdentifier = null)
+    /// <param name="gainMap">An Ultra HDR gain map kept after the still's primary (see <see cref="PreparedStill.GainMap"/>).</param>
+    public static LivePhotoFiles Write(byte[] stillJpeg, int stillWidth, int stillHeight, byte[] movie, double stillSeconds, string directory, string name, string? contentIdentifier = null, byte[]? gainMap = null)
     {
         var id = contentIdentifier ?? Guid.NewGuid().ToString("D").ToUpperInvariant();
-        var still = WithoutMotionPhotoXmp(ExifWriter.WithMakerNote(stillJpeg, ExifWriter.AppleMakerNote(id), stillWidth, stillHeight));
+        var still = WithoutMotionPhotoXmp(ExifWriter.WithMakerNote(stillJpeg, ExifWriter.AppleMakerNote(id), stillWidth, stillHeight), gainMap);
         // The movie says when it was taken, as an iPhone's does: the photo's capture time, else now.
         var mov = LivePhotoMovie.AddLivePhotoMetadata(movie, id, stillSeconds, ExifWriter.CaptureTime(stillJpeg) ?? DateTimeOffset.Now);
 
@@ -49,19 +50,28 @@ public static class LivePhotoWriter
 
     /// <summary>
     /// The Apple still is a plain photo: a motion photo's fields (Motion Photo v1, MicroVideo, Container directory)
-    /// would announce a video that is not in the file, so they are removed; the rest of the XMP stays.
+    /// would announce a video that is not in the file, so they are removed; the rest of the XMP stays. An Ultra HDR
+    /// still keeps its gain map after the primary: the directory then lists Primary and GainMap, and the MPF index
+    /// is rewritten for the new primary's size.
     /// </summary>
-    private static byte[] WithoutMotionPhotoXmp(byte[] jpeg)
+    private static byte[] WithoutMotionPhotoXmp(byte[] jpeg, byte[]? gainMap)
     {
         var file = JpegFile.Parse(jpeg);
-        if (JpegXmp.Read(file) is not { } xmp)
+        var xmp = JpegXmp.Read(file);
+        if (xmp is null && gainMap is null)
         {
             return jpeg;
         }
 
+        xmp ??= MotionPhotoXmp.Create();
         MotionPhotoXmp.RemoveMotion(xmp);
+        if (gainMap is not null)
+        {
+            MotionPhotoXmp.SetDirectory(xmp, [new ContainerItem("image/jpeg", "Primary", 0, 0), new ContainerItem("image/jpeg", "GainMap", gainMap.Length, 0)]);
+        }
+
         JpegXmp.Write(file, xmp, MotionPhotoXmp.KeepInStandardPacket);
-        return file.ToArray();
+        return gainMap is null ? file.ToArray() : UltraHdrGainMap.Join(file, gainMap);
     }
 
     private static void Add(ZipArchive zip, string entryName, byte[] bytes)

@@ -8,7 +8,8 @@ namespace TurnLivePhotos.Media.Formats;
 /// appended after the JPEG's end, nothing after it. The XMP is the photo's own, read into XmpCore's model with its
 /// Extended XMP, any older motion-photo fields removed and ours set, serialized as one rdf:Description with the
 /// GCamera / Container / Item prefixes (what Media3/ExoPlayer-based galleries require), plus the legacy MicroVideo
-/// fields for older readers.
+/// fields for older readers. An Ultra HDR still keeps its gain map between the primary and the video, and the
+/// directory lists Primary, GainMap and MotionPhoto with their exact lengths in file order, as a Pixel 8 writes it.
 /// </summary>
 public static class MotionPhotoWriter
 {
@@ -21,26 +22,35 @@ public static class MotionPhotoWriter
     /// <summary>The SEF version current One UI cameras write, with MotionPhoto_Version beside MotionPhoto_Data.</summary>
     private const int SamsungSefVersion = 107;
 
-    public static void Write(byte[] stillJpeg, byte[] mp4, long presentationTimestampUs, string path, bool samsungTrailer = false) =>
-        AtomicFile.WriteAllBytes(path, Compose(stillJpeg, mp4, presentationTimestampUs, samsungTrailer));
+    public static void Write(PreparedStill still, byte[] mp4, long presentationTimestampUs, string path, bool samsungTrailer = false)
+    {
+        ArgumentNullException.ThrowIfNull(still);
+        AtomicFile.WriteAllBytes(path, Compose(still.Jpeg, mp4, presentationTimestampUs, samsungTrailer, still.GainMap));
+    }
 
     /// <param name="samsungTrailer">
     /// Wrap the video in Samsung's SEF trailer (a MotionPhoto_Data field and the SEFH…SEFT directory) as Samsung
     /// cameras do; the XMP then counts the field header as the primary's padding and the directory as part of the
-    /// video item, so "end of file − Length" still lands on the MP4.
+    /// video item, so "end of file − Length" still lands on the MP4. The field header is the padding of the image
+    /// item it follows (the gain map's, when there is one).
     /// </param>
-    public static byte[] Compose(byte[] stillJpeg, byte[] mp4, long presentationTimestampUs, bool samsungTrailer = false)
+    /// <param name="gainMap">An Ultra HDR gain-map JPEG to keep after the primary (see <see cref="PreparedStill.GainMap"/>).</param>
+    public static byte[] Compose(byte[] stillJpeg, byte[] mp4, long presentationTimestampUs, bool samsungTrailer = false, byte[]? gainMap = null)
     {
         ArgumentNullException.ThrowIfNull(mp4);
         ArgumentOutOfRangeException.ThrowIfNegative(presentationTimestampUs);
         var (before, after) = samsungTrailer ? SamsungTrailer(mp4.Length) : ([], []);
         var jpeg = JpegFile.Parse(stillJpeg);
         var xmp = JpegXmp.Read(jpeg) ?? MotionPhotoXmp.Create();
+        var video = new ContainerItem("video/mp4", "MotionPhoto", mp4.Length + after.Length, 0);
         MotionPhotoXmp.Apply(xmp,
-            [new ContainerItem("image/jpeg", "Primary", 0, before.Length), new ContainerItem("video/mp4", "MotionPhoto", mp4.Length + after.Length, 0)],
+            gainMap is null
+                ? [new ContainerItem("image/jpeg", "Primary", 0, before.Length), video]
+                : [new ContainerItem("image/jpeg", "Primary", 0, 0), new ContainerItem("image/jpeg", "GainMap", gainMap.Length, before.Length), video],
             presentationTimestampUs);
         JpegXmp.Write(jpeg, xmp, MotionPhotoXmp.KeepInStandardPacket);
-        return [.. jpeg.ToArray(), .. before, .. mp4, .. after];
+        var images = gainMap is null ? jpeg.ToArray() : UltraHdrGainMap.Join(jpeg, gainMap);
+        return [.. images, .. before, .. mp4, .. after];
     }
 
     /// <summary>

@@ -128,13 +128,13 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         if (format == OutputFormat.Motion)
                         {
                             var path = MotionPhotoPath(directory, baseName);
-                            MotionPhotoWriter.Write(still.Jpeg, phoneVideo, (long)Math.Round(stillSeconds * 1e6), path, options.SamsungTrailer);
+                            MotionPhotoWriter.Write(still, phoneVideo, (long)Math.Round(stillSeconds * 1e6), path, options.SamsungTrailer);
                             files[format] = path;
                         }
                         else
                         {
                             var movie = await ffmpeg.RemuxAsync(phoneVideo, "mov", cancellationToken);
-                            livePhoto = LivePhotoWriter.Write(still.Jpeg, stillWidth, stillHeight, movie, stillSeconds, directory, baseName.ToUpperInvariant());
+                            livePhoto = LivePhotoWriter.Write(still.Jpeg, stillWidth, stillHeight, movie, stillSeconds, directory, baseName.ToUpperInvariant(), gainMap: still.GainMap);
                             files[format] = livePhoto.Still;
                         }
 

@@ -1,19 +1,27 @@
 using ImageMagick;
 using TurnLivePhotos.Media.Decoding;
 using TurnLivePhotos.Media.Jpeg;
-using TurnLivePhotos.Media.Xmp;
 
 namespace TurnLivePhotos.Media.Formats;
 
 /// <summary>The still of a live or motion photo, ready for the writers: JPEG bytes and the size of its pixels.</summary>
-public sealed record PreparedStill(byte[] Jpeg, int Width, int Height);
+/// <param name="Jpeg">The primary image, SOI through EOI.</param>
+/// <param name="GainMap">
+/// An Ultra HDR photo's gain-map JPEG, byte for byte, when the primary was kept as it was. The primary then still
+/// has its hdrgm XMP and its MPF index; the writer that appends the gain map sets the directory and lets
+/// <see cref="UltraHdrGainMap.Join"/> rewrite the index for where the gain map lands.
+/// </param>
+public sealed record PreparedStill(byte[] Jpeg, int Width, int Height, byte[]? GainMap = null);
 
 /// <summary>
 /// The still of a live photo: the person's own photo as a JPEG at full resolution and upright. An upright JPEG is
 /// used byte for byte (no re-encode); anything else is re-encoded once with its orientation applied (the
 /// Orientation tag reset) and its EXIF, XMP and ICC profile kept. Either way the metadata is made consistent with
 /// what is written: Exif first and present (<see cref="ExifWriter.Normalize"/>), no thumbnail of re-encoded pixels,
-/// no old Live Photo identifier, and no trace of a gain map or video that the still no longer carries.
+/// no old Live Photo identifier, and no trace of a video that the still no longer carries. An Ultra HDR JPEG's gain
+/// map is kept with a byte-for-byte primary; a re-encode (rotation, another format) loses it together with its MPF
+/// index, ISO 21496-1 segment, hdrgm fields and directory — a gain map no longer matches re-encoded, rotated pixels —
+/// and so does --strip-metadata, which removes the XMP that describes it.
 /// </summary>
 public static class StillPhoto
 {
@@ -34,7 +42,8 @@ public static class StillPhoto
                     file.Segments.RemoveAll(segment => segment.IsExif || segment.IsXmp || JpegXmp.IsExtension(segment) || segment.Marker == 0xED);
                 }
 
-                return Finish(file, (int)header.Width, (int)header.Height, reencoded: false);
+                var gainMap = stripMetadata ? null : UltraHdrGainMap.Find(original, file);
+                return Finish(file, (int)header.Width, (int)header.Height, reencoded: false, gainMap);
             }
         }
 
@@ -64,42 +73,17 @@ public static class StillPhoto
         image.Quality = ReencodeQuality;
         image.Depth = 8;
         var reencoded = JpegFile.Parse(image.ToByteArray(MagickFormat.Jpeg));
-        return Finish(reencoded, (int)image.Width, (int)image.Height, reencoded: true);
+        return Finish(reencoded, (int)image.Width, (int)image.Height, reencoded: true, gainMap: null);
     }
 
-    private static PreparedStill Finish(JpegFile file, int width, int height, bool reencoded)
+    private static PreparedStill Finish(JpegFile file, int width, int height, bool reencoded, byte[]? gainMap)
     {
         ExifWriter.Normalize(file, width, height, dropThumbnail: reencoded);
-        DropGainMap(file);
-        return new PreparedStill(file.ToArray(), width, height);
-    }
-
-    /// <summary>
-    /// An Ultra HDR photo's gain map sits after the primary's end (a byte-for-byte JPEG still ends at its EOI) or is
-    /// lost in a re-encode, so its MPF index (which would point past the end of the file), the hdrgm fields and
-    /// the Container directory naming it go too — all together, never some of them.
-    /// </summary>
-    private static void DropGainMap(JpegFile file)
-    {
-        file.Segments.RemoveAll(segment => segment.Marker == 0xE2 && segment.Payload.AsSpan().StartsWith("MPF\0"u8));
-        if (JpegXmp.Read(file) is not { } xmp)
+        if (gainMap is null)
         {
-            return;
+            UltraHdrGainMap.Drop(file);
         }
 
-        var gainMapFields = XmpPacket.TopLevelProperties(xmp).Where(p => p.Namespace == XmpNamespaces.HdrGainMap).ToList();
-        var directory = xmp.DoesPropertyExist(XmpNamespaces.Container, "Directory");
-        if (gainMapFields.Count == 0 && !directory)
-        {
-            return;
-        }
-
-        foreach (var (ns, path) in gainMapFields)
-        {
-            xmp.DeleteProperty(ns, path);
-        }
-
-        xmp.DeleteProperty(XmpNamespaces.Container, "Directory");
-        JpegXmp.Write(file, xmp, MotionPhotoXmp.KeepInStandardPacket);
+        return new PreparedStill(file.ToArray(), width, height, gainMap);
     }
 }

@@ -25,10 +25,13 @@ public sealed record JpegSegment(byte Marker, byte[] Payload)
 /// </summary>
 public sealed class JpegFile
 {
-    private JpegFile(List<JpegSegment> segments, byte[] imageData)
+    private readonly Dictionary<JpegSegment, int> sourceOffsets;
+
+    private JpegFile(List<JpegSegment> segments, byte[] imageData, Dictionary<JpegSegment, int> sourceOffsets)
     {
         Segments = segments;
         ImageData = imageData;
+        this.sourceOffsets = sourceOffsets;
     }
 
     /// <summary>Segments between SOI and the first SOS, in file order.</summary>
@@ -36,6 +39,16 @@ public sealed class JpegFile
 
     /// <summary>From the first SOS marker through EOI.</summary>
     public byte[] ImageData { get; }
+
+    /// <summary>Bytes from SOI through EOI in the parsed file (what follows, such as a gain map or a video, is not part of it).</summary>
+    public int SourceLength { get; private init; }
+
+    /// <summary>
+    /// Where <paramref name="segment"/> (this very object, as parsed) started in the parsed bytes — the position of its
+    /// 0xFF marker byte; null for a segment added or replaced since. Offsets inside a segment that count from its own
+    /// position (an MPF index) are resolved against the source file with it.
+    /// </summary>
+    public int? SourceOffsetOf(JpegSegment segment) => sourceOffsets.TryGetValue(segment, out var offset) ? offset : null;
 
     public static JpegFile Parse(byte[] bytes)
     {
@@ -46,6 +59,7 @@ public sealed class JpegFile
         }
 
         var segments = new List<JpegSegment>();
+        var offsets = new Dictionary<JpegSegment, int>(ReferenceEqualityComparer.Instance);
         var position = 2;
         while (true)
         {
@@ -53,7 +67,7 @@ public sealed class JpegFile
             if (marker == 0xDA)
             {
                 var end = EndOfImage(bytes, start);
-                return new JpegFile(segments, bytes[start..end]);
+                return new JpegFile(segments, bytes[start..end], offsets) { SourceLength = end };
             }
 
             if (marker == 0xD9)
@@ -62,7 +76,9 @@ public sealed class JpegFile
             }
 
             var length = SegmentLength(bytes, start);
-            segments.Add(new JpegSegment(marker, bytes[(start + 4)..(start + 2 + length)]));
+            var segment = new JpegSegment(marker, bytes[(start + 4)..(start + 2 + length)]);
+            segments.Add(segment);
+            offsets[segment] = start;
             position = start + 2 + length;
         }
     }

@@ -48,6 +48,19 @@ public static class MotionPhotoXmp
         meta.SetProperty(XmpNamespaces.Camera, "MicroVideoVersion", "1");
         meta.SetProperty(XmpNamespaces.Camera, "MicroVideoOffset", fromEnd);
         meta.SetProperty(XmpNamespaces.Camera, "MicroVideoPresentationTimestampUs", ts);
+        SetDirectory(meta, items);
+    }
+
+    /// <summary>
+    /// Replaces the Container:Directory with <paramref name="items"/>, in file order (the Primary first): a motion
+    /// photo's, or an Ultra HDR still's Primary and GainMap.
+    /// </summary>
+    public static void SetDirectory(IXmpMeta meta, IReadOnlyList<ContainerItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(meta);
+        ArgumentNullException.ThrowIfNull(items);
+        XmpNamespaces.EnsureRegistered();
+        meta.DeleteProperty(XmpNamespaces.Container, "Directory");
         var itemPath = XmpPathFactory.ComposeStructFieldPath(XmpNamespaces.Container, "Item");
         foreach (var item in items)
         {

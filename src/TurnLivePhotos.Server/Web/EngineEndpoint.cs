@@ -5,10 +5,11 @@ using Microsoft.AspNetCore.Routing;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Engine.Svd;
 
 namespace TurnLivePhotos.Server.Web;
 
-/// <summary>What the page shows about the engine in use and the limits the server enforces.</summary>
+/// <summary>What the page shows about the engine in use, the limits the server enforces, and the presets and samplers it offers.</summary>
 public sealed record EngineInfo(
     string Engine,
     bool Generative,
@@ -22,9 +23,29 @@ public sealed record EngineInfo(
     int Frames,
     int FramesMax,
     int Fps,
-    int FpsMax);
+    int FpsMax,
+    string Quality,
+    GenerationValues Defaults,
+    IReadOnlyList<QualityInfo> Qualities,
+    IReadOnlyList<SamplerInfo> Samplers);
 
-/// <summary><c>GET /api/v1/engine</c>: the configured engine (plainly saying when it is not AI), the defaults and the ranges from the engine's table.</summary>
+/// <summary>One <c>quality</c> a form may name, with the values a request naming it (and nothing else) gets here.</summary>
+public sealed record QualityInfo(string Name, GenerationValues Values);
+
+/// <summary>One <c>sampler</c> a form may name: whether it can run here (animatelcm needs [ModelOptions] UNetWeights), why not, and the values it brings.</summary>
+public sealed record SamplerInfo(string Name, bool Usable, string? Reason, GenerationValues Values);
+
+/// <summary>The values behind a preset or a sampler, as the page shows them: the form's fields plus steps and size.</summary>
+public sealed record GenerationValues(string Sampler, int InferenceSteps, int Frames, int Fps, int MotionBucketId, double MaxGuidanceScale, int Width, int Height)
+{
+    public static GenerationValues Of(MotionParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new(MotionParameterTable.Sampler.Format(parameters), parameters.InferenceSteps, parameters.Frames, parameters.Fps, parameters.MotionBucketId, parameters.MaxGuidanceScale, parameters.TargetWidth, parameters.TargetHeight);
+    }
+}
+
+/// <summary><c>GET /api/v1/engine</c>: the configured engine (plainly saying when it is not AI), the defaults and the ranges from the engine's table, and which presets and samplers a form may name here.</summary>
 public static class EngineEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) => app.MapGet("/api/v1/engine", Get).WithTags("engine").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -57,6 +78,14 @@ public static class EngineEndpoint
             defaults.Frames,
             MotionParameterTable.Frames.Range.Max,
             defaults.Fps,
-            MotionParameterTable.Fps.Range.Max));
+            MotionParameterTable.Fps.Range.Max,
+            MotionParameterTable.Quality.Format(defaults),
+            GenerationValues.Of(defaults),
+            [.. Enum.GetValues<Quality>().Select(quality => new QualityInfo(ChoiceParameter<Quality>.NameOf(quality), GenerationValues.Of(settings.Model.ParametersFor(quality, null))))],
+            [.. Enum.GetValues<Sampler>().Select(sampler => new SamplerInfo(
+                ChoiceParameter<Sampler>.NameOf(sampler),
+                settings.Model.Unusable(sampler) is null,
+                settings.Model.Unusable(sampler),
+                GenerationValues.Of(settings.Model.ParametersFor(null, sampler))))]));
     }
 }

@@ -24,7 +24,7 @@ public static class GenerateEndpoint
         try
         {
             var upload = await UploadReader.ReadAsync(context.Request, settings.Web.MaxContentLength, settings.Input.MaxPixels, context.RequestAborted);
-            var parameters = GenerationForm.ReadParameters(upload.Form, settings.Model.Parameters);
+            var parameters = GenerationForm.ReadParameters(upload.Form, settings.Model);
             if (queue is null)
             {
                 return await ThroughWorkersAsync(context, jobs, new JobRequest(parameters, GenerationForm.Engine(upload.Form, settings), [OutputFormat.Gif], null), upload.Photo, Refuse);

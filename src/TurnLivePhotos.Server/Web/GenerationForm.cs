@@ -14,29 +14,33 @@ public sealed class FormValueException(string field, string message) : Exception
 
 /// <summary>
 /// Reads the form fields of both upload paths: every generation parameter the engine's table opens to forms
-/// (motion_bucket_id or the seed's motion_bucket, noise_aug_strength, max_guidance_scale, frames, fps, seed, camera),
-/// the engine, and for jobs the formats and loop. Absent or empty fields keep the server's defaults.
+/// (motion_bucket_id or the seed's motion_bucket, noise_aug_strength, max_guidance_scale, frames, fps, seed, camera,
+/// quality, sampler), the engine, and for jobs the formats and loop. Absent or empty fields keep the server's defaults.
 /// </summary>
 public static class GenerationForm
 {
-    public static MotionParameters ReadParameters(IFormCollection form, MotionParameters defaults)
+    /// <summary>
+    /// The parameters of one request. A quality or sampler named in the form is laid over the server's parameters
+    /// first, the way the settings lay theirs (<see cref="ModelSettings.ParametersFor"/>); then every field the form
+    /// sets wins over it.
+    /// </summary>
+    public static MotionParameters ReadParameters(IFormCollection form, ModelSettings model)
     {
         ArgumentNullException.ThrowIfNull(form);
-        var parameters = defaults;
+        ArgumentNullException.ThrowIfNull(model);
+        var quality = Named(form, MotionParameterTable.Quality);
+        var sampler = Named(form, MotionParameterTable.Sampler);
+        if (sampler is { } chosen && model.Unusable(chosen) is { } why)
+        {
+            throw new FormValueException(MotionParameterTable.Sampler.Field, $"{MotionParameterTable.Sampler.Field} {why}; use euler or leave it empty");
+        }
+
+        var parameters = quality is null && sampler is null ? model.Parameters : model.ParametersFor(quality, sampler);
         foreach (var parameter in MotionParameterTable.From(ParameterSources.Form))
         {
-            if (First(form, [parameter.Field, .. parameter.Aliases ?? []]) is not var (name, text))
+            if (First(form, parameter) is var (name, text))
             {
-                continue;
-            }
-
-            try
-            {
-                parameters = parameter.Apply(parameters, text);
-            }
-            catch (ParameterValueException ex)
-            {
-                throw new FormValueException(name, $"{name} must be {ex.Expectation}, got \"{text}\"");
+                parameters = Apply(parameter, parameters, name, text);
             }
         }
 
@@ -60,7 +64,7 @@ public static class GenerationForm
         }
 
         return new JobRequest(
-            ReadParameters(form, settings.Model.Parameters),
+            ReadParameters(form, settings.Model),
             Engine(form, settings),
             formats,
             Choice<LoopMode>(form, "loop"));
@@ -89,9 +93,27 @@ public static class GenerationForm
             : throw new FormValueException(field, $"{field} must be one of {string.Join(", ", names.Select(n => n.ToLowerInvariant()))}, got \"{text}\"");
     }
 
-    private static (string Name, string Text)? First(IFormCollection form, IEnumerable<string> names)
+    /// <summary>A choice row's value named in the form, or null when the field is absent.</summary>
+    private static TEnum? Named<TEnum>(IFormCollection form, ChoiceParameter<TEnum> row)
+        where TEnum : struct, Enum =>
+        First(form, row) is var (name, text) ? row.Get(Apply(row, new MotionParameters(), name, text)) : null;
+
+    private static MotionParameters Apply(MotionParameter parameter, MotionParameters parameters, string name, string text)
     {
-        foreach (var name in names)
+        try
+        {
+            return parameter.Apply(parameters, text);
+        }
+        catch (ParameterValueException ex)
+        {
+            throw new FormValueException(name, $"{name} must be {ex.Expectation}, got \"{text}\"");
+        }
+    }
+
+    /// <summary>The first of a row's field names (its field, then its aliases) the form sets, with the value.</summary>
+    private static (string Name, string Text)? First(IFormCollection form, MotionParameter parameter)
+    {
+        foreach (var name in (IEnumerable<string>)[parameter.Field, .. parameter.Aliases ?? []])
         {
             var text = form[name].ToString().Trim();
             if (text.Length > 0)

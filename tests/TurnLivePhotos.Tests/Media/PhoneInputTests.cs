@@ -17,7 +17,7 @@ public sealed class PhoneInputTests
 {
     private static readonly OutputFormat[] Every = [OutputFormat.Live, OutputFormat.Motion, OutputFormat.Mp4, OutputFormat.Gif, OutputFormat.WebP];
 
-    public static TheoryData<string> Inputs => new() { "pixel-motion-photo", "microvideo", "samsung-jpeg-nul-padded-xmp", "samsung-heic", "no-exif-no-jfif", "jfif-only", "xmp-history", "rotated-with-thumbnail" };
+    public static TheoryData<string> Inputs => new() { "pixel-motion-photo", "microvideo", "samsung-jpeg-nul-padded-xmp", "samsung-heic", "no-exif-no-jfif", "jfif-only", "xmp-history", "rotated-with-thumbnail", "ultra-hdr" };
 
     [RequiresToolsTheory("ffmpeg", "exiftool", "heif-enc")]
     [MemberData(nameof(Inputs))]
@@ -122,6 +122,8 @@ public sealed class PhoneInputTests
                 Run("exiftool", "-q", "-overwrite_original", "-XMP-xmpMM:HistoryAction=saved", "-XMP-xmpMM:HistoryWhen=2024:01:01 10:00:00",
                     "-XMP-xmpMM:DerivedFromDocumentID=abc", "-XMP-dc:Title=Pier", path);
                 return File.ReadAllBytes(path);
+            case "ultra-hdr":
+                return UltraHdrPhotos.Make(320, 240).File;
             case "rotated-with-thumbnail":
             {
                 var thumbnail = folder.Write("thumb.jpg", TestPhotos.Scene(160, 120, seed: 9));

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Microsoft.Playwright;
+using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Tests.Configuration;
 using TurnLivePhotos.Tests.Support;
 
@@ -70,6 +71,53 @@ public sealed class BrowserTests
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
         Assert.True(new FileInfo(screenshot).Length > 1000);
+    }
+
+    public static TheoryData<string> Sets => FixtureSets.All;
+
+    /// <summary>
+    /// Issue 13's page half: the tiny SVD model plus a separate AnimateLCM-style UNet file (the tiny UNet's weights
+    /// in fp16, as the authors publish theirs), the person picks quality=fast, and the job runs the few-step sampler.
+    /// The server's configuration sets the tiny size and frame count, which win over the preset as on the command line.
+    /// </summary>
+    [RequiresToolsTheory("chromium")]
+    [MemberData(nameof(Sets))]
+    public async Task A_person_picks_quality_fast_and_the_job_runs_the_few_step_sampler_on_the_AnimateLCM_UNet(string set)
+    {
+        using var models = new TempFolder();
+        var model = TinyModelFolder.Create(set, models["tiny-svd"]);
+        var lcm = HalfPrecision.Convert(TurnLivePhotos.Engine.Svd.SvdModelFolder.Open(model).Unet.Weights, models["AnimateLCM-SVD-xt.safetensors"]);
+        var configured = SettingsLoader.Load(models.Write("c.ini",
+            $"[StoreOptions]\nModelsHome={models.Path}\n[ModelOptions]\nModelName=tiny-svd\nUNetWeights={lcm}\nImagePromptWidth=64\nImagePromptHeight=64\nOutputFrames=3\nDevice=cpu\n"));
+        await using var server = await RunningServer.StartAsync(
+            s => configured with { Store = configured.Store with { OutputsHome = s.Store.OutputsHome }, Web = s.Web }, builtInEngines: true);
+        var photo = models.Write("harbour.jpg", TestPhotos.Scene(160, 120));
+        await using var browser = await LaunchAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(server.BaseAddress.ToString());
+        await page.WaitForFunctionAsync("() => document.getElementById('engine').textContent.endsWith('svd')");
+        Assert.False(await page.Locator("#sampler option[value=animatelcm]").IsDisabledAsync());
+
+        await page.SelectOptionAsync("#quality", "fast");
+
+        Assert.Equal("80", await page.InputValueAsync("#motion_bucket_id")); // the preset's values are shown before the upload
+        Assert.Equal("1.2", await page.InputValueAsync("#max_guidance_scale"));
+        Assert.Equal("3", await page.InputValueAsync("#frames"));
+        Assert.Contains("4 animatelcm steps, up to 64×64", await page.Locator("#qualityHint").TextContentAsync(), StringComparison.Ordinal);
+        foreach (var format in new[] { "live", "motion", "mp4" })
+        {
+            await page.UncheckAsync($"input[name=formats][value={format}]");
+        }
+
+        await page.SetInputFilesAsync("#file", photo);
+        await page.Locator("#result").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = 120_000 });
+
+        var job = Assert.Single(new TurnLivePhotos.Server.Jobs.SqliteJobStore(server.OutputsHome).List(1, 10).Jobs);
+        var parameters = job.Request.Parameters;
+        Assert.Equal((TurnLivePhotos.Engine.Quality.Fast, TurnLivePhotos.Engine.Svd.Sampler.AnimateLcm, 4, 3, 80, 1.2, 64), (parameters.Quality, parameters.Sampler, parameters.InferenceSteps, parameters.Frames, parameters.MotionBucketId, parameters.MaxGuidanceScale, parameters.TargetWidth));
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#downloads a[data-format=gif]"));
+        await download.SaveAsAsync(models["result.gif"]);
+        Assert.Equal(3, GifInfo.Read(await File.ReadAllBytesAsync(models["result.gif"])).Frames);
     }
 
     [RequiresToolsFact("chromium")]

@@ -36,7 +36,8 @@ public sealed class RunningServer : IAsyncDisposable
 
     public GenerationQueue Queue => app.Services.GetRequiredService<GenerationQueue>();
 
-    public static async Task<RunningServer> StartAsync(Func<AppSettings, AppSettings>? configure = null, IMotionEngine? classic = null)
+    /// <param name="builtInEngines">Serve with the engines the settings configure (SVD on their model folder, as <c>serve</c> does) instead of only the classic one.</param>
+    public static async Task<RunningServer> StartAsync(Func<AppSettings, AppSettings>? configure = null, IMotionEngine? classic = null, bool builtInEngines = false)
     {
         var folder = new TempFolder();
         var settings = new AppSettings
@@ -49,7 +50,7 @@ public sealed class RunningServer : IAsyncDisposable
         var app = ServerHost.Build(settings, new ServerOptions
         {
             LogLevel = LogLevel.Warning,
-            Engines = new EngineCatalog(System.IO.Path.Combine(settings.Store.ModelsHome, settings.Model.ModelName), classic),
+            Engines = builtInEngines ? null : new EngineCatalog(System.IO.Path.Combine(settings.Store.ModelsHome, settings.Model.ModelName), classic),
         });
         await app.StartAsync();
         return new RunningServer(app, folder, settings);
