@@ -99,7 +99,7 @@ public sealed class EngineCatalog : IDisposable
         var missing = TurnLivePhotos.Engine.Depth.DepthModelFolder.FindMissing(DepthModelFolder!);
         return Directory.Exists(DepthModelFolder)
             ? $"the depth model folder {DepthModelFolder} is incomplete (missing {string.Join(", ", missing)})"
-            : $"no depth model folder at {DepthModelFolder}";
+            : $"no depth model folder at {DepthModelFolder} (get it with `{Models.ModelDownloads.CommandFor(Models.DownloadableModel.Depth)}`)";
     }
 
     private IMotionEngine RequireSvd()
@@ -122,7 +122,7 @@ public sealed class EngineCatalog : IDisposable
 
         if (TurnLivePhotos.Engine.Depth.DepthModelFolder.FindMissing(DepthModelFolder).Count > 0)
         {
-            throw new EngineUnavailableException($"the cinematic engine cannot run: {DescribeMissingDepth()} (put depth-anything/Depth-Anything-V2-Small-hf there)");
+            throw new EngineUnavailableException($"the cinematic engine cannot run: {DescribeMissingDepth()} (`{Models.ModelDownloads.CommandFor(Models.DownloadableModel.Depth)}` fetches it)");
         }
 
         return cinematic;

@@ -10,11 +10,12 @@ public sealed record DepthModelFolder(string Root, string Config, string Weights
 {
     public const string DefaultName = "depth-anything/Depth-Anything-V2-Small-hf";
 
-    private static readonly string[] RequiredFiles = ["config.json", "model.safetensors", "preprocessor_config.json"];
+    /// <summary>The files the engine reads (and all that a download fetches from the repository).</summary>
+    public static readonly IReadOnlyList<string> Files = ["config.json", "model.safetensors", "preprocessor_config.json"];
 
     /// <summary>What the folder lacks; empty when it is complete.</summary>
     public static IReadOnlyList<string> FindMissing(string folder) =>
-        !Directory.Exists(folder) ? ["the folder itself"] : RequiredFiles.Where(file => !File.Exists(Path.Combine(folder, file))).ToList();
+        !Directory.Exists(folder) ? ["the folder itself"] : Files.Where(file => !File.Exists(Path.Combine(folder, file))).ToList();
 
     /// <exception cref="WeightFileException">The folder is incomplete; the message lists what is missing.</exception>
     public static DepthModelFolder Open(string folder)

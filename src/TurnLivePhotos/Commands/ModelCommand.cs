@@ -10,8 +10,8 @@ using TurnLivePhotos.Hub;
 namespace TurnLivePhotos.Commands;
 
 /// <summary>
-/// <c>model download|status|verify</c>: get the AI model from a hub or mirror into ModelsHome/ModelName, say where
-/// the model the engine will use is, and re-check its files against the hub's hashes.
+/// <c>model download [svd|animatelcm|depth]|status|verify</c>: get the AI models from a hub or mirror into
+/// ModelsHome, say where the models the engines will use are, and re-check the SVD model's files against the hub's hashes.
 /// </summary>
 public static class ModelCommand
 {
@@ -27,20 +27,50 @@ public static class ModelCommand
         return model;
     }
 
+    /// <summary>The names <c>model download</c> takes: svd, animatelcm, depth.</summary>
+    private static IEnumerable<string> ModelNames => Enum.GetNames<DownloadableModel>().Select(name => name.ToLowerInvariant());
+
+    /// <summary>The model argument of download and verify: one of <see cref="ModelNames"/>, svd when absent.</summary>
+    private static Argument<DownloadableModel> ModelArgument(string command, string description) => new("model")
+    {
+        Description = description,
+        HelpName = string.Join('|', ModelNames),
+        DefaultValueFactory = _ => DownloadableModel.Svd,
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 0)
+            {
+                return DownloadableModel.Svd;
+            }
+
+            var text = result.Tokens[0].Value.Trim();
+            if (Enum.TryParse<DownloadableModel>(text, ignoreCase: true, out var model) && Enum.IsDefined(model) && !char.IsAsciiDigit(text.FirstOrDefault()))
+            {
+                return model;
+            }
+
+            result.AddError($"model {command}: the model must be one of {string.Join(", ", ModelNames)}, got \"{text}\"");
+            return default;
+        },
+    };
+
     private static Command CreateDownload(TextWriter output, TextWriter error)
     {
         var connections = new Option<int>("--connections") { Description = "Files fetched at once", DefaultValueFactory = _ => 4 };
-        var command = new Command("download", "Fetch [ModelOptions] ModelName from [InstallationOptions] ModelRepositoryUrl (or HF_ENDPOINT) into ModelsHome/ModelName; resumes, verifies SHA-256, does nothing when complete");
+        var which = ModelArgument("download", "svd (the default: the SVD pipeline into ModelsHome/ModelName), animatelcm (AnimateLCM-SVD-xt's UNet file, for UNetWeights) or depth (Depth Anything V2 Small into ModelsHome/DepthModelName)");
+        var command = new Command("download", "Fetch a model from the hub of [InstallationOptions] ModelRepositoryUrl (or HF_ENDPOINT) into ModelsHome; resumes, verifies SHA-256, does nothing when complete");
+        command.Arguments.Add(which);
         command.Options.Add(connections);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = CommonOptions.LoadSettings(parse, []);
             var token = HubToken.Find(settings.HubToken, Environment.GetEnvironmentVariable);
+            var kind = parse.GetValue(which);
             try
             {
-                var requests = ModelDownloads.For(settings, Environment.GetEnvironmentVariable);
+                var request = ModelDownloads.For(kind, settings, Environment.GetEnvironmentVariable);
                 var location = ModelDownloads.LocateSvd(settings, Environment.GetEnvironmentVariable);
-                if (location.Source is ModelSource.HubCache or ModelSource.SingleFile)
+                if (kind == DownloadableModel.Svd && location.Source is ModelSource.HubCache or ModelSource.SingleFile)
                 {
                     await output.WriteLineAsync($"SVD model: already available ({location.Description}); nothing to download");
                     return Cli.Success;
@@ -48,22 +78,23 @@ public static class ModelCommand
 
                 using var client = new HubClient(new HubClientOptions { Connections = Math.Max(1, parse.GetValue(connections)) }, token);
                 var downloader = new ModelDownloader(client);
-                foreach (var request in requests)
+                await output.WriteLineAsync($"{request.Name}: {request.Repository} → {request.Destination}{(token is null ? string.Empty : $" (with the {token})")}");
+                var clock = Stopwatch.StartNew();
+                var result = await RunWithProgressAsync(downloader, request, output, cancellationToken);
+                var manifest = result.Manifest;
+                await output.WriteLineAsync(result.AlreadyComplete
+                    ? $"{request.Name}: complete already ({manifest.Files.Count} files, {ModelDownloader.Gigabytes(manifest.TotalBytes)}, commit {manifest.Commit}); nothing to do"
+                    : $"{request.Name}: {result.FilesFetched} files fetched and verified ({ModelDownloader.Gigabytes(result.BytesFetched)} in {clock.Elapsed.TotalSeconds:0.0} s), commit {manifest.Commit}, {manifest.Files.Count} files in all");
+                if (kind == DownloadableModel.AnimateLcm)
                 {
-                    await output.WriteLineAsync($"{request.Name}: {request.Repository} → {request.Destination}{(token is null ? string.Empty : $" (with the {token})")}");
-                    var clock = Stopwatch.StartNew();
-                    var result = await RunWithProgressAsync(downloader, request, output, cancellationToken);
-                    var manifest = result.Manifest;
-                    await output.WriteLineAsync(result.AlreadyComplete
-                        ? $"{request.Name}: complete already ({manifest.Files.Count} files, {ModelDownloader.Gigabytes(manifest.TotalBytes)}, commit {manifest.Commit}); nothing to do"
-                        : $"{request.Name}: {result.FilesFetched} files fetched and verified ({ModelDownloader.Gigabytes(result.BytesFetched)} in {clock.Elapsed.TotalSeconds:0.0} s), commit {manifest.Commit}, {manifest.Files.Count} files in all");
+                    await output.WriteLineAsync(AnimateLcmNote(settings));
                 }
 
                 return Cli.Success;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await error.WriteLineAsync($"interrupted: what was fetched is kept (*.part files); run `{ModelDownloads.Command}` again to resume");
+                await error.WriteLineAsync($"interrupted: what was fetched is kept (*.part files); run `{ModelDownloads.CommandFor(kind)}` again to resume");
                 return Interrupted;
             }
             catch (Exception ex) when (ex is HubException or HttpRequestException or NotEnoughSpaceException or TimeoutRejectedException)
@@ -78,7 +109,7 @@ public static class ModelCommand
 
     private static Command CreateStatus(TextWriter output)
     {
-        var command = new Command("status", "Say where the SVD model is (ModelsHome, the Hugging Face cache, a single file) and how it was fetched");
+        var command = new Command("status", "Say where the SVD model is (ModelsHome, the Hugging Face cache, a single file) and how it was fetched, and whether the depth model and UNet weights are there");
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = CommonOptions.LoadSettings(parse, []);
@@ -106,17 +137,64 @@ public static class ModelCommand
                     break;
             }
 
+            await output.WriteLineAsync(DepthStatus(settings));
+            await output.WriteLineAsync(AnimateLcmStatus(settings));
             return Cli.Success;
         });
         return command;
     }
 
+    /// <summary>After <c>model download animatelcm</c>: the UNetWeights line that puts the file to use, unless the settings already name it.</summary>
+    private static string AnimateLcmNote(AppSettings settings)
+    {
+        var path = ModelDownloads.AnimateLcmPath(settings);
+        return settings.Model.UNetWeights switch
+        {
+            { } configured when PathsEqual(configured, path) => "AnimateLCM UNet: [ModelOptions] UNetWeights names it; --quality fast (or --sampler animatelcm) runs the few-step sampler",
+            { } other => $"AnimateLCM UNet: [ModelOptions] UNetWeights names another file ({other}); to use this one set UNetWeights={path}",
+            _ => $"AnimateLCM UNet: to use it, set [ModelOptions] UNetWeights={path} (or --set ModelOptions:UNetWeights={path}); then --quality fast runs 4 AnimateLCM steps",
+        };
+    }
+
+    private static string DepthStatus(AppSettings settings)
+    {
+        var folder = Path.GetFullPath(Path.Combine(settings.Store.ModelsHome, settings.Model.DepthModelName));
+        var missing = TurnLivePhotos.Engine.Depth.DepthModelFolder.FindMissing(folder);
+        var manifest = DownloadManifest.Read(folder);
+        var record = manifest is null ? " (laid out by hand; no download record)" : $" (downloaded from {manifest.Repository}, commit {manifest.Commit}{(manifest.Complete ? string.Empty : ", unfinished")})";
+        return missing.Count == 0
+            ? $"depth model: found in ModelsHome: {folder}{record}"
+            : $"depth model: not found ({folder}: missing {string.Join(", ", missing)}). Get it with `{ModelDownloads.CommandFor(DownloadableModel.Depth)}`";
+    }
+
+    private static string AnimateLcmStatus(AppSettings settings)
+    {
+        var downloaded = ModelDownloads.AnimateLcmPath(settings);
+        return settings.Model.UNetWeights switch
+        {
+            { } configured when File.Exists(configured) => $"UNet weights: [ModelOptions] UNetWeights = {configured}, used instead of the model folder's UNet",
+            { } configured => $"UNet weights: [ModelOptions] UNetWeights = {configured} does not exist",
+            _ when File.Exists(downloaded) => $"AnimateLCM UNet: downloaded to {downloaded} but not in use; set [ModelOptions] UNetWeights={downloaded}",
+            _ => $"AnimateLCM UNet: not configured (optional, for --quality fast in 4 steps; `{ModelDownloads.CommandFor(DownloadableModel.AnimateLcm)}` fetches it)",
+        };
+    }
+
+    private static bool PathsEqual(string a, string b) =>
+        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
     private static Command CreateVerify(TextWriter output, TextWriter error)
     {
-        var command = new Command("verify", "Re-hash the model's files against the hashes the hub listed");
+        var which = ModelArgument("verify", "svd (the default), animatelcm or depth: the model whose files are re-hashed");
+        var command = new Command("verify", "Re-hash a model's files against the hashes the hub listed");
+        command.Arguments.Add(which);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = CommonOptions.LoadSettings(parse, []);
+            if (parse.GetValue(which) is var kind && kind != DownloadableModel.Svd)
+            {
+                return await VerifyDownloadedAsync(kind, settings, output, error, cancellationToken);
+            }
+
             var location = ModelDownloads.LocateSvd(settings, Environment.GetEnvironmentVariable);
             IReadOnlyList<string> problems;
             int checkedFiles;
@@ -148,6 +226,38 @@ public static class ModelCommand
             return problems.Count == 0 ? Cli.Success : Cli.SomeFailed;
         });
         return command;
+    }
+
+    /// <summary>A model only <c>model download</c> puts in place (the AnimateLCM UNet, the depth model): re-hashed against its download record.</summary>
+    private static async Task<int> VerifyDownloadedAsync(DownloadableModel kind, AppSettings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        DownloadRequest request;
+        try
+        {
+            request = ModelDownloads.For(kind, settings, Environment.GetEnvironmentVariable);
+        }
+        catch (HubException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message);
+            return Cli.SomeFailed;
+        }
+
+        if (DownloadManifest.Read(request.Destination) is not { Complete: true } manifest)
+        {
+            await error.WriteLineAsync($"error: {request.Name}: no finished download in {request.Destination} to check against; `{ModelDownloads.CommandFor(kind)}` fetches it");
+            return Cli.SomeFailed;
+        }
+
+        var problems = await ModelDownloader.VerifyAsync(request.Destination, manifest, null, cancellationToken);
+        foreach (var problem in problems)
+        {
+            await error.WriteLineAsync($"error: {problem}");
+        }
+
+        await output.WriteLineAsync(problems.Count == 0
+            ? $"{request.Name}: {manifest.Files.Count} files verified ({request.Destination}, commit {manifest.Commit})"
+            : $"{request.Name}: {problems.Count} of {manifest.Files.Count} files do not match; delete them and run `{ModelDownloads.CommandFor(kind)}` to fetch them again");
+        return problems.Count == 0 ? Cli.Success : Cli.SomeFailed;
     }
 
     /// <summary>In the Hugging Face cache, weights are blobs named by their SHA-256: re-hash each against its name.</summary>
