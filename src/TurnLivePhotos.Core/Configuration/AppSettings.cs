@@ -57,6 +57,12 @@ public sealed record StoreSettings
     /// progress step and every third of this time; a job whose worker stayed silent this long is queued once more.
     /// </summary>
     public int LeaseSeconds { get; init; } = 30;
+
+    /// <summary>
+    /// Where the AI engine keeps the networks ONNX Runtime optimized (warm starts, weights mapped from disk instead of
+    /// copied); null keeps none. Default: <c>.graph-cache</c> under ModelsHome, beside the models it was made from.
+    /// </summary>
+    public string? GraphCache { get; init; }
 }
 
 /// <summary>[ModelOptions]: the seed's keys plus the generation defaults.</summary>

@@ -94,11 +94,15 @@ public static class SettingsLoader
         var sampler = string.IsNullOrWhiteSpace(read.Raw("ModelOptions", MotionParameterTable.Sampler.SettingsKey)) ? (Sampler?)null : explicitKeys.Sampler;
         var bundle = QualityPresets.Layer(defaults.Model.Parameters, explicitKeys.Quality, sampler, fewStepWeights: unetWeights is not null);
         var model = defaults.Model with { Parameters = bundle };
+        var modelsHome = Path.GetFullPath(read.Text("StoreOptions", "ModelsHome", defaults.Store.ModelsHome), baseDirectory);
         return defaults with
         {
             Store = new StoreSettings
             {
-                ModelsHome = Path.GetFullPath(read.Text("StoreOptions", "ModelsHome", defaults.Store.ModelsHome), baseDirectory),
+                ModelsHome = modelsHome,
+                GraphCache = read.Raw("StoreOptions", "GraphCache") is { } graphCache
+                    ? graphCache.Trim() is { Length: > 0 } folder && !folder.Equals("off", StringComparison.OrdinalIgnoreCase) ? Path.GetFullPath(folder, baseDirectory) : null
+                    : Path.Combine(modelsHome, ".graph-cache"),
                 OutputsHome = Path.GetFullPath(read.Text("StoreOptions", "OutputsHome", defaults.Store.OutputsHome), baseDirectory),
                 KeepJobsDays = read.Int("StoreOptions", "KeepJobsDays", defaults.Store.KeepJobsDays, ParameterLimits.KeepJobsDays),
                 JobStore = read.JobStore("StoreOptions", "JobStore", defaults.Store.JobStore),

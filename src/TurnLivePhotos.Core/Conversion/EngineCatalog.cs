@@ -41,7 +41,7 @@ public sealed class EngineCatalog : IDisposable
         var folder = Models.ModelDownloads.LocateSvd(settings, Environment.GetEnvironmentVariable).Path;
         var svd = new SvdMotionEngine(
             new SvdEngineOptions(folder, string.IsNullOrEmpty(model.Variant) ? null : model.Variant, model.Device, model.MemoryMode,
-                model.GpuMemoryLimitMb * 1024L * 1024L, model.UNetWeights),
+                model.GpuMemoryLimitMb * 1024L * 1024L, model.UNetWeights, settings.Store.GraphCache),
             Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<SvdMotionEngine>(loggers));
         var depthFolder = Path.Combine(settings.Store.ModelsHome, model.DepthModelName);
         var cinematic = new CinematicMotionEngine(new CinematicEngineOptions(depthFolder),

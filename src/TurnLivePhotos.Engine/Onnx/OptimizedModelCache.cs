@@ -19,19 +19,19 @@ namespace TurnLivePhotos.Engine.Onnx;
 /// different entry, so a stale one is never read. Two processes starting at once: the one that takes the entry's
 /// lock file writes it into a private temporary folder and renames the data, then the graph, into place (the
 /// graph's presence means the entry is complete); the other optimizes in memory without saving. A damaged entry
-/// is deleted and rebuilt. Rejected: caching our own protobuf (it is cheap to build; the optimization is what
+/// is deleted and rebuilt. The CPU provider's pre-packed weights (MatMul/Conv kernels re-lay their weights at
+/// session start, normally into heap copies beside the originals) are saved into the data file too
+/// (<c>session.save_external_prepacked_constant_initializers</c>), so a warm start maps them from disk like the
+/// other weights instead of packing them again on the heap. Rejected: caching our own protobuf (it is cheap to build; the optimization is what
 /// costs), and ONNX Runtime's ORT format (no external data, so a 6 GB flatbuffer read whole into memory).
 /// </remarks>
 public sealed class OptimizedModelCache(string folder, string device)
 {
     private const string ExternalFileKey = "session.optimized_model_external_initializers_file_name";
     private const string ExternalMinSizeKey = "session.optimized_model_external_initializers_min_size_in_bytes";
+    private const string SavePrepackedKey = "session.save_external_prepacked_constant_initializers";
 
     public string Folder { get; } = Path.GetFullPath(folder);
-
-    /// <summary>The default place: the user's local application data, TurnLivePhotos/graphs.</summary>
-    public static string DefaultFolder =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "TurnLivePhotos", "graphs");
 
     /// <summary>The entry name of a model: what identifies the graph, its weights, the runtime and the device.</summary>
     public string Key(OnnxModel model)
@@ -83,6 +83,7 @@ public sealed class OptimizedModelCache(string folder, string device)
             options.OptimizedModelFilePath = Path.Combine(temporary, key + ".onnx");
             options.AddSessionConfigEntry(ExternalFileKey, key + ".data");
             options.AddSessionConfigEntry(ExternalMinSizeKey, "1024");
+            options.AddSessionConfigEntry(SavePrepackedKey, "1");
             var session = fresh(options);
             try
             {

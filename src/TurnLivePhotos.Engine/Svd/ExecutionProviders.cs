@@ -25,6 +25,9 @@ public sealed record ExecutionChoice(ExecutionDevice Device, bool IsGpu, Func<Se
     /// ops with query chunking instead and stays on the device.
     /// </summary>
     public Onnx.AttentionKernel Attention => Device == ExecutionDevice.CoreML ? Onnx.AttentionKernel.Chunked : Onnx.AttentionKernel.Fused;
+
+    /// <summary>A graph cache in <paramref name="folder"/> for the networks built for this choice (device, precision and kernel are in every key).</summary>
+    public Onnx.OptimizedModelCache GraphCache(string folder) => new(folder, $"{Device}/{Precision}/{Attention}");
 }
 
 /// <summary>

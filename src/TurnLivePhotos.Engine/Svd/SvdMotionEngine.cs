@@ -10,9 +10,10 @@ namespace TurnLivePhotos.Engine.Svd;
 
 /// <summary>
 /// Where the SVD model is and how to run it ([ModelOptions] ModelName under ModelsHome, Variant, Device, MemoryMode,
-/// GpuMemoryLimitMb, UNetWeights: a weight file used instead of the folder's UNet weights, e.g. AnimateLCM-SVD-xt's).
+/// GpuMemoryLimitMb, UNetWeights: a weight file used instead of the folder's UNet weights, e.g. AnimateLCM-SVD-xt's;
+/// [StoreOptions] GraphCache: where optimized networks are kept between starts, null for nowhere).
 /// </summary>
-public sealed record SvdEngineOptions(string ModelFolder, string? Variant = "fp16", ExecutionDevice Device = ExecutionDevice.Auto, MemoryMode MemoryMode = MemoryMode.Auto, long? GpuMemoryLimitBytes = null, string? UNetWeights = null);
+public sealed record SvdEngineOptions(string ModelFolder, string? Variant = "fp16", ExecutionDevice Device = ExecutionDevice.Auto, MemoryMode MemoryMode = MemoryMode.Auto, long? GpuMemoryLimitBytes = null, string? UNetWeights = null, string? GraphCache = null);
 
 /// <summary>
 /// The AI engine: Stable Video Diffusion (img2vid, img2vid-xt, img2vid-xt-1-1) from a diffusers model folder, on
@@ -102,7 +103,10 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
 
         var mode = options.MemoryMode == MemoryMode.Auto ? ChooseMemoryMode(folder) : options.MemoryMode;
         logger.LogInformation("SVD model {Folder} on {Device} ({Precision}), memory mode {Mode}", folder.Root, execution.Device, execution.Precision, mode);
-        pipeline = new SvdPipeline(folder, execution.CreateOptions, mode, execution.Precision, execution.Attention);
+        pipeline = new SvdPipeline(folder, execution.CreateOptions, mode, execution.Precision, execution.Attention)
+        {
+            GraphCache = options.GraphCache is { } cache ? execution.GraphCache(cache) : null,
+        };
         return pipeline;
     }
 

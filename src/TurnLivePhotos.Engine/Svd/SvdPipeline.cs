@@ -80,7 +80,7 @@ public sealed class SvdPipeline : IDisposable
         return new SvdPipeline(SvdModelFolder.Open(modelFolder, variant), execution.CreateOptions, memoryMode, execution.Precision, execution.Attention)
         {
             Device = execution.Device,
-            GraphCache = graphCacheFolder is null ? null : new OptimizedModelCache(graphCacheFolder, $"{execution.Device}/{execution.Precision}/{execution.Attention}"),
+            GraphCache = graphCacheFolder is null ? null : execution.GraphCache(graphCacheFolder),
         };
     }
 

@@ -30,19 +30,36 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
     /// <paramref name="container"/> is "mp4" (with +faststart) or "mov" (moov at the end, for later atom edits).
     /// </summary>
     /// <param name="width">Output width: frames are centre-cropped to this aspect ratio, then scaled (Lanczos).</param>
-    public async Task<byte[]> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int outputFps, string container, int width, int height, CancellationToken cancellationToken = default)
+    public async Task<byte[]> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int outputFps, string container, int width, int height, CancellationToken cancellationToken = default) =>
+        (await EncodeAsync(frames, inputFps, outputFps, [container], width, height, cancellationToken))[0];
+
+    /// <summary>
+    /// One encode written in every container of <paramref name="containers"/> by the same ffmpeg process (its tee
+    /// muxer), so a Live Photo's MOV and a Motion Photo's MP4 cost one encode and no second process to remux.
+    /// Returns the files in the order of <paramref name="containers"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<byte[]>> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int outputFps, IReadOnlyList<string> containers, int width, int height, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(frames);
+        ArgumentNullException.ThrowIfNull(containers);
         var ffmpeg = Executable ?? throw new FfmpegUnavailableException($"the video formats (live, motion, mp4) need ffmpeg, which was not found: {InstallHint}");
         var (cropWidth, cropHeight) = CropToAspect(frames[0].Width, frames[0].Height, width, height);
-        var output = Path.Combine(Path.GetTempPath(), $"tlp-{Guid.NewGuid():N}.{container}");
+
+        // ffmpeg runs in the temporary folder and writes plain relative names there: the tee muxer's list syntax
+        // then never has to escape a path (a Windows drive letter, backslashes).
+        var folder = Path.GetTempPath();
+        var outputs = containers.Select(container => $"tlp-{Guid.NewGuid():N}.{container}").ToList();
         var info = new ProcessStartInfo(ffmpeg)
         {
             RedirectStandardInput = true,
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
+            WorkingDirectory = folder,
         };
+        IEnumerable<string> muxing = outputs.Count == 1
+            ? (containers[0] == "mp4" ? new[] { "-movflags", "+faststart", "-f", "mp4" } : ["-f", containers[0]]).Append(outputs[0])
+            : ["-map", "0:v", "-f", "tee", string.Join('|', outputs.Select((output, i) => containers[i] == "mp4" ? $"[f=mp4:movflags=+faststart]{output}" : $"[f={containers[i]}]{output}"))];
         foreach (var argument in new[]
         {
             "-hide_banner", "-loglevel", "error", "-y",
@@ -50,7 +67,7 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
             "-vf", $"crop={cropWidth}:{cropHeight},scale={width}:{height}:flags=lanczos,setsar=1,fps={outputFps}",
             "-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "veryfast",
             "-tag:v", "avc1", "-r", outputFps.ToString(CultureInfo.InvariantCulture),
-        }.Concat(container == "mp4" ? ["-movflags", "+faststart", "-f", "mp4"] : ["-f", "mov"]).Append(output))
+        }.Concat(muxing))
         {
             info.ArgumentList.Add(argument);
         }
@@ -66,7 +83,13 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
                     await input.WriteAsync(frame.Pixels, cancellationToken);
                 }
             }, cancellationToken);
-            return await File.ReadAllBytesAsync(output, cancellationToken);
+            var files = new List<byte[]>();
+            foreach (var output in outputs)
+            {
+                files.Add(await File.ReadAllBytesAsync(Path.Combine(folder, output), cancellationToken));
+            }
+
+            return files;
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
@@ -74,33 +97,10 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         }
         finally
         {
-            File.Delete(output);
-        }
-    }
-
-    /// <summary>The same H.264 stream in another container ("mov": moov at the end, for the Live Photo atom edits), without re-encoding.</summary>
-    public async Task<byte[]> RemuxAsync(byte[] video, string container, CancellationToken cancellationToken = default)
-    {
-        var ffmpeg = Executable ?? throw new FfmpegUnavailableException($"the video formats (live, motion, mp4) need ffmpeg, which was not found: {InstallHint}");
-        var input = Path.Combine(Path.GetTempPath(), $"tlp-{Guid.NewGuid():N}.in");
-        var output = Path.Combine(Path.GetTempPath(), $"tlp-{Guid.NewGuid():N}.{container}");
-        try
-        {
-            await File.WriteAllBytesAsync(input, video, cancellationToken);
-            var info = new ProcessStartInfo(ffmpeg) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var argument in new[] { "-hide_banner", "-loglevel", "error", "-y", "-i", input, "-c", "copy", "-tag:v", "avc1", "-f", container, output })
+            foreach (var output in outputs)
             {
-                info.ArgumentList.Add(argument);
+                File.Delete(Path.Combine(folder, output));
             }
-
-            using var process = Process.Start(info) ?? throw new FfmpegUnavailableException($"ffmpeg could not be started: {InstallHint}");
-            await RunAsync(process, () => Task.CompletedTask, cancellationToken);
-            return await File.ReadAllBytesAsync(output, cancellationToken);
-        }
-        finally
-        {
-            File.Delete(input);
-            File.Delete(output);
         }
     }
 

@@ -87,7 +87,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         var failures = new Dictionary<OutputFormat, string>();
         LivePhotoFiles? livePhoto = null;
         var skipped = new Dictionary<OutputFormat, string>();
-        var phoneVideos = new Dictionary<LoopMode, byte[]>();
+        var phoneVideos = new Dictionary<LoopMode, Dictionary<string, byte[]>>();
         PreparedStill? still = null;
         foreach (var format in options.Formats)
         {
@@ -118,9 +118,15 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         var key = options.LoopFor(format);
                         if (!phoneVideos.TryGetValue(key, out var phoneVideo))
                         {
-                            // Live and motion photos share one encode when they share a loop mode: phone-capture timing (1.5–3 s) at 30 fps.
+                            // Live and motion photos share one encode when they share a loop mode: phone-capture timing
+                            // (1.5–3 s) at 30 fps, written by one ffmpeg run as the MOV and/or the MP4 they need.
+                            var containers = options.Formats
+                                .Where(f => f is OutputFormat.Live or OutputFormat.Motion && options.LoopFor(f) == key)
+                                .Select(f => f == OutputFormat.Live ? "mov" : "mp4")
+                                .ToList();
                             var (videoWidth, videoHeight) = VideoSize(stillWidth, stillHeight, frames[0].Width, frames[0].Height);
-                            phoneVideo = await ffmpeg.EncodeAsync(clip.Frames, playback, options.VideoFps, "mp4", videoWidth, videoHeight, cancellationToken);
+                            var encoded = await ffmpeg.EncodeAsync(clip.Frames, playback, options.VideoFps, containers, videoWidth, videoHeight, cancellationToken);
+                            phoneVideo = containers.Zip(encoded).ToDictionary(pair => pair.First, pair => pair.Second);
                             phoneVideos[key] = phoneVideo;
                         }
 
@@ -128,13 +134,12 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         if (format == OutputFormat.Motion)
                         {
                             var path = MotionPhotoPath(directory, baseName);
-                            MotionPhotoWriter.Write(still, phoneVideo, (long)Math.Round(stillSeconds * 1e6), path, options.SamsungTrailer);
+                            MotionPhotoWriter.Write(still, phoneVideo["mp4"], (long)Math.Round(stillSeconds * 1e6), path, options.SamsungTrailer);
                             files[format] = path;
                         }
                         else
                         {
-                            var movie = await ffmpeg.RemuxAsync(phoneVideo, "mov", cancellationToken);
-                            livePhoto = LivePhotoWriter.Write(still.Jpeg, stillWidth, stillHeight, movie, stillSeconds, directory, baseName.ToUpperInvariant(), gainMap: still.GainMap);
+                            livePhoto = LivePhotoWriter.Write(still.Jpeg, stillWidth, stillHeight, phoneVideo["mov"], stillSeconds, directory, baseName.ToUpperInvariant(), gainMap: still.GainMap);
                             files[format] = livePhoto.Still;
                         }
 

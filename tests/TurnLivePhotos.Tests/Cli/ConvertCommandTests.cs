@@ -241,7 +241,7 @@ public sealed class ConvertCommandTests
         Assert.Equal(3, GifInfo.Read(await File.ReadAllBytesAsync(folder["lakeside.gif"])).Frames);
     }
 
-    private static async Task<(int Exit, List<string> Output, List<string> Errors)> RunAsync(TempFolder folder, params string[] args)
+    internal static async Task<(int Exit, List<string> Output, List<string> Errors)> RunAsync(TempFolder folder, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();

@@ -90,6 +90,21 @@ public sealed class SettingsTests
     }
 
     [Theory]
+    [InlineData(null, "models/.graph-cache")]
+    [InlineData("GraphCache=graphs", "graphs")]
+    [InlineData("GraphCache=off", null)]
+    [InlineData("GraphCache=", null)]
+    public void The_graph_cache_sits_beside_the_models_unless_placed_or_turned_off(string? line, string? expected)
+    {
+        using var folder = new TempFolder();
+        var path = folder.Write("c.ini", $"[StoreOptions]\nModelsHome=models\n{line}\n");
+
+        var settings = SettingsLoader.Load(path);
+
+        Assert.Equal(expected is null ? null : Path.GetFullPath(expected, folder.Path), settings.Store.GraphCache);
+    }
+
+    [Theory]
     [InlineData("InstalltionOptions")]
     [InlineData("InstallationOptions")]
     public void Both_spellings_of_the_installation_section_are_read(string section)

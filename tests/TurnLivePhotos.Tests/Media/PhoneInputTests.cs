@@ -17,7 +17,10 @@ public sealed class PhoneInputTests
 {
     private static readonly OutputFormat[] Every = [OutputFormat.Live, OutputFormat.Motion, OutputFormat.Mp4, OutputFormat.Gif, OutputFormat.WebP];
 
-    public static TheoryData<string> Inputs => new() { "pixel-motion-photo", "microvideo", "samsung-jpeg-nul-padded-xmp", "samsung-heic", "no-exif-no-jfif", "jfif-only", "xmp-history", "rotated-with-thumbnail", "ultra-hdr" };
+    /// <summary>Every input class, by the name <see cref="Make"/> knows it by.</summary>
+    internal static readonly string[] InputClasses = ["pixel-motion-photo", "microvideo", "samsung-jpeg-nul-padded-xmp", "samsung-heic", "no-exif-no-jfif", "jfif-only", "xmp-history", "rotated-with-thumbnail", "ultra-hdr"];
+
+    public static TheoryData<string> Inputs => new(InputClasses);
 
     [RequiresToolsTheory("ffmpeg", "exiftool", "heif-enc")]
     [MemberData(nameof(Inputs))]
@@ -70,7 +73,8 @@ public sealed class PhoneInputTests
         }
     }
 
-    private static byte[] Make(string input, TempFolder folder)
+    /// <summary>The photo of one input class (a HEIC for samsung-heic, JPEG for the others); scratch files go in <paramref name="folder"/>.</summary>
+    internal static byte[] Make(string input, TempFolder folder)
     {
         var path = folder["input.jpg"];
         var video = folder["clip.mp4"];

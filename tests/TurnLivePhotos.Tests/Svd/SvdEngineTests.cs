@@ -47,6 +47,38 @@ public sealed class SvdEngineTests
 
     [Theory]
     [MemberData(nameof(Sets))]
+    public async Task A_second_engine_starts_from_the_graph_cache_and_makes_the_same_video(string set)
+    {
+        using var temp = new TempFolder();
+        var model = TinyModelFolder.Create(set, temp["model"]);
+        var options = new SvdEngineOptions(model, Device: ExecutionDevice.Cpu, MemoryMode: MemoryMode.Low, GraphCache: temp["graphs"]);
+        var photo = PhotoDecoder.Decode(TestPhotos.Scene(120, 80)).Image;
+
+        MotionClip cold;
+        using (var engine = new SvdMotionEngine(options, new RecordingLogger<SvdMotionEngine>()))
+        {
+            cold = await engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
+        }
+
+        // A saved graph for each network built (CLIP, VAE encoder, UNet, one VAE decoder per chunk length), each complete.
+        var graphs = Directory.GetFiles(temp["graphs"], "*.onnx").Order(StringComparer.Ordinal).Select(File.GetLastWriteTimeUtc).ToList();
+        Assert.True(graphs.Count >= 4, $"{graphs.Count} graphs saved for four networks");
+        Assert.Empty(Directory.GetDirectories(temp["graphs"]));
+
+        using var warmEngine = new SvdMotionEngine(options, new RecordingLogger<SvdMotionEngine>());
+        var warm = await warmEngine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
+
+        Assert.Equal(graphs, Directory.GetFiles(temp["graphs"], "*.onnx").Order(StringComparer.Ordinal).Select(File.GetLastWriteTimeUtc).ToList());
+        Assert.Equal(cold.Frames.Count, warm.Frames.Count);
+        for (var i = 0; i < cold.Frames.Count; i++)
+        {
+            var difference = cold.Frames[i].Pixels.Zip(warm.Frames[i].Pixels, (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(difference <= 1, $"frame {i} differs by {difference} levels after a warm start");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
     public async Task Cancellation_stops_within_one_step(string set)
     {
         using var temp = new TempFolder();
