@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using TurnLivePhotos.Engine.Depth;
 
 namespace TurnLivePhotos.Engine.Cinematic;
@@ -82,9 +84,8 @@ public sealed class DisparityField
     /// </summary>
     private static float[] SnapEdges(float[] values, int width, int height, int radius)
     {
-        var min = SlidingExtreme(values, width, height, radius, Math.Min);
-        var max = SlidingExtreme(values, width, height, radius, Math.Max);
-        var snapped = new float[values.Length];
+        var (min, max) = SlidingExtremes(values, width, height, radius);
+        var snapped = min;
         for (var i = 0; i < values.Length; i++)
         {
             var v = values[i];
@@ -94,38 +95,51 @@ public sealed class DisparityField
         return snapped;
     }
 
-    private static float[] SlidingExtreme(float[] values, int width, int height, int radius, Func<float, float, float> pick)
+    /// <summary>
+    /// The minimum and maximum over each (2·radius + 1)² window, as a row pass then a column pass, both extremes in
+    /// one sweep (the window is a few pixels wide, so a plain scan beats a monotone-queue filter). The column pass
+    /// runs along rows of the row-pass result, so both read memory in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (float[] Min, float[] Max) SlidingExtremes(float[] values, int width, int height, int radius)
     {
-        var rows = new float[values.Length];
+        var rowMin = new float[values.Length];
+        var rowMax = new float[values.Length];
         Parallel.For(0, height, y =>
         {
-            var row = y * width;
+            var row = values.AsSpan(y * width, width);
+            var low = rowMin.AsSpan(y * width, width);
+            var high = rowMax.AsSpan(y * width, width);
             for (var x = 0; x < width; x++)
             {
-                var best = values[row + x];
+                var lo = row[x];
+                var hi = lo;
                 for (var k = Math.Max(0, x - radius); k <= Math.Min(width - 1, x + radius); k++)
                 {
-                    best = pick(best, values[row + k]);
+                    lo = Math.Min(lo, row[k]);
+                    hi = Math.Max(hi, row[k]);
                 }
 
-                rows[row + x] = best;
+                low[x] = lo;
+                high[x] = hi;
             }
         });
-        var result = new float[values.Length];
+
+        var min = new float[values.Length];
+        var max = new float[values.Length];
         Parallel.For(0, height, y =>
         {
-            for (var x = 0; x < width; x++)
+            var low = min.AsSpan(y * width, width);
+            var high = max.AsSpan(y * width, width);
+            rowMin.AsSpan(y * width, width).CopyTo(low);
+            rowMax.AsSpan(y * width, width).CopyTo(high);
+            for (var k = Math.Max(0, y - radius); k <= Math.Min(height - 1, y + radius); k++)
             {
-                var best = rows[(y * width) + x];
-                for (var k = Math.Max(0, y - radius); k <= Math.Min(height - 1, y + radius); k++)
-                {
-                    best = pick(best, rows[(k * width) + x]);
-                }
-
-                result[(y * width) + x] = best;
+                TensorPrimitives.Min(low, rowMin.AsSpan(k * width, width), low);
+                TensorPrimitives.Max(high, rowMax.AsSpan(k * width, width), high);
             }
         });
-        return result;
+        return (min, max);
     }
 
     private static (float Low, float High) Percentiles(float[] values)

@@ -41,9 +41,9 @@ public sealed class DepthEstimator : IDisposable
         }
     }
 
-    public DepthMap Estimate(RgbImage photo)
+    public DepthMap Estimate(RgbImage photo, DepthInputFit fit = DepthInputFit.ClosestScale)
     {
-        var depth = Run(Processor.Preprocess(photo));
+        var depth = Run(Processor.Preprocess(photo, fit));
         return new DepthMap((int)depth.Shape[2], (int)depth.Shape[1], depth.Data);
     }
 

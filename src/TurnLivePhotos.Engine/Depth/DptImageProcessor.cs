@@ -62,8 +62,8 @@ public sealed record DptImageProcessor(
         }
     }
 
-    /// <summary>The (height, width) a photo is resized to (transformers' get_resize_output_image_size).</summary>
-    public (int Height, int Width) OutputSize(int photoHeight, int photoWidth)
+    /// <summary>The (height, width) a photo is resized to (transformers' get_resize_output_image_size, or the photo fitted inside the size).</summary>
+    public (int Height, int Width) OutputSize(int photoHeight, int photoWidth, DepthInputFit fit = DepthInputFit.ClosestScale)
     {
         if (!DoResize)
         {
@@ -72,7 +72,11 @@ public sealed record DptImageProcessor(
 
         var scaleHeight = (double)Height / photoHeight;
         var scaleWidth = (double)Width / photoWidth;
-        if (KeepAspectRatio)
+        if (KeepAspectRatio && fit == DepthInputFit.Inside)
+        {
+            scaleHeight = scaleWidth = Math.Min(scaleHeight, scaleWidth);
+        }
+        else if (KeepAspectRatio)
         {
             if (Math.Abs(1 - scaleWidth) < Math.Abs(1 - scaleHeight))
             {
@@ -88,10 +92,10 @@ public sealed record DptImageProcessor(
     }
 
     /// <summary>pixel_values (1, 3, H, W) for one photo.</summary>
-    public FloatTensor Preprocess(RgbImage photo)
+    public FloatTensor Preprocess(RgbImage photo, DepthInputFit fit = DepthInputFit.ClosestScale)
     {
         ArgumentNullException.ThrowIfNull(photo);
-        var (height, width) = OutputSize(photo.Height, photo.Width);
+        var (height, width) = OutputSize(photo.Height, photo.Width, fit);
         var resized = PillowBicubic.Resize(photo, width, height);
         var plane = width * height;
         var data = new float[3 * plane];

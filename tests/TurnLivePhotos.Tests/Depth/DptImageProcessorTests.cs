@@ -39,4 +39,17 @@ public sealed class DptImageProcessorTests
         var processor = new DptImageProcessor(518, 518, true, 14, true, true, 1 / 255.0, true, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
         Assert.Equal((expectedHeight, expectedWidth), processor.OutputSize(height, width));
     }
+
+    [Theory]
+    [InlineData(3024, 4032, 392, 518)]   // the cinematic engine's fit: the long side lands on 518
+    [InlineData(4032, 3024, 518, 392)]
+    [InlineData(1080, 1920, 294, 518)]
+    [InlineData(110, 150, 378, 518)]     // upscaling: still inside 518 x 518
+    [InlineData(518, 518, 518, 518)]
+    public void Fitted_inside_the_size_the_long_side_takes_it(int height, int width, int expectedHeight, int expectedWidth)
+    {
+        var processor = new DptImageProcessor(518, 518, true, 14, true, true, 1 / 255.0, true, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+        Assert.Equal((expectedHeight, expectedWidth), processor.OutputSize(height, width, DepthInputFit.Inside));
+        Assert.Equal(new long[] { 1, 3, expectedHeight, expectedWidth }, processor.Preprocess(new TurnLivePhotos.Media.Imaging.RgbImage(width, height, new byte[width * height * 3]), DepthInputFit.Inside).Shape);
+    }
 }
