@@ -25,6 +25,7 @@ public static class BenchCommand
         bench.Subcommands.Add(CreateCinematic(output));
         bench.Subcommands.Add(CreateWriteDepthModel(output));
         bench.Subcommands.Add(DownloadBench.Create(output));
+        bench.Subcommands.Add(QueueBench.Create(output));
         return bench;
     }
 

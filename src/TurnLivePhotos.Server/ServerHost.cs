@@ -11,6 +11,7 @@ using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
 using TurnLivePhotos.Media.Formats;
 using TurnLivePhotos.Server.Jobs;
+using TurnLivePhotos.Server.Jobs.Postgres;
 using TurnLivePhotos.Server.Web;
 
 namespace TurnLivePhotos.Server;
@@ -25,6 +26,9 @@ public sealed record ServerOptions
 
     /// <summary>Log every progress event of every job (the seed's --progress-bar).</summary>
     public bool ReportProgress { get; init; }
+
+    /// <summary>Run jobs in this process (<c>serve</c>); false for <c>serve --no-worker</c>, whose jobs workers elsewhere run (shared store only).</summary>
+    public bool RunWorker { get; init; } = true;
 
     /// <summary>Engines to serve with; null uses the built-in ones for the configured model folder.</summary>
     public EngineCatalog? Engines { get; init; }
@@ -43,14 +47,7 @@ public static class ServerHost
             EnvironmentName = Environments.Production,
         });
 
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss ";
-        });
-        builder.Logging.SetMinimumLevel(options.LogLevel);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        ConfigureLogging(builder.Logging, options.LogLevel);
 
         builder.WebHost.UseKestrel(kestrel =>
         {
@@ -71,18 +68,7 @@ public static class ServerHost
         });
         builder.WebHost.UseUrls($"http://{UrlHost(settings.Web.Host)}:{settings.Web.Port}");
 
-        builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(new OutputLocation(options.OutputDirectoryOverride ?? settings.Store.OutputsHome));
-        builder.Services.AddSingleton(provider => options.Engines ?? EngineCatalog.FromSettings(settings, provider.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddSingleton(provider => new PhotoConverter(
-            provider.GetRequiredService<EngineCatalog>(), settings.Input.MaxPixels, provider.GetRequiredService<ILogger<PhotoConverter>>(), new FfmpegEncoder(settings.FFmpegPath)));
-        builder.Services.AddSingleton(provider => new GenerationQueue(
-            provider.GetRequiredService<PhotoConverter>(), settings.Web.MaxQueuedJobs, options.ReportProgress, provider.GetRequiredService<ILogger<GenerationQueue>>()));
-        builder.Services.AddHostedService(provider => provider.GetRequiredService<GenerationQueue>());
-        builder.Services.AddSingleton<IJobStore>(provider => new SqliteJobStore(provider.GetRequiredService<OutputLocation>().Directory));
-        builder.Services.AddSingleton<JobFiles>();
-        builder.Services.AddSingleton<JobManager>();
-        builder.Services.AddHostedService<JobRecovery>();
+        AddJobs(builder.Services, settings, options, serving: true);
         builder.Services.AddProblemDetails();
         builder.Services.AddAccessControl(settings.Web);
         builder.Services.AddOpenApi();
@@ -97,6 +83,83 @@ public static class ServerHost
         JobsEndpoints.Map(app);
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
+    }
+
+    /// <summary>A worker that serves no HTTP (<c>turn-live-photos worker</c>): this machine's engines and the shared store's worker.</summary>
+    public static IHost BuildWorker(AppSettings settings, ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(options);
+        if (settings.Store.JobStore.Kind != JobStoreKind.PostgreSql)
+        {
+            throw new SettingsException("a worker needs [StoreOptions] JobStore = a PostgreSQL connection string");
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+            DisableDefaults = true,
+        });
+        ConfigureLogging(builder.Logging, options.LogLevel);
+        AddJobs(builder.Services, settings, options with { RunWorker = true }, serving: false);
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// Who keeps and runs the jobs. SQLite: this one process, as always (the in-memory queue, recovery after a restart).
+    /// PostgreSQL: the shared store; this process serves its API (<paramref name="serving"/>) and/or is one of its workers.
+    /// </summary>
+    private static void AddJobs(IServiceCollection services, AppSettings settings, ServerOptions options, bool serving)
+    {
+        services.AddSingleton(settings);
+        services.AddSingleton(options);
+        services.AddSingleton(new OutputLocation(options.OutputDirectoryOverride ?? settings.Store.OutputsHome));
+        services.AddSingleton(provider => options.Engines ?? EngineCatalog.FromSettings(settings, provider.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(provider => new PhotoConverter(
+            provider.GetRequiredService<EngineCatalog>(), settings.Input.MaxPixels, provider.GetRequiredService<ILogger<PhotoConverter>>(), new FfmpegEncoder(settings.FFmpegPath)));
+        services.AddSingleton<JobFiles>();
+        if (settings.Store.JobStore.Kind == JobStoreKind.Sqlite)
+        {
+            services.AddSingleton(provider => new GenerationQueue(
+                provider.GetRequiredService<PhotoConverter>(), settings.Web.MaxQueuedJobs, options.ReportProgress, provider.GetRequiredService<ILogger<GenerationQueue>>()));
+            services.AddHostedService(provider => provider.GetRequiredService<GenerationQueue>());
+            services.AddSingleton(provider => JobStores.Open(settings.Store.JobStore, provider.GetRequiredService<OutputLocation>().Directory));
+            services.AddSingleton<JobManager>();
+            services.AddSingleton<IJobService>(provider => provider.GetRequiredService<JobManager>());
+            services.AddHostedService<JobRetention>();
+            services.AddHostedService<JobRecovery>();
+            return;
+        }
+
+        services.AddSingleton(provider => (PostgresJobStore)JobStores.Open(settings.Store.JobStore, provider.GetRequiredService<OutputLocation>().Directory));
+        services.AddSingleton<IJobStore>(provider => provider.GetRequiredService<PostgresJobStore>());
+        services.AddSingleton<PostgresJobEvents>();
+        services.AddHostedService(provider => provider.GetRequiredService<PostgresJobEvents>());
+        services.AddHostedService<JobRetention>();
+        if (serving)
+        {
+            services.AddSingleton<IJobService, SharedJobService>();
+        }
+
+        if (options.RunWorker)
+        {
+            services.AddHostedService<StoreWorker>();
+        }
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
+        logging.SetMinimumLevel(level);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
     }
 
     private static void MapEndpoints(WebApplication app, AppSettings settings, EngineCatalog engines)

@@ -49,6 +49,15 @@ public sealed record StoreSettings
     /// <summary>Finished jobs (and their files) older than this many days are deleted at start-up; 0 keeps them.</summary>
     public int KeepJobsDays { get; init; } = 30;
 
+    /// <summary>Where the jobs are kept: SQLite in OutputsHome (default) or a PostgreSQL database shared by workers.</summary>
+    public JobStoreLocation JobStore { get; init; } = JobStoreLocation.Sqlite;
+
+    /// <summary>
+    /// With a shared job store: how long a worker's claim on a job lasts without a renewal. A worker renews it at every
+    /// progress step and every third of this time; a job whose worker stayed silent this long is queued once more.
+    /// </summary>
+    public int LeaseSeconds { get; init; } = 30;
+
     /// <summary>
     /// Where the AI engine keeps the networks ONNX Runtime optimized (warm starts, weights mapped from disk instead of
     /// copied); null keeps none. Default: <c>.graph-cache</c> under ModelsHome, beside the models it was made from.

@@ -13,6 +13,7 @@ public static class ParameterLimits
     public static readonly Range<int> MaxQueuedJobs = new(1, 1000);
     public static readonly Range<int> MaxMegapixels = new(1, 1000);
     public static readonly Range<int> KeepJobsDays = new(0, 36500);
+    public static readonly Range<int> LeaseSeconds = new(1, 3600);
     public static readonly Range<int> JobsPerMinute = new(0, 100_000);
 
     /// <summary>[ModelOptions] GpuMemoryLimitMb / --max-split-size-mb: 64 MB to 1 TB.</summary>

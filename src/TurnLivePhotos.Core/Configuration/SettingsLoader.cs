@@ -105,6 +105,8 @@ public static class SettingsLoader
                     : Path.Combine(modelsHome, ".graph-cache"),
                 OutputsHome = Path.GetFullPath(read.Text("StoreOptions", "OutputsHome", defaults.Store.OutputsHome), baseDirectory),
                 KeepJobsDays = read.Int("StoreOptions", "KeepJobsDays", defaults.Store.KeepJobsDays, ParameterLimits.KeepJobsDays),
+                JobStore = read.JobStore("StoreOptions", "JobStore", defaults.Store.JobStore),
+                LeaseSeconds = read.Int("StoreOptions", "LeaseSeconds", defaults.Store.LeaseSeconds, ParameterLimits.LeaseSeconds),
             },
             Model = new ModelSettings
             {
@@ -228,6 +230,19 @@ public static class SettingsLoader
             {
                 throw Invalid(section, key, raw, ex.Message);
             }
+        }
+
+        /// <summary>sqlite or a connection string; an error quotes the value with its password hidden.</summary>
+        public JobStoreLocation JobStore(string section, string key, JobStoreLocation fallback)
+        {
+            var raw = Raw(section, key);
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                return fallback;
+            }
+
+            return JobStoreLocation.TryParse(raw)
+                ?? throw Invalid(section, key, JobStoreLocation.MaskPassword(raw), "expected sqlite or a PostgreSQL connection string such as Host=localhost;Database=tlp;Username=tlp");
         }
 
         public TEnum? OptionalEnum<TEnum>(string section, string key)

@@ -14,12 +14,14 @@ namespace TurnLivePhotos.Server.Jobs;
 /// through the shared <see cref="GenerationQueue"/>, and while it is queued or running lives here as a
 /// <see cref="LiveJob"/>, from which its views and events are built. Restarts are <see cref="JobRecovery"/>'s.
 /// </summary>
-public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue queue, AppSettings settings, ILogger<JobManager> logger)
+public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue queue, AppSettings settings, ILogger<JobManager> logger) : IJobService
 {
     private static readonly IReadOnlyDictionary<OutputFormat, string> NoFiles = new Dictionary<OutputFormat, string>();
 
     private readonly ConcurrentDictionary<string, LiveJob> live = new();
     private long sequence;
+
+    public TimeSpan SuggestedRetryAfter => queue.SuggestedRetryAfter;
 
     /// <exception cref="QueueFullException">No room in the queue (nothing is kept).</exception>
     public JobView Submit(byte[] photo, JobRequest request)
@@ -49,7 +51,7 @@ public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue 
         }
         catch (QueueFullException)
         {
-            store.Update(Finished(record, JobState.Failed, "could not be queued again after a restart"));
+            store.Update(JobOutcome.Finished(record, JobState.Failed, "could not be queued again after a restart"));
         }
     }
 
@@ -122,7 +124,7 @@ public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue 
         catch (EngineUnavailableException ex)
         {
             logger.LogError("Job {Job} cannot run: {Reason}", record.Id, ex.Message);
-            End(job, Finished(record, JobState.Failed, ConversionFailure.Of(ex).Message));
+            End(job, JobOutcome.Finished(record, JobState.Failed, ConversionFailure.Of(ex).Message));
             return JobViews.Of(job.Record, null, null);
         }
         catch (QueueFullException)
@@ -139,28 +141,7 @@ public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue 
 
     private void Completed(LiveJob job, Task<ConversionResult> task)
     {
-        var record = job.Record;
-        if (task.IsCanceled && !job.Cancellation.IsCancellationRequested)
-        {
-            // The server is shutting down, not the person cancelling: the job runs again after the restart.
-            End(job, record with { State = JobState.Queued });
-        }
-        else if (task.IsCanceled || job.Cancellation.IsCancellationRequested)
-        {
-            End(job, Finished(record, JobState.Canceled, "canceled"));
-        }
-        else if (task.IsFaulted)
-        {
-            var error = task.Exception!.GetBaseException();
-            logger.LogError(error, "Job {Job} failed", job.Id);
-            End(job, Finished(record, JobState.Failed, ConversionFailure.Of(error).Message));
-        }
-        else
-        {
-            var result = task.Result;
-            var failures = result.Failures.Count == 0 ? null : string.Join("; ", result.Failures.Values);
-            End(job, Finished(record, failures is null ? JobState.Succeeded : JobState.Failed, failures) with { Files = JobFiles.Downloads(result) });
-        }
+        End(job, JobOutcome.Of(job.Record, task, job.Cancellation.IsCancellationRequested, logger));
     }
 
     /// <summary>Stores the job's last record, sends it to its subscribers as their last event, and forgets the live job.</summary>
@@ -176,7 +157,4 @@ public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue 
 
     private int QueuePosition(LiveJob job) =>
         1 + live.Values.Count(other => other.StartedAt is null && other.Sequence < job.Sequence);
-
-    private static JobRecord Finished(JobRecord record, JobState state, string? message) =>
-        record with { State = state, Message = message, FinishedAt = DateTimeOffset.UtcNow };
 }

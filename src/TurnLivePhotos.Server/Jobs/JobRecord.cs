@@ -22,28 +22,16 @@ public sealed record JobRecord(
     DateTimeOffset? FinishedAt)
 {
     public bool IsFinished => State is JobState.Succeeded or JobState.Failed or JobState.Canceled;
-}
 
-/// <summary>
-/// The persistent job list. Written on every change of state (never per progress event) and read for jobs that
-/// are not live in this process (finished ones, the list, recovery after a restart). SQLite here
-/// (<see cref="SqliteJobStore"/>); a shared database with several workers would be another implementation.
-/// </summary>
-public interface IJobStore
-{
-    void Add(JobRecord job);
+    /// <summary>Order of submission as the store numbered it (0 before the store has seen the job).</summary>
+    public long Sequence { get; init; }
 
-    void Update(JobRecord job);
+    /// <summary>When a worker took the job (running jobs, in a shared store).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
 
-    JobRecord? Get(string id);
+    /// <summary>The worker's last progress event (running jobs, in a shared store).</summary>
+    public TurnLivePhotos.Engine.MotionProgress? Progress { get; init; }
 
-    /// <summary>Newest first.</summary>
-    (IReadOnlyList<JobRecord> Jobs, int Total) List(int page, int pageSize);
-
-    /// <summary>Oldest first.</summary>
-    IReadOnlyList<JobRecord> InState(JobState state);
-
-    IReadOnlyList<JobRecord> FinishedBefore(DateTimeOffset cutoff);
-
-    void Delete(string id);
+    /// <summary>Someone asked to cancel the job while a worker runs it; the worker stops at its next step.</summary>
+    public bool CancelRequested { get; init; }
 }

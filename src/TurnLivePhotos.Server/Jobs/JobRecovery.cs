@@ -1,23 +1,21 @@
 using Microsoft.Extensions.Hosting;
-using TurnLivePhotos.Core.Configuration;
 
 namespace TurnLivePhotos.Server.Jobs;
 
 /// <summary>
-/// At start-up: finished jobs older than <c>[StoreOptions] KeepJobsDays</c> are deleted with their files; jobs
-/// queued before a restart run again; a job that was running when the process died is queued once more, and
-/// failed if it was interrupted twice.
+/// At start-up of the one process that runs jobs with SQLite (after <see cref="JobRetention"/>): jobs queued before a
+/// restart run again; a job that was running when the process died is queued once more, and failed if it was
+/// interrupted twice (<see cref="InterruptionRule"/>). With a shared store, expired leases do this instead.
 /// </summary>
-public sealed class JobRecovery(IJobStore store, JobFiles files, JobManager manager, AppSettings settings) : IHostedService
+public sealed class JobRecovery(IJobStore store, JobFiles files, JobManager manager) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        DeleteExpired();
         foreach (var interrupted in store.InState(JobState.Running))
         {
             var attempts = interrupted.Attempts + 1;
-            store.Update(attempts > 1
-                ? interrupted with { State = JobState.Failed, Attempts = attempts, Message = "interrupted twice by a server restart", FinishedAt = DateTimeOffset.UtcNow }
+            store.Update(attempts > InterruptionRule.Allowed
+                ? interrupted with { State = JobState.Failed, Attempts = attempts, Message = InterruptionRule.RestartedTwice, FinishedAt = DateTimeOffset.UtcNow }
                 : interrupted with { State = JobState.Queued, Attempts = attempts });
         }
 
@@ -37,18 +35,4 @@ public sealed class JobRecovery(IJobStore store, JobFiles files, JobManager mana
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    private void DeleteExpired()
-    {
-        if (settings.Store.KeepJobsDays <= 0)
-        {
-            return;
-        }
-
-        foreach (var old in store.FinishedBefore(DateTimeOffset.UtcNow.AddDays(-settings.Store.KeepJobsDays)))
-        {
-            files.Delete(old.Id);
-            store.Delete(old.Id);
-        }
-    }
 }

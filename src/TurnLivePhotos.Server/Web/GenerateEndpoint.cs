@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
@@ -13,16 +14,21 @@ namespace TurnLivePhotos.Server.Web;
 /// </summary>
 public static class GenerateEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext context, AppSettings settings, OutputLocation outputs, GenerationQueue queue, ILogger<GenerationQueue> logger)
+    public static async Task<IResult> HandleAsync(
+        HttpContext context, AppSettings settings, OutputLocation outputs, IJobService jobs, ILogger<GenerationQueue> logger, [FromServices] GenerationQueue? queue)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(jobs);
         GenerationJob job;
         try
         {
             var upload = await UploadReader.ReadAsync(context.Request, settings.Web.MaxContentLength, settings.Input.MaxPixels, context.RequestAborted);
             var parameters = GenerationForm.ReadParameters(upload.Form, settings.Model);
+            if (queue is null)
+            {
+                return await ThroughWorkersAsync(context, jobs, new JobRequest(parameters, GenerationForm.Engine(upload.Form, settings), [OutputFormat.Gif], null), upload.Photo, Refuse);
+            }
 
             // Names come from the server (date + random id); the uploaded file name is never used for paths.
             job = new GenerationJob(
@@ -56,6 +62,40 @@ public static class GenerateEndpoint
         }
 
         IResult Refuse(Exception error) =>
-            ErrorResponses.Message(RequestError.Classify(error, settings.Web.MaxContentLength, queue.SuggestedRetryAfter, logger));
+            ErrorResponses.Message(RequestError.Classify(error, settings.Web.MaxContentLength, jobs.SuggestedRetryAfter, logger));
+    }
+
+    /// <summary>
+    /// With a shared store the engines are the workers': the request becomes a GIF-only job, followed through its
+    /// events until it ends. A client that leaves cancels it.
+    /// </summary>
+    private static async Task<IResult> ThroughWorkersAsync(HttpContext context, IJobService jobs, JobRequest request, byte[] photo, Func<Exception, IResult> refuse)
+    {
+        JobView last;
+        try
+        {
+            last = jobs.Submit(photo, request);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return refuse(ex);
+        }
+
+        try
+        {
+            await foreach (var view in jobs.Subscribe(last.Id)!.ReadAllAsync(context.RequestAborted))
+            {
+                last = view;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            jobs.Cancel(last.Id);
+            return Results.Empty;
+        }
+
+        return last.State == JobState.Succeeded && jobs.FilePath(last.Id, OutputFormat.Gif) is { } gif
+            ? Results.File(gif, "image/gif")
+            : ErrorResponses.Message(new RequestError(StatusCodes.Status500InternalServerError, "Generation failed", last.Message ?? "the job did not finish"));
     }
 }

@@ -41,7 +41,7 @@ public static class JobsEndpoints
     }
 
     public static async Task<Results<Accepted<JobView>, ProblemHttpResult>> SubmitAsync(
-        HttpContext context, JobManager manager, GenerationQueue queue, AppSettings settings, ILogger<JobManager> logger)
+        HttpContext context, IJobService manager, AppSettings settings, ILogger<IJobService> logger)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(manager);
@@ -54,17 +54,17 @@ public static class JobsEndpoints
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return ErrorResponses.Problem(RequestError.Classify(ex, settings.Web.MaxContentLength, queue.SuggestedRetryAfter, logger), context.Response);
+            return ErrorResponses.Problem(RequestError.Classify(ex, settings.Web.MaxContentLength, manager.SuggestedRetryAfter, logger), context.Response);
         }
     }
 
-    public static Ok<JobPage> List(JobManager manager, int? page, int? pageSize) =>
+    public static Ok<JobPage> List(IJobService manager, int? page, int? pageSize) =>
         TypedResults.Ok(manager.List(Math.Max(1, page ?? 1), Math.Clamp(pageSize ?? 20, 1, 100)));
 
-    public static Results<Ok<JobView>, ProblemHttpResult> Get(string id, JobManager manager, HttpResponse response) =>
+    public static Results<Ok<JobView>, ProblemHttpResult> Get(string id, IJobService manager, HttpResponse response) =>
         manager.View(id) is { } view ? TypedResults.Ok(view) : NotFound(id, response);
 
-    public static Results<Accepted<JobView>, ProblemHttpResult> Cancel(string id, JobManager manager, HttpResponse response)
+    public static Results<Accepted<JobView>, ProblemHttpResult> Cancel(string id, IJobService manager, HttpResponse response)
     {
         if (manager.View(id) is null)
         {
@@ -76,13 +76,13 @@ public static class JobsEndpoints
             : ErrorResponses.Problem(new RequestError(StatusCodes.Status409Conflict, "Job finished", $"job {id} has already finished"), response);
     }
 
-    public static Results<ServerSentEventsResult<JobView>, ProblemHttpResult> Events(string id, JobManager manager, HttpContext context)
+    public static Results<ServerSentEventsResult<JobView>, ProblemHttpResult> Events(string id, IJobService manager, HttpContext context)
     {
         var events = manager.Subscribe(id);
         return events is null ? NotFound(id, context.Response) : TypedResults.ServerSentEvents(AsEvents(events, context.RequestAborted));
     }
 
-    public static Results<PhysicalFileHttpResult, ProblemHttpResult> Download(string id, string format, JobManager manager, HttpResponse response)
+    public static Results<PhysicalFileHttpResult, ProblemHttpResult> Download(string id, string format, IJobService manager, HttpResponse response)
     {
         if (!Downloads.TryParse(format, out var parsed) || manager.FilePath(id, parsed) is not { } path || !File.Exists(path))
         {

@@ -51,6 +51,7 @@ public static class Cli
         root.Options.Add(CommonOptions.MaxSplitSizeMb);
         ServeCommand.AddTo(root, output, error);
         root.Subcommands.Add(ServeCommand.Create(output, error));
+        root.Subcommands.Add(WorkerCommand.Create(output, error));
         root.Subcommands.Add(ConvertCommand.Create(output, error));
         root.Subcommands.Add(SettingsCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));

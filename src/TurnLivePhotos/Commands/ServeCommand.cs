@@ -30,9 +30,10 @@ public static class ServeCommand
         var port = new Option<int?>("--port") { Description = "Port to listen on (overrides [WebOptions] Port; 0 picks a free one)" };
         var ngrok = new Option<bool>("--ngrok") { Description = "Open a public ngrok tunnel to the server and print its URL (same as --tunnel ngrok)" };
         var ngrokAuthtoken = new Option<string?>("--ngrok-authtoken") { Description = "The ngrok account's authtoken, passed to the ngrok agent (implies --ngrok)" };
+        var noWorker = new Option<bool>("--no-worker") { Description = "Serve the page and the API without running jobs (workers run them; needs a PostgreSQL [StoreOptions] JobStore)" };
         var tunnel = new Option<TunnelKind?>("--tunnel") { Description = "Open a public tunnel: ngrok, or cloudflared (a Cloudflare quick tunnel, no account needed)" };
         tunnel.AcceptOnlyFromAmong("ngrok", "cloudflared");
-        foreach (var option in new Option[] { outputTemp, progressBar, host, port, ngrok, ngrokAuthtoken, tunnel })
+        foreach (var option in new Option[] { outputTemp, progressBar, host, port, noWorker, ngrok, ngrokAuthtoken, tunnel })
         {
             command.Options.Add(option);
         }
@@ -45,6 +46,12 @@ public static class ServeCommand
             if (parse.GetValue(ngrok) && kind != TunnelKind.Ngrok || token is not null && kind != TunnelKind.Ngrok)
             {
                 await error.WriteLineAsync($"error: --ngrok and --ngrok-authtoken cannot be combined with --tunnel {kind.ToString().ToLowerInvariant()}");
+                return Cli.UsageError;
+            }
+
+            if (parse.GetValue(noWorker) && WorkerCommand.RequireSharedStore(settings, "serve --no-worker") is { } refusal)
+            {
+                await error.WriteLineAsync(refusal);
                 return Cli.UsageError;
             }
 
@@ -82,6 +89,7 @@ public static class ServeCommand
                     OutputDirectoryOverride = temporary,
                     LogLevel = CommonOptions.ParseLogLevel(parse),
                     ReportProgress = parse.GetValue(progressBar),
+                    RunWorker = !parse.GetValue(noWorker),
                 });
                 await using (app)
                 {

@@ -32,6 +32,8 @@ public static class SettingsCommand
             $"ModelsHome={settings.Store.ModelsHome}",
             $"OutputsHome={settings.Store.OutputsHome}",
             $"KeepJobsDays={settings.Store.KeepJobsDays}",
+            $"JobStore={settings.Store.JobStore.Describe()}",
+            $"LeaseSeconds={settings.Store.LeaseSeconds}",
             string.Empty,
             "[ModelOptions]",
             $"ModelName={model.ModelName}",

@@ -186,6 +186,36 @@ public sealed class SettingsTests
         Assert.Contains("TLP_WebOptions__Port", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_job_store_comes_from_the_environment_and_its_password_is_never_printed()
+    {
+        using var folder = new TempFolder();
+        var environment = new Dictionary<string, string> { ["TLP_StoreOptions__JobStore"] = "Host=db.lan;Database=tlp;Username=tlp;Password=s3cret" };
+
+        var (exit, output, errors) = await CliProcess.RunAsync(folder.Path, environment, "settings");
+
+        Assert.True(exit == 0, string.Join("\n", errors));
+        Assert.Contains("JobStore=Host=db.lan;Database=tlp;Username=tlp;Password=***", output);
+        Assert.DoesNotContain(output, line => line.Contains("s3cret", StringComparison.Ordinal));
+        Assert.Equal(JobStoreKind.Sqlite, SettingsLoader.Load(folder.Write("empty.ini", string.Empty)).Store.JobStore.Kind);
+        var postgres = SettingsLoader.Load(folder.Write("pg.ini", "[StoreOptions]\nJobStore=Host=db;Database=tlp\n")).Store.JobStore;
+        Assert.Equal(new JobStoreLocation(JobStoreKind.PostgreSql, "Host=db;Database=tlp"), postgres);
+    }
+
+    [Fact]
+    public void A_job_store_that_is_neither_sqlite_nor_a_connection_string_is_one_line_without_its_password()
+    {
+        using var folder = new TempFolder();
+        var path = folder.Write("bad.ini", "[StoreOptions]\nJobStore=postgres://tlp:s3cret@db/tlp\n");
+
+        var error = Assert.Throws<SettingsException>(() => SettingsLoader.Load(path));
+
+        Assert.Contains("[StoreOptions] JobStore", error.Message, StringComparison.Ordinal);
+        Assert.Contains("bad.ini", error.Message, StringComparison.Ordinal);
+        Assert.Contains("expected sqlite or a PostgreSQL connection string", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
+    }
+
     internal static string RepositoryRoot()
     {
         var folder = new DirectoryInfo(AppContext.BaseDirectory);

@@ -36,6 +36,7 @@ public static class ExternalTools
         "ffmpeg" => Ffmpeg,
         "exiftool" => Exiftool,
         "chromium" => File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium" : null,
+        "initdb" or "pg_ctl" or "postgres" => PostgresTool(tool),
         _ => OnPath(tool),
     };
 
@@ -75,6 +76,17 @@ public static class ExternalTools
         process.WaitForExit();
         return buffer.ToArray();
     }
+
+    /// <summary>
+    /// A PostgreSQL server program: from the PATH, else from Debian's package layout (/usr/lib/postgresql/VERSION/bin,
+    /// the newest version), where the package <c>postgresql</c> puts them without adding them to the PATH.
+    /// </summary>
+    public static string? PostgresTool(string name) =>
+        OnPath(name) ?? (Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql")
+                .OrderByDescending(folder => int.TryParse(Path.GetFileName(folder), out var version) ? version : 0)
+                .Select(folder => Path.Combine(folder, "bin", name)).FirstOrDefault(File.Exists)
+            : null);
 
     private static string? OnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)

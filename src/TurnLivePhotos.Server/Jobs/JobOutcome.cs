@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging;
+using TurnLivePhotos.Core.Conversion;
+
+namespace TurnLivePhotos.Server.Jobs;
+
+/// <summary>The one mapping from how a run ended to the job's last record, for jobs run here and jobs run by a worker.</summary>
+public static class JobOutcome
+{
+    /// <param name="canceledByUser">Someone canceled the job (else a cancellation means the process is stopping).</param>
+    public static JobRecord Of(JobRecord record, Task<ConversionResult> run, bool canceledByUser, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.IsCanceled && !canceledByUser)
+        {
+            // The process is shutting down, not the person cancelling: the job runs again (after the restart, or on another worker).
+            return record with { State = JobState.Queued };
+        }
+
+        if (run.IsCanceled || canceledByUser)
+        {
+            return Finished(record, JobState.Canceled, "canceled");
+        }
+
+        if (run.IsFaulted)
+        {
+            var error = run.Exception!.GetBaseException();
+            logger.LogError(error, "Job {Job} failed", record.Id);
+            return Finished(record, JobState.Failed, ConversionFailure.Of(error).Message);
+        }
+
+        var result = run.Result;
+        var failures = result.Failures.Count == 0 ? null : string.Join("; ", result.Failures.Values);
+        return Finished(record, failures is null ? JobState.Succeeded : JobState.Failed, failures) with { Files = JobFiles.Downloads(result) };
+    }
+
+    public static JobRecord Finished(JobRecord record, JobState state, string? message)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record with { State = state, Message = message, FinishedAt = DateTimeOffset.UtcNow };
+    }
+}
