@@ -70,8 +70,9 @@ public sealed class OptimizedModelCache(string folder, string device)
             }
         }
 
-        Directory.CreateDirectory(Folder);
-        using var writer = TryLock(Path.Combine(Folder, key + ".lock"));
+        // No lock: another process is writing this entry, or the folder cannot be written (a read-only models mount);
+        // either way the session is optimized in memory, as without a cache.
+        using var writer = TryLock(key);
         if (writer is null)
         {
             return fresh(options);
@@ -108,13 +109,14 @@ public sealed class OptimizedModelCache(string folder, string device)
         }
     }
 
-    private static FileStream? TryLock(string path)
+    private FileStream? TryLock(string key)
     {
         try
         {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            Directory.CreateDirectory(Folder);
+            return new FileStream(Path.Combine(Folder, key + ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }

@@ -47,6 +47,25 @@ public sealed class OptimizedModelCacheTests
 
     [Theory]
     [MemberData(nameof(Sets))]
+    public void A_cache_folder_that_cannot_be_made_still_gives_a_working_session(string set)
+    {
+        using var temp = new TempFolder();
+        var (weightsPath, config, io) = Unet(set, temp);
+        using var _ = io;
+        var blocker = temp.Write("not-a-folder", "a file where the cache's parent folder would be");
+        var cache = new OptimizedModelCache(Path.Combine(blocker, "graphs"), "cpu");
+
+        using var weights = Checkpoint.Open(weightsPath);
+        var frames = (int)io["sample"].Shape[1];
+        using var uncached = OnnxNetwork.Create(UNetSpatioTemporalConditionModel.Build(weights, config, frames));
+        using var network = OnnxNetwork.Create(UNetSpatioTemporalConditionModel.Build(weights, config, frames), cache: cache);
+
+        Assert.Equal(uncached.Run(Inputs(io))["out_sample"].Data, network.Run(Inputs(io))["out_sample"].Data);
+        Assert.True(File.Exists(blocker));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
     public void The_key_changes_with_the_weight_file_the_device_and_the_graph(string set)
     {
         using var temp = new TempFolder();
