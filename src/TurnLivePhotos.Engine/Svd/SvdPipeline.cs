@@ -106,6 +106,9 @@ public sealed class SvdPipeline : IDisposable
     /// <summary>UNet evaluations (one per batch row per step) summed over the pipeline's life: 2 per step with guidance, 1 without.</summary>
     public long UNetEvaluations { get; private set; }
 
+    /// <summary>UNet calls into ONNX Runtime summed over the pipeline's life: one per step, or one per batch row with <see cref="MemoryMode.Low"/>.</summary>
+    public long UNetCalls { get; private set; }
+
     /// <param name="image">(1, 3, H, W) in [-1, 1]; H and W multiples of <see cref="Stride"/>.</param>
     public SvdResult Run(FloatTensor image, SvdRunOptions options, IProgress<MotionProgress>? progress, CancellationToken cancellationToken, Action<int, FloatTensor>? afterStep = null)
     {
@@ -179,13 +182,7 @@ public sealed class SvdPipeline : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 scheduler.ScaleModelInput(latents, step, scaled);
                 FillNoisyLatents(unetInput, scaled, batch, frames, frameSize);
-                var output = Infer(unet, new Dictionary<string, FloatTensor>
-                {
-                    ["sample"] = new(unetInput, [batch, frames, 2 * latentChannels, mean.Shape[2], mean.Shape[3]]),
-                    ["timestep"] = new([scheduler.Timesteps[step]], [1]),
-                    ["encoder_hidden_states"] = context,
-                    ["added_time_ids"] = addedTimeIds,
-                }, cancellationToken)["out_sample"];
+                var output = Denoise(unet, unetInput, [batch, frames, 2 * latentChannels, mean.Shape[2], mean.Shape[3]], scheduler.Timesteps[step], context, addedTimeIds, cancellationToken);
                 UNetEvaluations += batch;
                 if (guided)
                 {
@@ -261,6 +258,57 @@ public sealed class SvdPipeline : IDisposable
         TensorPrimitives.Add(all, 0.5f, all);
         TensorPrimitives.Clamp(all, 0f, 1f, all);
         return new FloatTensor(all, [frames, .. frameShape!]);
+    }
+
+    /// <summary>
+    /// One UNet evaluation of every batch row (the guidance halves). With <see cref="MemoryMode.Low"/> the rows run one
+    /// at a time: the UNet treats each row on its own (its norms, attentions and convolutions never mix rows), so
+    /// the output is the same while the activations — at 1024×576 × 25 frames several GB, most of them the
+    /// feed-forward's — are those of one half. <see cref="MemoryMode.Fast"/> keeps one call for both halves (a
+    /// larger batch is a little faster per row). Rejected: splitting the frames instead — the temporal layers mix
+    /// frames, so that would change the result.
+    /// </summary>
+    private FloatTensor Denoise(OnnxNetwork unet, float[] sample, long[] sampleShape, float timestep, FloatTensor context, FloatTensor addedTimeIds, CancellationToken cancellationToken)
+    {
+        var rows = (int)sampleShape[0];
+        if (memoryMode != MemoryMode.Low || rows == 1)
+        {
+            return Call(sample, context, addedTimeIds, rows);
+        }
+
+        var rowSize = sample.Length / rows;
+        var output = new float[sample.Length / 2];
+        for (var row = 0; row < rows; row++)
+        {
+            var result = Call(
+                sample[(row * rowSize)..((row + 1) * rowSize)],
+                Row(context, row),
+                Row(addedTimeIds, row),
+                1);
+            result.Data.CopyTo(output, row * result.Data.Length);
+        }
+
+        return new FloatTensor(output, [rows, .. sampleShape[1..2], sampleShape[2] / 2, .. sampleShape[3..]]);
+
+        FloatTensor Call(float[] rowsSample, FloatTensor rowsContext, FloatTensor rowsTimeIds, int count) => Count(Infer(unet, new Dictionary<string, FloatTensor>
+        {
+            ["sample"] = new(rowsSample, [count, .. sampleShape[1..]]),
+            ["timestep"] = new([timestep], [1]),
+            ["encoder_hidden_states"] = rowsContext,
+            ["added_time_ids"] = rowsTimeIds,
+        }, cancellationToken)["out_sample"]);
+
+        FloatTensor Count(FloatTensor output)
+        {
+            UNetCalls++;
+            return output;
+        }
+
+        static FloatTensor Row(FloatTensor tensor, int row)
+        {
+            var size = tensor.Data.Length / (int)tensor.Shape[0];
+            return new FloatTensor(tensor.Data[(row * size)..((row + 1) * size)], [1, .. tensor.Shape[1..]]);
+        }
     }
 
     /// <summary>noise = uncond + g_f · (cond − uncond), frame by frame.</summary>

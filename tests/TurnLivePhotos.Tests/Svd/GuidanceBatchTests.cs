@@ -53,4 +53,24 @@ public sealed class GuidanceBatchTests
         pipeline.Run(image, new SvdRunOptions { Parameters = new MotionParameters { Frames = 2, InferenceSteps = 2, MinGuidanceScale = 1.0, MaxGuidanceScale = 1.5 } }, null, CancellationToken.None);
         Assert.Equal(2 + 4, pipeline.UNetEvaluations);
     }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void Low_memory_mode_runs_the_guidance_halves_one_at_a_time_and_gives_the_same_clip(string set)
+    {
+        using var temp = new TempFolder();
+        var folder = SvdModelFolder.Open(TinyModelFolder.Create(set, temp["model"]));
+        var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(FixtureSets.Folder(set, "pipeline"), "input.png"))).Image);
+        var options = new SvdRunOptions { Parameters = new MotionParameters { Frames = 3, InferenceSteps = 2, MinGuidanceScale = 1.0, MaxGuidanceScale = 3.0 }, Seed = 5 };
+
+        using var fast = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Fast);
+        using var low = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Low);
+        var together = fast.Run(image, options, null, CancellationToken.None);
+        var apart = low.Run(image, options, null, CancellationToken.None);
+
+        Assert.Equal((2 * 2, 2), (fast.UNetEvaluations, fast.UNetCalls));
+        Assert.Equal((2 * 2, 2 * 2), (low.UNetEvaluations, low.UNetCalls));
+        FixtureSets.AssertClose(apart.FinalLatents, together.FinalLatents, 1e-5, "final latents");
+        FixtureSets.AssertClose(apart.Frames, together.Frames, 1e-5, "frames");
+    }
 }
