@@ -54,6 +54,12 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
         lock (gate)
         {
             var parameters = request.Parameters;
+            if (parameters.Sampler == Sampler.AnimateLcm && options.UNetWeights is null)
+            {
+                // The base UNet under the few-step sampler makes a blur, not a clip: refuse it, as the page and the APIs do.
+                throw new EngineException($"{SamplerDefaults.FewStepWeightsMissing} (`model download animatelcm` fetches it)");
+            }
+
             try
             {
                 var svd = Pipeline();
