@@ -109,6 +109,9 @@ public sealed class SvdPipeline : IDisposable
     /// <summary>UNet calls into ONNX Runtime summed over the pipeline's life: one per step, or one per batch row with <see cref="MemoryMode.Low"/>.</summary>
     public long UNetCalls { get; private set; }
 
+    /// <summary>Frames decoded at once with <see cref="MemoryMode.Low"/> when DecodeChunkSize is not set.</summary>
+    public const int LowMemoryDecodeChunk = 2;
+
     /// <param name="image">(1, 3, H, W) in [-1, 1]; H and W multiples of <see cref="Stride"/>.</param>
     public SvdResult Run(FloatTensor image, SvdRunOptions options, IProgress<MotionProgress>? progress, CancellationToken cancellationToken, Action<int, FloatTensor>? afterStep = null)
     {
@@ -200,7 +203,7 @@ public sealed class SvdPipeline : IDisposable
         });
 
         // 6. Decode in chunks; the temporal layers only mix frames within a chunk, as in diffusers.
-        var decodedFrames = Decode(latents, frames, frameSize, latentShape, parameters.DecodeChunkSize ?? frames, progress, cancellationToken);
+        var decodedFrames = Decode(latents, frames, frameSize, latentShape, parameters.DecodeChunkSize ?? DefaultDecodeChunk(frames), progress, cancellationToken);
         return new SvdResult(decodedFrames, new FloatTensor(latents, latentShape), context, new FloatTensor([.. new float[(batch - 1) * mean.Data.Length], .. mean.Data], [batch, .. mean.Shape[1..]]));
     }
 
@@ -310,6 +313,15 @@ public sealed class SvdPipeline : IDisposable
             return new FloatTensor(tensor.Data[(row * size)..((row + 1) * size)], [1, .. tensor.Shape[1..]]);
         }
     }
+
+    /// <summary>
+    /// Frames decoded at once when DecodeChunkSize is not set: all of them (diffusers' default) with
+    /// <see cref="MemoryMode.Fast"/>; <see cref="LowMemoryDecodeChunk"/> with <see cref="MemoryMode.Low"/>, the
+    /// decode_chunk_size of diffusers' low-memory recipe for SVD (with model offload, which low mode also does). The
+    /// decoder's activations grow with the chunk (at 1024×576 in float32 about 1.5–2 GB a frame), so all 25 frames
+    /// at once would need tens of GB; its temporal layers then mix frames within each chunk only, as in diffusers.
+    /// </summary>
+    private int DefaultDecodeChunk(int frames) => memoryMode == MemoryMode.Low ? Math.Min(frames, LowMemoryDecodeChunk) : frames;
 
     /// <summary>noise = uncond + g_f · (cond − uncond), frame by frame.</summary>
     private static void Guide(float[] output, float[] guidance, int frameSize, float[] destination)
