@@ -51,6 +51,7 @@ public sealed class SvdPipeline : IDisposable
     private readonly AttentionKernel attention;
     private readonly Dictionary<string, OnnxNetwork> cached = [];
     private readonly Dictionary<string, IDisposable> checkpoints = [];
+    private readonly Dictionary<string, TimeSpan> loadTimes = [];
 
     /// <param name="animateLcm">The AnimateLCM sampler's arguments; null takes the authors' demo values.</param>
     public SvdPipeline(SvdModelFolder folder, Func<Microsoft.ML.OnnxRuntime.SessionOptions> sessionOptions, MemoryMode memoryMode, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused, AnimateLcmSchedulerConfig? animateLcm = null)
@@ -99,6 +100,9 @@ public sealed class SvdPipeline : IDisposable
 
     /// <summary>Time spent creating sessions (graph build + weight load), summed over the pipeline's life.</summary>
     public TimeSpan LoadTime { get; private set; }
+
+    /// <summary>Session creation time of each network (graph build + weights; from the graph cache on a warm start), by the order first loaded.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> LoadTimes => loadTimes;
 
     /// <summary>Time spent inside ONNX Runtime running networks, summed over the pipeline's life.</summary>
     public TimeSpan NetworkTime { get; private set; }
@@ -402,6 +406,7 @@ public sealed class SvdPipeline : IDisposable
             using var options = sessionOptions();
             network = OnnxNetwork.Create(build(), options, GraphCache);
             LoadTime += clock.Elapsed;
+            loadTimes[key] = loadTimes.GetValueOrDefault(key) + clock.Elapsed;
         }
 
         try
