@@ -116,6 +116,9 @@ public sealed class SvdPipeline : IDisposable
     /// <summary>Frames decoded at once with <see cref="MemoryMode.Low"/> when DecodeChunkSize is not set.</summary>
     public const int LowMemoryDecodeChunk = 2;
 
+    /// <summary>Frames decoded at once with <see cref="MemoryMode.Fast"/> when DecodeChunkSize is not set.</summary>
+    public const int FastDecodeChunk = 8;
+
     /// <param name="image">(1, 3, H, W) in [-1, 1]; H and W multiples of <see cref="Stride"/>.</param>
     public SvdResult Run(FloatTensor image, SvdRunOptions options, IProgress<MotionProgress>? progress, CancellationToken cancellationToken, Action<int, FloatTensor>? afterStep = null)
     {
@@ -319,13 +322,14 @@ public sealed class SvdPipeline : IDisposable
     }
 
     /// <summary>
-    /// Frames decoded at once when DecodeChunkSize is not set: all of them (diffusers' default) with
-    /// <see cref="MemoryMode.Fast"/>; <see cref="LowMemoryDecodeChunk"/> with <see cref="MemoryMode.Low"/>, the
-    /// decode_chunk_size of diffusers' low-memory recipe for SVD (with model offload, which low mode also does). The
-    /// decoder's activations grow with the chunk (at 1024×576 in float32 about 1.5–2 GB a frame), so all 25 frames
-    /// at once would need tens of GB; its temporal layers then mix frames within each chunk only, as in diffusers.
+    /// Frames decoded at once when DecodeChunkSize is not set: <see cref="FastDecodeChunk"/> with
+    /// <see cref="MemoryMode.Fast"/> (the value of diffusers' SVD example), <see cref="LowMemoryDecodeChunk"/> with
+    /// <see cref="MemoryMode.Low"/> (the decode_chunk_size of diffusers' low-memory recipe, beside model offload,
+    /// which low mode also does). Not diffusers' default of every frame at once: the decoder's activations grow with
+    /// the chunk (at 1024×576 in float32 over a GB a frame), so 25 frames at once would need tens of GB. Its temporal
+    /// layers mix frames within each chunk only, as in diffusers.
     /// </summary>
-    private int DefaultDecodeChunk(int frames) => memoryMode == MemoryMode.Low ? Math.Min(frames, LowMemoryDecodeChunk) : frames;
+    private int DefaultDecodeChunk(int frames) => Math.Min(frames, memoryMode == MemoryMode.Low ? LowMemoryDecodeChunk : FastDecodeChunk);
 
     /// <summary>noise = uncond + g_f · (cond − uncond), frame by frame.</summary>
     private static void Guide(float[] output, float[] guidance, int frameSize, float[] destination)

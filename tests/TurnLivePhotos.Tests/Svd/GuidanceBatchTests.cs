@@ -76,19 +76,19 @@ public sealed class GuidanceBatchTests
 
     [Theory]
     [MemberData(nameof(Sets))]
-    public void Without_a_decode_chunk_size_low_memory_mode_decodes_a_few_frames_at_a_time_and_fast_mode_all(string set)
+    public void Without_a_decode_chunk_size_each_memory_mode_decodes_its_own_number_of_frames_at_a_time(string set)
     {
         using var temp = new TempFolder();
         var folder = SvdModelFolder.Open(TinyModelFolder.Create(set, temp["model"]));
         var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(FixtureSets.Folder(set, "pipeline"), "input.png"))).Image);
-        var options = new SvdRunOptions { Parameters = new MotionParameters { Frames = 5, InferenceSteps = 1 }, Seed = 5 };
+        var options = new SvdRunOptions { Parameters = new MotionParameters { Frames = SvdPipeline.FastDecodeChunk + 1, InferenceSteps = 1 }, Seed = 5 };
 
-        foreach (var (mode, chunks) in new[] { (MemoryMode.Low, (5 + SvdPipeline.LowMemoryDecodeChunk - 1) / SvdPipeline.LowMemoryDecodeChunk), (MemoryMode.Fast, 1) })
+        foreach (var (mode, chunks) in new[] { (MemoryMode.Low, (SvdPipeline.FastDecodeChunk + 1 + SvdPipeline.LowMemoryDecodeChunk - 1) / SvdPipeline.LowMemoryDecodeChunk), (MemoryMode.Fast, (SvdPipeline.FastDecodeChunk + 1 + SvdPipeline.FastDecodeChunk - 1) / SvdPipeline.FastDecodeChunk) })
         {
             using var pipeline = new SvdPipeline(folder, () => new SessionOptions(), mode);
             var decodes = new List<MotionProgress>();
             var result = pipeline.Run(image, options, new SynchronousProgress<MotionProgress>(p => { if (p.Stage == "decode") { decodes.Add(p); } }), CancellationToken.None);
-            Assert.Equal(5, result.Frames.Shape[0]);
+            Assert.Equal(SvdPipeline.FastDecodeChunk + 1, result.Frames.Shape[0]);
             Assert.All(decodes, p => Assert.Equal(chunks, p.TotalSteps));
             Assert.Equal(chunks, decodes.Count);
         }
