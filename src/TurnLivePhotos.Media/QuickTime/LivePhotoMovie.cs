@@ -9,32 +9,26 @@ namespace TurnLivePhotos.Media.QuickTime;
 /// Turns a QuickTime movie written by ffmpeg (moov at the end) into the movie half of an Apple Live Photo, with the
 /// fields an iPhone (iOS 18) writes that we can state truthfully: in moov/meta (mdta keys) the content identifier,
 /// live-photo.auto with a vitality score, and the capture time as creationdate; the capture time in every
-/// mvhd/tkhd/mdhd; and two timed-metadata (mebx) tracks — still-image-time (one sample, value −1, at the instant
-/// that matches the still) and video-orientation (one sample over the whole movie; our pixels are upright, so 1).
+/// mvhd/tkhd/mdhd; and three timed-metadata (mebx) tracks in the iPhone's order (see
+/// <see cref="LivePhotoTimedMetadata"/> for their keys and samples) — video-orientation (one sample over the whole
+/// movie; our pixels are upright, so 1), live-photo-info (one sample per video frame, timed like the frames) and
+/// still-image-time (one sample, value −1, at the instant that matches the still, with the still-image transform).
+/// Like the iPhone's, the metadata tracks carry no track reference: a 'cdsc' reference (ISO/IEC 14496-12's "content
+/// describes") is optional, and the iPhone, whose movies Photos reads, writes none.
 /// The file is cut where the old moov began; a tiny mdat with the samples and the rebuilt moov follow, so no
 /// existing chunk offset moves.
 /// </summary>
 public static class LivePhotoMovie
 {
     public const string ContentIdentifierKey = "com.apple.quicktime.content.identifier";
-    public const string StillImageTimeKey = "com.apple.quicktime.still-image-time";
-    public const string VideoOrientationKey = "com.apple.quicktime.video-orientation";
     public const string LivePhotoAutoKey = "com.apple.quicktime.live-photo.auto";
     public const string VitalityScoreKey = "com.apple.quicktime.live-photo.vitality-score";
     public const string CreationDateKey = "com.apple.quicktime.creationdate";
-
-    /// <summary>The still-image-time sample: atom size 9, local key id 1, int8 value −1 (what iPhones write).</summary>
-    public static readonly byte[] StillImageTimeSample = [0, 0, 0, 9, 0, 0, 0, 1, 0xFF];
-
-    /// <summary>The video-orientation sample: atom size 10, local key id 1, int16 value 1 (EXIF orientation "upright").</summary>
-    public static readonly byte[] VideoOrientationSample = [0, 0, 0, 10, 0, 0, 0, 1, 0, 1];
 
     // QuickTime well-known data types (QTFF "Well-known types").
     private const uint Utf8 = 1;
     private const uint BigEndianUnsigned = 22;
     private const uint Float32 = 23;
-    private const uint Int8 = 65;
-    private const uint Int16 = 66;
 
     private static readonly DateTime MacEpoch = new(1904, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
@@ -61,17 +55,29 @@ public static class LivePhotoMovie
         var timescale = BinaryPrimitives.ReadUInt32BigEndian(movieHeader.AsSpan(20));
         var duration = BinaryPrimitives.ReadUInt32BigEndian(movieHeader.AsSpan(24));
         var nextTrackId = BinaryPrimitives.ReadUInt32BigEndian(movieHeader.AsSpan(104));
-        var videoTrackId = children.Where(a => a.Type == "trak").Select(t => TrackId(movie, t)).DefaultIfEmpty(1u).First();
-        BinaryPrimitives.WriteUInt32BigEndian(movieHeader.AsSpan(104), nextTrackId + 2);
+        var video = VideoTrack.Read(movie, children.FirstOrDefault(a => a.Type == "trak") ?? throw new FormatException("the movie has no track"));
+        BinaryPrimitives.WriteUInt32BigEndian(movieHeader.AsSpan(104), nextTrackId + 3);
         SetTimes(movieHeader, macTime);
 
-        var stillOffset = (uint)(moov.Start + 8);
-        var orientationOffset = stillOffset + (uint)StillImageTimeSample.Length;
-        var mdat = Atom("mdat", StillImageTimeSample, VideoOrientationSample);
+        var orientationSample = LivePhotoTimedMetadata.VideoOrientationSample();
+        var infoSample = LivePhotoTimedMetadata.LivePhotoInfoSample();
+        var stillSample = LivePhotoTimedMetadata.StillImageTimeSample(video.Width, video.Height);
+        var orientationOffset = (uint)(moov.Start + 8);
+        var infoOffset = orientationOffset + (uint)orientationSample.Length;
+        var stillOffset = infoOffset + (uint)(infoSample.Length * video.FrameCount);
+        var mdat = Atom("mdat", [orientationSample, .. Enumerable.Repeat(infoSample, video.FrameCount), stillSample]);
+
         var stillTicks = (uint)Math.Round(stillSeconds * timescale);
-        var sampleTicks = Math.Max(1u, timescale / 30);
-        var stillTrack = MetadataTrack(nextTrackId, videoTrackId, timescale, macTime, StillImageTimeKey, Int8, stillTicks, sampleTicks, stillOffset, StillImageTimeSample.Length);
-        var orientationTrack = MetadataTrack(nextTrackId + 1, videoTrackId, timescale, macTime, VideoOrientationKey, Int16, 0, Math.Max(1u, duration), orientationOffset, VideoOrientationSample.Length);
+        var stillDuration = Math.Max(1u, timescale / 30);
+        var wholeMovie = Math.Max(1u, duration);
+        var orientationTrack = MetadataTrack(nextTrackId, macTime, LivePhotoTimedMetadata.VideoOrientationDescription(),
+            [(wholeMovie, 0)], timescale, [(1, wholeMovie)], orientationOffset, orientationSample.Length);
+        // One info sample per video frame, on the video's own clock and sample durations, so sample k plays with frame k.
+        var infoTrack = MetadataTrack(nextTrackId + 1, macTime, LivePhotoTimedMetadata.LivePhotoInfoDescription(),
+            [(video.TrackDuration, 0)], video.MediaTimescale, video.SampleDurations, infoOffset, infoSample.Length);
+        (uint Duration, int MediaTime)[] stillEdits = stillTicks > 0 ? [(stillTicks, -1), (stillDuration, 0)] : [(stillDuration, 0)];
+        var stillTrack = MetadataTrack(nextTrackId + 2, macTime, LivePhotoTimedMetadata.StillImageTimeDescription(),
+            stillEdits, timescale, [(1, stillDuration)], stillOffset, stillSample.Length);
 
         var rebuilt = new List<byte[]> { movieHeader };
         foreach (var child in children.Where(a => a.Type is not ("mvhd" or "meta")))
@@ -85,8 +91,9 @@ public static class LivePhotoMovie
             rebuilt.Add(bytes);
         }
 
-        rebuilt.Add(stillTrack);
         rebuilt.Add(orientationTrack);
+        rebuilt.Add(infoTrack);
+        rebuilt.Add(stillTrack);
         rebuilt.Add(MovieMetadata(
         [
             (ContentIdentifierKey, Utf8, Encoding.UTF8.GetBytes(contentIdentifier)),
@@ -139,13 +146,6 @@ public static class LivePhotoMovie
         }
     }
 
-    private static uint TrackId(byte[] movie, AtomSpan trak)
-    {
-        var tkhd = Children(movie, trak.PayloadStart, trak.End).First(a => a.Type == "tkhd");
-        var version = movie[tkhd.PayloadStart];
-        return BinaryPrimitives.ReadUInt32BigEndian(movie.AsSpan((int)tkhd.PayloadStart + (version == 1 ? 20 : 12)));
-    }
-
     /// <summary>moov/meta in the QuickTime form: hdlr 'mdta', keys, ilst with one typed value per key.</summary>
     private static byte[] MovieMetadata(IReadOnlyList<(string Key, uint Type, byte[] Value)> entries)
     {
@@ -157,44 +157,73 @@ public static class LivePhotoMovie
     }
 
     /// <summary>
-    /// A timed-metadata track with one sample (key <paramref name="key"/>, QuickTime well-known type
-    /// <paramref name="dataType"/>) that starts at <paramref name="startTicks"/> (an empty edit before it) and lasts
-    /// <paramref name="sampleTicks"/>; it describes the video track (tref cdsc), as in iPhone movies.
+    /// A timed-metadata track described by <paramref name="description"/> (a mebx entry), placed on the movie's
+    /// timeline by <paramref name="edits"/> (movie timescale; media time −1 is an empty edit), whose samples
+    /// (<paramref name="sampleDurations"/>: runs of count × duration in <paramref name="mediaTimescale"/>) are all
+    /// <paramref name="sampleSize"/> bytes long and lie one after the other from <paramref name="sampleOffset"/>.
     /// </summary>
-    private static byte[] MetadataTrack(uint trackId, uint videoTrackId, uint timescale, uint macTime, string key, uint dataType, uint startTicks, uint sampleTicks, uint sampleOffset, int sampleSize)
+    private static byte[] MetadataTrack(uint trackId, uint macTime, byte[] description, IReadOnlyList<(uint Duration, int MediaTime)> edits, uint mediaTimescale, IReadOnlyList<(uint Count, uint Duration)> sampleDurations, uint sampleOffset, int sampleSize)
     {
-        var trackDuration = startTicks + sampleTicks;
+        var trackDuration = (uint)edits.Sum(e => e.Duration);
+        var mediaDuration = (uint)sampleDurations.Sum(run => (long)run.Count * run.Duration);
+        var sampleCount = (uint)sampleDurations.Sum(run => run.Count);
         var tkhd = FullAtom("tkhd", 0, 0x0F,
             U32(macTime), U32(macTime), U32(trackId), U32(0), U32(trackDuration), Zeros(8),
             U16(0), U16(0), U16(0), U16(0), IdentityMatrix(), U32(0), U32(0));
-
-        var edits = startTicks > 0
-            ? new[] { (Duration: startTicks, MediaTime: -1), (Duration: sampleTicks, MediaTime: 0) }
-            : [(Duration: sampleTicks, MediaTime: 0)];
-        var elst = FullAtom("elst", 0, 0, [U32((uint)edits.Length), .. edits.SelectMany(e => new[] { U32(e.Duration), I32(e.MediaTime), U32(0x00010000) })]);
+        var elst = FullAtom("elst", 0, 0, [U32((uint)edits.Count), .. edits.SelectMany(e => new[] { U32(e.Duration), I32(e.MediaTime), U32(0x00010000) })]);
         var edts = Atom("edts", elst);
-        var tref = Atom("tref", Atom("cdsc", U32(videoTrackId)));
 
-        var mdhd = FullAtom("mdhd", 0, 0, U32(macTime), U32(macTime), U32(timescale), U32(sampleTicks), U16(0x55C4), U16(0));
+        var mdhd = FullAtom("mdhd", 0, 0, U32(macTime), U32(macTime), U32(mediaTimescale), U32(mediaDuration), U16(0x55C4), U16(0));
         var mediaHandler = FullAtom("hdlr", 0, 0, Text("mhlr"), Text("meta"), Zeros(4), Zeros(4), Zeros(4), PascalString("Core Media Metadata"));
         var gmhd = Atom("gmhd", FullAtom("gmin", 0, 0, U16(0x0040), U16(0x8000), U16(0x8000), U16(0x8000), U16(0), U16(0)));
         var dataHandler = FullAtom("hdlr", 0, 0, Text("dhlr"), Text("url "), Zeros(4), Zeros(4), Zeros(4), PascalString("Core Media Data Handler"));
         var dinf = Atom("dinf", FullAtom("dref", 0, 0, U32(1), FullAtom("url ", 0, 1)));
 
-        var keyd = Atom("keyd", Text("mdta"), Text(key));
-        var dtyp = Atom("dtyp", U32(0), U32(dataType));
-        var keys = Atom("keys", Atom("\0\0\0\u0001", keyd, dtyp));
-        var mebx = Atom("mebx", Zeros(6), U16(1), keys);
-        var stsd = FullAtom("stsd", 0, 0, U32(1), mebx);
-        var stts = FullAtom("stts", 0, 0, U32(1), U32(1), U32(sampleTicks));
-        var stsc = FullAtom("stsc", 0, 0, U32(1), U32(1), U32(1), U32(1));
-        var stsz = FullAtom("stsz", 0, 0, U32((uint)sampleSize), U32(1));
+        var stsd = FullAtom("stsd", 0, 0, U32(1), description);
+        var stts = FullAtom("stts", 0, 0, [U32((uint)sampleDurations.Count), .. sampleDurations.SelectMany(run => new[] { U32(run.Count), U32(run.Duration) })]);
+        var stsc = FullAtom("stsc", 0, 0, U32(1), U32(1), U32(sampleCount), U32(1));
+        var stsz = FullAtom("stsz", 0, 0, U32((uint)sampleSize), U32(sampleCount));
         var stco = FullAtom("stco", 0, 0, U32(1), U32(sampleOffset));
         var stbl = Atom("stbl", stsd, stts, stsc, stsz, stco);
 
         var minf = Atom("minf", gmhd, dataHandler, dinf, stbl);
         var mdia = Atom("mdia", mdhd, mediaHandler, minf);
-        return Atom("trak", tkhd, edts, tref, mdia);
+        return Atom("trak", tkhd, edts, mdia);
+    }
+
+    /// <summary>What the metadata tracks need of the movie's (first) video track, read from ffmpeg's version-0 atoms.</summary>
+    private sealed record VideoTrack(int Width, int Height, uint TrackDuration, uint MediaTimescale, IReadOnlyList<(uint Count, uint Duration)> SampleDurations)
+    {
+        public int FrameCount => (int)SampleDurations.Sum(run => run.Count);
+
+        public static VideoTrack Read(byte[] movie, AtomSpan trak)
+        {
+            var tkhd = Version0(movie, Children(movie, trak.PayloadStart, trak.End).First(a => a.Type == "tkhd"));
+            var mdia = Children(movie, trak.PayloadStart, trak.End).First(a => a.Type == "mdia");
+            var mdhd = Version0(movie, Children(movie, mdia.PayloadStart, mdia.End).First(a => a.Type == "mdhd"));
+            var minf = Children(movie, mdia.PayloadStart, mdia.End).First(a => a.Type == "minf");
+            var stbl = Children(movie, minf.PayloadStart, minf.End).First(a => a.Type == "stbl");
+            var stts = Children(movie, stbl.PayloadStart, stbl.End).First(a => a.Type == "stts");
+            var entries = (int)BinaryPrimitives.ReadUInt32BigEndian(movie.AsSpan((int)stts.PayloadStart + 4));
+            var runs = new List<(uint Count, uint Duration)>();
+            for (var i = 0; i < entries; i++)
+            {
+                var entry = movie.AsSpan((int)stts.PayloadStart + 8 + (8 * i));
+                runs.Add((BinaryPrimitives.ReadUInt32BigEndian(entry), BinaryPrimitives.ReadUInt32BigEndian(entry[4..])));
+            }
+
+            return new VideoTrack(
+                (int)(BinaryPrimitives.ReadUInt32BigEndian(tkhd[84..]) >> 16),
+                (int)(BinaryPrimitives.ReadUInt32BigEndian(tkhd[88..]) >> 16),
+                BinaryPrimitives.ReadUInt32BigEndian(tkhd[28..]),
+                BinaryPrimitives.ReadUInt32BigEndian(mdhd[20..]),
+                runs);
+        }
+
+        private static ReadOnlySpan<byte> Version0(byte[] movie, AtomSpan atom) =>
+            movie[(int)atom.PayloadStart] == 0
+                ? movie.AsSpan((int)atom.Start, (int)atom.Size)
+                : throw new FormatException($"only version-0 '{atom.Type}' atoms are supported");
     }
 
     private static byte[] PascalString(string text) => [(byte)text.Length, .. Encoding.ASCII.GetBytes(text)];

@@ -69,8 +69,8 @@ public sealed class LivePhotoTests
 
         var (_, streams, _) = ExternalTools.Run("ffprobe", "-v", "error", "-show_entries", "stream=codec_type,codec_tag_string,r_frame_rate,nb_frames,width,height", "-of", "compact", live.Movie);
         var lines = streams.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        // Two timed-metadata tracks, as in iPhone movies: still-image-time, then video-orientation.
-        Assert.Equal(2, lines.Count(line => line.Contains("codec_tag_string=mebx", StringComparison.Ordinal)));
+        // Three timed-metadata tracks, as in iPhone movies: video-orientation, live-photo-info, still-image-time.
+        Assert.Equal(3, lines.Count(line => line.Contains("codec_tag_string=mebx", StringComparison.Ordinal)));
         var video = Assert.Single(lines, line => line.Contains("codec_type=video", StringComparison.Ordinal));
         Assert.Contains("codec_tag_string=avc1", video, StringComparison.Ordinal);
         Assert.Contains("r_frame_rate=30/1", video, StringComparison.Ordinal);
@@ -79,10 +79,11 @@ public sealed class LivePhotoTests
         Assert.Contains($"nb_frames={(int)Math.Round(clipFrames / playback * 30)}", video, StringComparison.Ordinal);
         Assert.Contains("width=320|height=240", video, StringComparison.Ordinal);
 
-        var (_, packets, _) = ExternalTools.Run("ffprobe", "-v", "error", "-select_streams", "d:0", "-show_packets", "-show_data", "-of", "compact", live.Movie);
+        var (_, packets, _) = ExternalTools.Run("ffprobe", "-v", "error", "-select_streams", "d:2", "-show_packets", "-show_data", "-of", "compact", live.Movie);
         var first = packets.Split("packet|", StringSplitOptions.RemoveEmptyEntries)[0];
-        Assert.Contains("size=9|", first, StringComparison.Ordinal);
-        Assert.Contains("0000 0009 0000 0001 ff", first, StringComparison.Ordinal);
+        // still-image-time −1, then the still-image transform (key 2) and its reference dimensions (key 3): 9 + 80 + 16 bytes.
+        Assert.Contains("size=105|", first, StringComparison.Ordinal);
+        Assert.Contains("0000 0009 0000 0001 ff00 0000 5000 0000", first, StringComparison.Ordinal);
         var pts = double.Parse(first.Split("pts_time=")[1].Split('|')[0], System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(7 / playback, pts, 0.002); // the still is frame 7 of the boomerang, ±1 tick of the 1000 Hz movie clock
         Assert.Equal(string.Empty, ExternalTools.Run("ffmpeg", "-v", "error", "-i", live.Movie, "-f", "null", "-").Errors);
@@ -152,10 +153,10 @@ public sealed class LivePhotoTests
 
         // ffprobe sees the metadata streams as iPhones' (mebx, "Core Media Metadata") next to the video.
         var (_, streams, _) = ExternalTools.Run("ffprobe", "-v", "error", "-show_entries", "stream=codec_tag_string:stream_tags=handler_name", "-of", "csv=p=0", live.Movie);
-        Assert.Equal(2, streams.Split('\n').Count(line => line.StartsWith("mebx,Core Media Metadata", StringComparison.Ordinal)));
+        Assert.Equal(3, streams.Split('\n').Count(line => line.StartsWith("mebx,Core Media Metadata", StringComparison.Ordinal)));
     }
 
-    private static async Task<LivePhotoFiles> WriteLiveAsync(byte[] photo, TempFolder folder, int frames)
+    internal static async Task<LivePhotoFiles> WriteLiveAsync(byte[] photo, TempFolder folder, int frames)
     {
         var decoded = PhotoDecoder.Decode(photo).Image;
         var clip = await new ClassicMotionEngine().GenerateAsync(new MotionRequest(decoded, new MotionParameters { Frames = frames }), null, CancellationToken.None);
