@@ -99,7 +99,7 @@ public sealed record ModelSettings
     /// <summary>Why <paramref name="sampler"/> cannot be used with these settings; null when it can.</summary>
     public string? Unusable(Sampler sampler) =>
         sampler == Sampler.AnimateLcm && !HasFewStepWeights
-            ? "animatelcm needs AnimateLCM-SVD-xt's UNet ([ModelOptions] UNetWeights), which is not configured here"
+            ? SamplerDefaults.FewStepWeightsMissing
             : null;
 
     /// <summary>The seed's UNet switch (True: run the UNet as loaded, False: the seed compiled it ahead of time). Read and kept.</summary>

@@ -60,7 +60,11 @@ public enum AttentionKernel
 }
 
 /// <summary>A model ready for ONNX Runtime: its protobuf (structure and small constants only) and the weights it names.</summary>
-public sealed record OnnxModel(byte[] Proto, IReadOnlyList<WeightTensor> Weights, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
+public sealed record OnnxModel(byte[] Proto, IReadOnlyList<WeightTensor> Weights, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs)
+{
+    /// <summary>The same graph with its narrow weights as float32 in one file of their own, when it computes in float32; see <see cref="WidenedWeights"/>.</summary>
+    public WidenedWeights? Widened { get; init; }
+}
 
 /// <summary>
 /// Builds an ONNX graph in memory. Network weights are initializers stored as ONNX "external data" that points
@@ -70,6 +74,9 @@ public sealed record OnnxModel(byte[] Proto, IReadOnlyList<WeightTensor> Weights
 /// </summary>
 public sealed class GraphBuilder
 {
+    /// <summary>The data file of a graph's widened form (see <see cref="WidenedWeights"/>), in a folder of its own.</summary>
+    private const string WidenedFileName = "weights.fp32";
+
     private readonly List<Action<ProtoWriter>> nodes = [];
     private readonly List<Action<ProtoWriter>> constants = [];
     private readonly List<(string Name, OnnxType Type, long?[] Shape)> inputs = [];
@@ -77,10 +84,15 @@ public sealed class GraphBuilder
     private readonly Dictionary<string, Value> boundWeights = [];
     private readonly Dictionary<string, (Value Value, OnnxType Type)> storedWeights = [];
     private readonly List<WeightTensor> boundTensors = [];
+    private readonly HashSet<string> directInitializers = [];
+    private readonly Dictionary<string, string> widenedNames = [];
+    private readonly HashSet<int> weightCasts = [];
     private readonly SortedSet<string> contribDomains = [];
     private readonly IWeightSource? source;
     private readonly string namePrefix;
     private int counter;
+    private bool narrowWeightUsedAsStored;
+    private Dictionary<WeightTensor, WidenedTensor>? widening;
 
     /// <param name="weights">Where named weights come from (a checkpoint, or an inventory that records them); null for graphs made of constants only.</param>
     /// <param name="precision">The element type the graph computes in.</param>
@@ -159,7 +171,28 @@ public sealed class GraphBuilder
         }
 
         var stored = StoredWeight(name, shape);
-        var value = stored.Type == type ? stored.Value : Op("Cast", [stored.Value], [Attr.Int("to", (long)type)], $"{name}.as_{type}");
+        Value value;
+        if (stored.Type == type)
+        {
+            value = stored.Value;
+            narrowWeightUsedAsStored |= type != OnnxType.Float;
+        }
+        else
+        {
+            var castNode = nodes.Count;
+            value = Op("Cast", [stored.Value], [Attr.Int("to", (long)type)], $"{name}.as_{type}");
+            if (type == OnnxType.Float && directInitializers.Contains(stored.Value.Name))
+            {
+                // The widened form names the float32 initializer after this Cast's output and leaves the Cast out.
+                weightCasts.Add(castNode);
+                widenedNames[stored.Value.Name] = value.Name;
+            }
+            else
+            {
+                narrowWeightUsedAsStored = true;
+            }
+        }
+
         boundWeights[key] = value;
         return value;
     }
@@ -182,14 +215,20 @@ public sealed class GraphBuilder
 
         boundTensors.Add(tensor);
         var storedName = tensor.StoredTransposed ? name + ".stored" : name;
+        if (!tensor.StoredTransposed)
+        {
+            directInitializers.Add(storedName);
+        }
+
         constants.Add(w => w.Message(OnnxSchema.Graph.Initializer, t =>
         {
+            var widened = widening?[tensor];
             t.PackedInts(OnnxSchema.Tensor.Dims, tensor.StoredTransposed ? [.. tensor.Shape.Reverse()] : tensor.Shape);
-            t.Int(OnnxSchema.Tensor.DataType, (long)ToOnnxType(tensor.Type));
-            t.String(OnnxSchema.Tensor.Name, storedName);
-            ExternalEntry(t, "location", Path.GetFileName(tensor.File.Path));
-            ExternalEntry(t, "offset", tensor.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            ExternalEntry(t, "length", tensor.ByteLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            t.Int(OnnxSchema.Tensor.DataType, (long)(widened is null ? ToOnnxType(tensor.Type) : OnnxType.Float));
+            t.String(OnnxSchema.Tensor.Name, widened is null ? storedName : widenedNames.GetValueOrDefault(storedName, storedName));
+            ExternalEntry(t, "location", widened is null ? Path.GetFileName(tensor.File.Path) : WidenedFileName);
+            ExternalEntry(t, "offset", (widened?.Offset ?? tensor.Offset).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            ExternalEntry(t, "length", (widened?.ByteLength ?? tensor.ByteLength).ToString(System.Globalization.CultureInfo.InvariantCulture));
             t.Int(OnnxSchema.Tensor.DataLocation, OnnxSchema.Tensor.DataLocationExternal);
         }));
         if (tensor.StoredTransposed)
@@ -293,6 +332,26 @@ public sealed class GraphBuilder
             throw new InvalidOperationException($"{graphName}: a graph built against a weight inventory records names and shapes; it cannot run");
         }
 
+        var model = new OnnxModel(Write(graphName), boundTensors, inputs.Select(i => i.Name).ToList(), outputs.Select(o => o.Name).ToList());
+        if (Precision != Precision.Float32 || widenedNames.Count == 0 || narrowWeightUsedAsStored)
+        {
+            return model;
+        }
+
+        var layout = WidenedWeights.Layout(boundTensors);
+        widening = layout.ToDictionary<WidenedTensor, WeightTensor>(placed => placed.Tensor, ReferenceEqualityComparer.Instance);
+        try
+        {
+            return model with { Widened = new WidenedWeights(Write(graphName), WidenedFileName, layout) };
+        }
+        finally
+        {
+            widening = null;
+        }
+    }
+
+    private byte[] Write(string graphName)
+    {
         var writer = new ProtoWriter();
         writer.Int(OnnxSchema.Model.IrVersion, OnnxSchema.IrVersion);
         writer.String(OnnxSchema.Model.ProducerName, "TurnLivePhotos");
@@ -310,12 +369,19 @@ public sealed class GraphBuilder
             });
         }
         writer.Message(OnnxSchema.Model.Graph, g => WriteGraph(g, graphName));
-        return new OnnxModel(writer.ToArray(), boundTensors, inputs.Select(i => i.Name).ToList(), outputs.Select(o => o.Name).ToList());
+        return writer.ToArray();
     }
 
     private void WriteGraph(ProtoWriter g, string graphName)
     {
-        nodes.ForEach(node => node(g));
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            if (widening is null || !weightCasts.Contains(i))
+            {
+                nodes[i](g);
+            }
+        }
+
         g.String(OnnxSchema.Graph.Name, graphName);
         constants.ForEach(constant => constant(g));
         foreach (var (name, type, shape) in inputs)

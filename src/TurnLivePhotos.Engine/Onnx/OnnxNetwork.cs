@@ -48,10 +48,10 @@ public sealed class OnnxNetwork : IDisposable
 
             if (cache is not null)
             {
-                return new OnnxNetwork(cache.Open(model, options, options => Fresh(model, options, folders)), model);
+                return new OnnxNetwork(cache.Open(model, options, (options, widenedFolder) => Fresh(model, options, folders, widenedFolder)), model);
             }
 
-            return new OnnxNetwork(Fresh(model, options, folders), model);
+            return new OnnxNetwork(Fresh(model, options, folders, widenedFolder: null), model);
         }
         finally
         {
@@ -62,9 +62,18 @@ public sealed class OnnxNetwork : IDisposable
         }
     }
 
-    /// <summary>A session optimized from the in-memory graph, its weights read from their folder.</summary>
-    private static InferenceSession Fresh(OnnxModel model, SessionOptions options, List<string> folders)
+    /// <summary>
+    /// A session optimized from the in-memory graph, its weights read from their folder — or, given
+    /// <paramref name="widenedFolder"/>, the graph's widened form with its float32 weights read from that folder.
+    /// </summary>
+    private static InferenceSession Fresh(OnnxModel model, SessionOptions options, List<string> folders, string? widenedFolder)
     {
+        if (widenedFolder is not null)
+        {
+            options.AddSessionConfigEntry(ExternalDataFolderKey, widenedFolder);
+            return new InferenceSession(model.Widened!.Proto, options);
+        }
+
         if (folders.Count == 1)
         {
             options.AddSessionConfigEntry(ExternalDataFolderKey, folders[0]);

@@ -50,7 +50,8 @@ public sealed class OptimizedModelCache(string folder, string device)
     }
 
     /// <summary>A session for the model: from its cached optimized graph, or optimized by <paramref name="fresh"/> and saved.</summary>
-    internal InferenceSession Open(OnnxModel model, SessionOptions options, Func<SessionOptions, InferenceSession> fresh)
+    /// <param name="fresh">Creates the session from the model (the folder of its widened weights, or null for its own form).</param>
+    internal InferenceSession Open(OnnxModel model, SessionOptions options, Func<SessionOptions, string?, InferenceSession> fresh)
     {
         var key = Key(model);
         var graph = Path.Combine(Folder, key + ".onnx");
@@ -75,7 +76,7 @@ public sealed class OptimizedModelCache(string folder, string device)
         using var writer = TryLock(key);
         if (writer is null)
         {
-            return fresh(options);
+            return fresh(options, null);
         }
 
         var temporary = Directory.CreateDirectory(Path.Combine(Folder, $"{key}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}")).FullName;
@@ -85,7 +86,23 @@ public sealed class OptimizedModelCache(string folder, string device)
             options.AddSessionConfigEntry(ExternalFileKey, key + ".data");
             options.AddSessionConfigEntry(ExternalMinSizeKey, "1024");
             options.AddSessionConfigEntry(SavePrepackedKey, "1");
-            var session = fresh(options);
+            // Lean cold start: a graph computed in float32 from narrower weights is optimized from its widened form,
+            // written into this entry's private folder, so no fp16 copy stays resident beside the float32 weights.
+            string? widenedFolder = null;
+            if (model.Widened is { } widened)
+            {
+                try
+                {
+                    widened.Write(temporary);
+                    widenedFolder = temporary;
+                }
+                catch (IOException)
+                {
+                    // No room for the float32 copy: the graph's own form still works, at the old peak.
+                }
+            }
+
+            var session = fresh(options, widenedFolder);
             try
             {
                 var written = Path.Combine(temporary, key + ".data");
@@ -105,7 +122,14 @@ public sealed class OptimizedModelCache(string folder, string device)
         }
         finally
         {
-            Directory.Delete(temporary, recursive: true);
+            try
+            {
+                Directory.Delete(temporary, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Windows keeps a file the session still maps; the entry is saved, the folder is only left behind.
+            }
         }
     }
 

@@ -17,6 +17,9 @@ public enum Sampler
 /// <summary>The settings a sampler works best with, applied when it is chosen and the person set nothing else.</summary>
 public static class SamplerDefaults
 {
+    /// <summary>Why the few-step sampler cannot run: its UNet weights are not configured.</summary>
+    public const string FewStepWeightsMissing = "animatelcm needs AnimateLCM-SVD-xt's UNet ([ModelOptions] UNetWeights), which is not configured here";
+
     /// <summary>
     /// AnimateLCM-SVD-xt's demo values (its authors' app.py): 4 steps, guidance 1.0 → 1.2, motion bucket 80, 8 fps.
     /// Euler takes the diffusers pipeline's defaults (the initial values of <see cref="MotionParameters"/>).

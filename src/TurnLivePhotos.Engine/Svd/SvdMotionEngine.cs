@@ -54,6 +54,12 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
         lock (gate)
         {
             var parameters = request.Parameters;
+            if (parameters.Sampler == Sampler.AnimateLcm && options.UNetWeights is null)
+            {
+                // The base UNet under the few-step sampler makes a blur, not a clip: refuse it, as the page and the APIs do.
+                throw new EngineException($"{SamplerDefaults.FewStepWeightsMissing} (`model download animatelcm` fetches it)");
+            }
+
             try
             {
                 var svd = Pipeline();
@@ -101,7 +107,7 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
             folder = folder.WithUNetWeights(unetWeights);
         }
 
-        var mode = options.MemoryMode == MemoryMode.Auto ? ChooseMemoryMode(folder) : options.MemoryMode;
+        var mode = options.MemoryMode == MemoryMode.Auto ? ChooseMemoryMode(folder, execution.Precision) : options.MemoryMode;
         logger.LogInformation("SVD model {Folder} on {Device} ({Precision}), memory mode {Mode}", folder.Root, execution.Device, execution.Precision, mode);
         pipeline = new SvdPipeline(folder, execution.CreateOptions, mode, execution.Precision, execution.Attention)
         {
@@ -110,10 +116,19 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
         return pipeline;
     }
 
-    /// <summary>Keep every network loaded when they fit twice over in the memory available; otherwise load one at a time.</summary>
-    private static MemoryMode ChooseMemoryMode(SvdModelFolder folder)
+    /// <summary>
+    /// Keep every network loaded when their weights, in the precision they compute in (fp16 files widen to float32 on
+    /// the CPU), fit three times over in the machine's memory — room for the activations beside them; otherwise
+    /// load one at a time. The full-size img2vid-xt on a CPU holds 9.0 GB of float32 weights, so a 24 GB machine runs
+    /// it in low mode.
+    /// </summary>
+    private static MemoryMode ChooseMemoryMode(SvdModelFolder folder, Precision precision)
     {
-        var weights = new[] { folder.ImageEncoder.Weights, folder.Unet.Weights, folder.Vae.Weights }.Sum(path => new FileInfo(path).Length);
+        var weights = new[] { folder.ImageEncoder.Weights, folder.Unet.Weights, folder.Vae.Weights }.Sum(path =>
+        {
+            using var checkpoint = Checkpoint.Open(path);
+            return checkpoint.Tensors.Values.Sum(tensor => tensor.ElementCount * (precision == Precision.Float32 ? sizeof(float) : WeightTensor.ElementSize(tensor.Type)));
+        });
         var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         return available > 3 * weights ? MemoryMode.Fast : MemoryMode.Low;
     }

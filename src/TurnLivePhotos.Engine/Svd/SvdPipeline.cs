@@ -51,6 +51,7 @@ public sealed class SvdPipeline : IDisposable
     private readonly AttentionKernel attention;
     private readonly Dictionary<string, OnnxNetwork> cached = [];
     private readonly Dictionary<string, IDisposable> checkpoints = [];
+    private readonly Dictionary<string, TimeSpan> loadTimes = [];
 
     /// <param name="animateLcm">The AnimateLCM sampler's arguments; null takes the authors' demo values.</param>
     public SvdPipeline(SvdModelFolder folder, Func<Microsoft.ML.OnnxRuntime.SessionOptions> sessionOptions, MemoryMode memoryMode, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused, AnimateLcmSchedulerConfig? animateLcm = null)
@@ -100,11 +101,23 @@ public sealed class SvdPipeline : IDisposable
     /// <summary>Time spent creating sessions (graph build + weight load), summed over the pipeline's life.</summary>
     public TimeSpan LoadTime { get; private set; }
 
+    /// <summary>Session creation time of each network (graph build + weights; from the graph cache on a warm start), by the order first loaded.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> LoadTimes => loadTimes;
+
     /// <summary>Time spent inside ONNX Runtime running networks, summed over the pipeline's life.</summary>
     public TimeSpan NetworkTime { get; private set; }
 
     /// <summary>UNet evaluations (one per batch row per step) summed over the pipeline's life: 2 per step with guidance, 1 without.</summary>
     public long UNetEvaluations { get; private set; }
+
+    /// <summary>UNet calls into ONNX Runtime summed over the pipeline's life: one per step, or one per batch row with <see cref="MemoryMode.Low"/>.</summary>
+    public long UNetCalls { get; private set; }
+
+    /// <summary>Frames decoded at once with <see cref="MemoryMode.Low"/> when DecodeChunkSize is not set.</summary>
+    public const int LowMemoryDecodeChunk = 2;
+
+    /// <summary>Frames decoded at once with <see cref="MemoryMode.Fast"/> when DecodeChunkSize is not set.</summary>
+    public const int FastDecodeChunk = 8;
 
     /// <param name="image">(1, 3, H, W) in [-1, 1]; H and W multiples of <see cref="Stride"/>.</param>
     public SvdResult Run(FloatTensor image, SvdRunOptions options, IProgress<MotionProgress>? progress, CancellationToken cancellationToken, Action<int, FloatTensor>? afterStep = null)
@@ -179,13 +192,7 @@ public sealed class SvdPipeline : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 scheduler.ScaleModelInput(latents, step, scaled);
                 FillNoisyLatents(unetInput, scaled, batch, frames, frameSize);
-                var output = Infer(unet, new Dictionary<string, FloatTensor>
-                {
-                    ["sample"] = new(unetInput, [batch, frames, 2 * latentChannels, mean.Shape[2], mean.Shape[3]]),
-                    ["timestep"] = new([scheduler.Timesteps[step]], [1]),
-                    ["encoder_hidden_states"] = context,
-                    ["added_time_ids"] = addedTimeIds,
-                }, cancellationToken)["out_sample"];
+                var output = Denoise(unet, unetInput, [batch, frames, 2 * latentChannels, mean.Shape[2], mean.Shape[3]], scheduler.Timesteps[step], context, addedTimeIds, cancellationToken);
                 UNetEvaluations += batch;
                 if (guided)
                 {
@@ -203,7 +210,7 @@ public sealed class SvdPipeline : IDisposable
         });
 
         // 6. Decode in chunks; the temporal layers only mix frames within a chunk, as in diffusers.
-        var decodedFrames = Decode(latents, frames, frameSize, latentShape, parameters.DecodeChunkSize ?? frames, progress, cancellationToken);
+        var decodedFrames = Decode(latents, frames, frameSize, latentShape, parameters.DecodeChunkSize ?? DefaultDecodeChunk(frames), progress, cancellationToken);
         return new SvdResult(decodedFrames, new FloatTensor(latents, latentShape), context, new FloatTensor([.. new float[(batch - 1) * mean.Data.Length], .. mean.Data], [batch, .. mean.Shape[1..]]));
     }
 
@@ -262,6 +269,67 @@ public sealed class SvdPipeline : IDisposable
         TensorPrimitives.Clamp(all, 0f, 1f, all);
         return new FloatTensor(all, [frames, .. frameShape!]);
     }
+
+    /// <summary>
+    /// One UNet evaluation of every batch row (the guidance halves). With <see cref="MemoryMode.Low"/> the rows run one
+    /// at a time: the UNet treats each row on its own (its norms, attentions and convolutions never mix rows), so
+    /// the output is the same while the activations — at 1024×576 × 25 frames several GB, most of them the
+    /// feed-forward's — are those of one half. <see cref="MemoryMode.Fast"/> keeps one call for both halves (a
+    /// larger batch is a little faster per row). Rejected: splitting the frames instead — the temporal layers mix
+    /// frames, so that would change the result.
+    /// </summary>
+    private FloatTensor Denoise(OnnxNetwork unet, float[] sample, long[] sampleShape, float timestep, FloatTensor context, FloatTensor addedTimeIds, CancellationToken cancellationToken)
+    {
+        var rows = (int)sampleShape[0];
+        if (memoryMode != MemoryMode.Low || rows == 1)
+        {
+            return Call(sample, context, addedTimeIds, rows);
+        }
+
+        var rowSize = sample.Length / rows;
+        var output = new float[sample.Length / 2];
+        for (var row = 0; row < rows; row++)
+        {
+            var result = Call(
+                sample[(row * rowSize)..((row + 1) * rowSize)],
+                Row(context, row),
+                Row(addedTimeIds, row),
+                1);
+            result.Data.CopyTo(output, row * result.Data.Length);
+        }
+
+        return new FloatTensor(output, [rows, .. sampleShape[1..2], sampleShape[2] / 2, .. sampleShape[3..]]);
+
+        FloatTensor Call(float[] rowsSample, FloatTensor rowsContext, FloatTensor rowsTimeIds, int count) => Count(Infer(unet, new Dictionary<string, FloatTensor>
+        {
+            ["sample"] = new(rowsSample, [count, .. sampleShape[1..]]),
+            ["timestep"] = new([timestep], [1]),
+            ["encoder_hidden_states"] = rowsContext,
+            ["added_time_ids"] = rowsTimeIds,
+        }, cancellationToken)["out_sample"]);
+
+        FloatTensor Count(FloatTensor output)
+        {
+            UNetCalls++;
+            return output;
+        }
+
+        static FloatTensor Row(FloatTensor tensor, int row)
+        {
+            var size = tensor.Data.Length / (int)tensor.Shape[0];
+            return new FloatTensor(tensor.Data[(row * size)..((row + 1) * size)], [1, .. tensor.Shape[1..]]);
+        }
+    }
+
+    /// <summary>
+    /// Frames decoded at once when DecodeChunkSize is not set: <see cref="FastDecodeChunk"/> with
+    /// <see cref="MemoryMode.Fast"/> (the value of diffusers' SVD example), <see cref="LowMemoryDecodeChunk"/> with
+    /// <see cref="MemoryMode.Low"/> (the decode_chunk_size of diffusers' low-memory recipe, beside model offload,
+    /// which low mode also does). Not diffusers' default of every frame at once: the decoder's activations grow with
+    /// the chunk (at 1024×576 in float32 over a GB a frame), so 25 frames at once would need tens of GB. Its temporal
+    /// layers mix frames within each chunk only, as in diffusers.
+    /// </summary>
+    private int DefaultDecodeChunk(int frames) => Math.Min(frames, memoryMode == MemoryMode.Low ? LowMemoryDecodeChunk : FastDecodeChunk);
 
     /// <summary>noise = uncond + g_f · (cond − uncond), frame by frame.</summary>
     private static void Guide(float[] output, float[] guidance, int frameSize, float[] destination)
@@ -342,6 +410,7 @@ public sealed class SvdPipeline : IDisposable
             using var options = sessionOptions();
             network = OnnxNetwork.Create(build(), options, GraphCache);
             LoadTime += clock.Elapsed;
+            loadTimes[key] = loadTimes.GetValueOrDefault(key) + clock.Elapsed;
         }
 
         try

@@ -59,25 +59,7 @@ public sealed class Checkpoint : IWeightSource, IDisposable
     {
         var tensor = this[name];
         var values = new float[tensor.ElementCount];
-        var bytes = tensor.File.Bytes(tensor);
-        switch (tensor.Type)
-        {
-            case WeightType.Float32:
-                MemoryMarshal.Cast<byte, float>(bytes).CopyTo(values);
-                break;
-            case WeightType.Float16:
-                TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(bytes), values);
-                break;
-            default:
-                var raw = MemoryMarshal.Cast<byte, ushort>(bytes);
-                for (var i = 0; i < raw.Length; i++)
-                {
-                    values[i] = BitConverter.Int32BitsToSingle(raw[i] << 16);
-                }
-
-                break;
-        }
-
+        tensor.ReadFloat32(values);
         return values;
     }
 

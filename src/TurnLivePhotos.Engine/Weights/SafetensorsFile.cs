@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace TurnLivePhotos.Engine.Weights;
@@ -26,6 +28,29 @@ public sealed record WeightTensor(string Name, WeightType Type, long[] Shape, lo
     public long ElementCount => Shape.Aggregate(1L, (product, dim) => product * dim);
 
     public static int ElementSize(WeightType type) => type == WeightType.Float32 ? 4 : 2;
+
+    /// <summary>The values as float32 (fp16 and bf16 widened exactly) into <paramref name="destination"/>, in stored order.</summary>
+    public void ReadFloat32(Span<float> destination)
+    {
+        var bytes = File.Bytes(this);
+        switch (Type)
+        {
+            case WeightType.Float32:
+                MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination);
+                break;
+            case WeightType.Float16:
+                TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(bytes), destination);
+                break;
+            default:
+                var raw = MemoryMarshal.Cast<byte, ushort>(bytes);
+                for (var i = 0; i < raw.Length; i++)
+                {
+                    destination[i] = BitConverter.Int32BitsToSingle(raw[i] << 16);
+                }
+
+                break;
+        }
+    }
 }
 
 /// <summary>

@@ -47,4 +47,21 @@ public sealed class FastConvertTests
         Assert.Contains("wrong.safetensors do not fit the UNet", line, StringComparison.Ordinal);
         Assert.Contains("with another shape (first: conv_in.weight", line, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public async Task The_few_step_sampler_without_its_UNet_is_one_error_line_and_no_output(string set)
+    {
+        using var folder = new TempFolder();
+        TinyModelFolder.Create(set, folder["models/tiny-svd"]);
+        var photo = folder.Write("p.jpg", TestPhotos.Scene(96, 96));
+        var config = folder.Write("c.ini", $"[StoreOptions]\nModelsHome={folder["models"]}\n[ModelOptions]\nModelName=tiny-svd\nImagePromptWidth=64\nImagePromptHeight=64\nDevice=cpu\n");
+
+        var (exit, _, errors) = await CliProcess.RunAsync(folder.Path, null, "convert", photo, "-o", folder["out"], "--sampler", "animatelcm", "--format", "gif", "--config", config);
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(errors, e => e.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Contains(SamplerDefaults.FewStepWeightsMissing, line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder["out"]) && Directory.EnumerateFiles(folder["out"]).Any(), "a file was written");
+    }
 }

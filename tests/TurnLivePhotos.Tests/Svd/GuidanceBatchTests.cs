@@ -6,7 +6,7 @@ using TurnLivePhotos.Tests.Support;
 
 namespace TurnLivePhotos.Tests.Svd;
 
-/// <summary>Classifier-free guidance costs a second UNet batch row only when some frame's scale exceeds 1.</summary>
+/// <summary>Classifier-free guidance costs a second UNet batch row only when some frame's scale exceeds 1; low memory mode runs the rows (and the decoder's frames) a few at a time.</summary>
 public sealed class GuidanceBatchTests
 {
     public static TheoryData<string> Sets => FixtureSets.All;
@@ -52,5 +52,45 @@ public sealed class GuidanceBatchTests
         Assert.Equal(2, pipeline.UNetEvaluations);
         pipeline.Run(image, new SvdRunOptions { Parameters = new MotionParameters { Frames = 2, InferenceSteps = 2, MinGuidanceScale = 1.0, MaxGuidanceScale = 1.5 } }, null, CancellationToken.None);
         Assert.Equal(2 + 4, pipeline.UNetEvaluations);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void Low_memory_mode_runs_the_guidance_halves_one_at_a_time_and_gives_the_same_clip(string set)
+    {
+        using var temp = new TempFolder();
+        var folder = SvdModelFolder.Open(TinyModelFolder.Create(set, temp["model"]));
+        var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(FixtureSets.Folder(set, "pipeline"), "input.png"))).Image);
+        var options = new SvdRunOptions { Parameters = new MotionParameters { Frames = 3, InferenceSteps = 2, MinGuidanceScale = 1.0, MaxGuidanceScale = 3.0, DecodeChunkSize = 3 }, Seed = 5 };
+
+        using var fast = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Fast);
+        using var low = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Low);
+        var together = fast.Run(image, options, null, CancellationToken.None);
+        var apart = low.Run(image, options, null, CancellationToken.None);
+
+        Assert.Equal((2 * 2, 2), (fast.UNetEvaluations, fast.UNetCalls));
+        Assert.Equal((2 * 2, 2 * 2), (low.UNetEvaluations, low.UNetCalls));
+        FixtureSets.AssertClose(apart.FinalLatents, together.FinalLatents, 1e-5, "final latents");
+        FixtureSets.AssertClose(apart.Frames, together.Frames, 1e-5, "frames");
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void Without_a_decode_chunk_size_each_memory_mode_decodes_its_own_number_of_frames_at_a_time(string set)
+    {
+        using var temp = new TempFolder();
+        var folder = SvdModelFolder.Open(TinyModelFolder.Create(set, temp["model"]));
+        var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(FixtureSets.Folder(set, "pipeline"), "input.png"))).Image);
+        var options = new SvdRunOptions { Parameters = new MotionParameters { Frames = SvdPipeline.FastDecodeChunk + 1, InferenceSteps = 1 }, Seed = 5 };
+
+        foreach (var (mode, chunks) in new[] { (MemoryMode.Low, (SvdPipeline.FastDecodeChunk + 1 + SvdPipeline.LowMemoryDecodeChunk - 1) / SvdPipeline.LowMemoryDecodeChunk), (MemoryMode.Fast, (SvdPipeline.FastDecodeChunk + 1 + SvdPipeline.FastDecodeChunk - 1) / SvdPipeline.FastDecodeChunk) })
+        {
+            using var pipeline = new SvdPipeline(folder, () => new SessionOptions(), mode);
+            var decodes = new List<MotionProgress>();
+            var result = pipeline.Run(image, options, new SynchronousProgress<MotionProgress>(p => { if (p.Stage == "decode") { decodes.Add(p); } }), CancellationToken.None);
+            Assert.Equal(SvdPipeline.FastDecodeChunk + 1, result.Frames.Shape[0]);
+            Assert.All(decodes, p => Assert.Equal(chunks, p.TotalSteps));
+            Assert.Equal(chunks, decodes.Count);
+        }
     }
 }

@@ -105,6 +105,71 @@ public sealed class OptimizedModelCacheTests
         Assert.Empty(Directory.GetDirectories(cache.Folder));
     }
 
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void An_fp16_unet_computed_in_float32_has_a_widened_form_that_computes_what_its_cast_form_computes(string set)
+    {
+        using var temp = new TempFolder();
+        var (weightsPath, config, io) = Unet(set, temp);
+        using var _ = io;
+        var halfPath = HalfPrecision.Convert(weightsPath, temp["unet/weights.fp16.safetensors"]);
+        using var weights = Checkpoint.Open(halfPath);
+        var frames = (int)io["sample"].Shape[1];
+        var model = UNetSpatioTemporalConditionModel.Build(weights, config, frames);
+        var widened = Assert.IsType<WidenedWeights>(model.Widened);
+
+        // The file holds every weight as float32 at its offset, each exactly the widened fp16 value.
+        var folder = Directory.CreateDirectory(temp["widened"]).FullName;
+        widened.Write(folder);
+        Assert.Equal(model.Weights.Count, widened.Tensors.Count);
+        using (var file = File.OpenRead(Path.Combine(folder, widened.FileName)))
+        {
+            foreach (var (tensor, offset) in widened.Tensors)
+            {
+                var stored = new byte[tensor.ElementCount * sizeof(float)];
+                file.Position = offset;
+                file.ReadExactly(stored);
+                Assert.Equal(weights.ReadFloat32(tensor.Name), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(stored).ToArray());
+            }
+        }
+
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions();
+        options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", folder);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(widened.Proto, options);
+        using var castForm = OnnxNetwork.Create(model);
+        var expected = castForm.Run(Inputs(io))["out_sample"];
+        using var results = session.Run(Inputs(io).Select(pair => Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(pair.Key, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(pair.Value.Data, pair.Value.Shape.Select(d => (int)d).ToArray()))).ToList());
+        FixtureSets.AssertClose(expected, new FloatTensor(results.First(r => r.Name == "out_sample").AsEnumerable<float>().ToArray(), expected.Shape), 1e-6, "widened form vs cast form");
+
+        // Through the cache: the cold start optimizes the widened form, keeps no copy of it, and the warm start agrees.
+        var cache = new OptimizedModelCache(temp["cache"], "cpu");
+        FloatTensor cold;
+        using (var network = OnnxNetwork.Create(model, cache: cache))
+        {
+            cold = network.Run(Inputs(io))["out_sample"];
+        }
+
+        Assert.Empty(Directory.GetDirectories(cache.Folder));
+        Assert.Empty(Directory.GetFiles(cache.Folder, widened.FileName, SearchOption.AllDirectories));
+        using var warm = OnnxNetwork.Create(UNetSpatioTemporalConditionModel.Build(weights, config, frames), cache: cache);
+        FixtureSets.AssertClose(expected, cold, 1e-6, "cold start from the widened form");
+        Assert.Equal(cold.Data, warm.Run(Inputs(io))["out_sample"].Data);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void Float32_weights_and_fp16_graphs_have_no_widened_form(string set)
+    {
+        using var temp = new TempFolder();
+        var (weightsPath, config, io) = Unet(set, temp);
+        using var _ = io;
+        using var weights = Checkpoint.Open(weightsPath);
+        Assert.Null(UNetSpatioTemporalConditionModel.Build(weights, config, 2).Widened);
+        using var half = Checkpoint.Open(HalfPrecision.Convert(weightsPath, temp["unet/weights.fp16.safetensors"]));
+        Assert.Null(UNetSpatioTemporalConditionModel.Build(half, config, 2, Precision.Float16).Widened);
+        Assert.NotNull(UNetSpatioTemporalConditionModel.Build(half, config, 2, Precision.Float32).Widened);
+    }
+
     private static (string WeightsPath, UNetSpatioTemporalConditionModel.Config Config, Checkpoint Io) Unet(string set, TempFolder temp)
     {
         var folder = FixtureSets.Folder(set, "unet");

@@ -24,14 +24,15 @@ public sealed class UNetWeightsTests
         var sameInHalf = HalfPrecision.Convert(unet, temp["same.fp16.safetensors"]);
         var changed = Rewrite(unet, temp["changed.safetensors"], (name, values) => name == "conv_out.bias" ? values.Select(v => v + 0.5f).ToArray() : values);
 
-        async Task<byte[]> Run(string? weights)
+        async Task<byte[]> Run(string weights)
         {
             using var engine = new SvdMotionEngine(new SvdEngineOptions(model, UNetWeights: weights), new RecordingLogger<SvdMotionEngine>());
             var clip = await engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
             return clip.Frames.SelectMany(frame => frame.Pixels.ToArray()).ToArray();
         }
 
-        var folderUNet = await Run(null);
+        // The folder's own UNet file named as the replacement: the few-step sampler refuses to run without one.
+        var folderUNet = await Run(unet);
         var halfCopy = await Run(sameInHalf);
         var other = await Run(changed);
 
