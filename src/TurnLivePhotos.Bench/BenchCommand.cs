@@ -92,6 +92,13 @@ public static class BenchCommand
                 {
                     Formats = [OutputFormat.Live, OutputFormat.Motion, OutputFormat.Gif, OutputFormat.Mp4],
                 };
+                // A first write pays the process's one-off costs (JIT, ImageMagick's start-up, ffmpeg's first load from
+                // disk); without this warm-up they landed on whichever format was timed first (Live), not on the format.
+                using (var small = still.CloneAndMutate(image => image.Resize(new MagickGeometry(64, 48) { IgnoreAspectRatio = true })))
+                {
+                    await writer.WriteAsync(small.ToByteArray(MagickFormat.Jpeg), clip.Take(3).ToList(), 7, folder, "warm-up", options, cancellationToken);
+                }
+
                 var perFormat = new List<string>();
                 foreach (var format in options.Formats)
                 {

@@ -50,7 +50,7 @@ public static class MotionPhotoWriter
             presentationTimestampUs);
         JpegXmp.Write(jpeg, xmp, MotionPhotoXmp.KeepInStandardPacket);
         var images = gainMap is null ? jpeg.ToArray() : UltraHdrGainMap.Join(jpeg, gainMap);
-        return [.. images, .. before, .. mp4, .. after];
+        return Bytes.Concat(images, before, mp4, after);
     }
 
     /// <summary>

@@ -34,7 +34,10 @@ public sealed record OutputOptions
     /// </summary>
     public bool FormatsRequested { get; init; } = true;
 
-    /// <summary>Video frame rate: phone-like 30 fps, reached by repeating frames until interpolation arrives.</summary>
+    /// <summary>
+    /// The phone videos' frame rate (a Live Photo's MOV, a Motion Photo's MP4): phone-like 30 fps, reached by repeating
+    /// frames until interpolation arrives. The plain mp4 format plays at the clip's own rate instead.
+    /// </summary>
     public int VideoFps { get; init; } = 30;
 
     public static IReadOnlyList<OutputFormat> ParseFormats(string text)
@@ -60,7 +63,6 @@ public sealed record OutputOptions
     public LoopMode LoopFor(OutputFormat format) => Loop ?? (format is OutputFormat.Motion or OutputFormat.Live ? LoopMode.PingPong : LoopMode.Forward);
 }
 
-/// <summary>What was written, and which formats could not be (with a one-line reason each).</summary>
 /// <summary>What was written (one main file per format, plus companions such as a Live Photo's .MOV, .zip and .pvt), and which formats could not be.</summary>
 public sealed record WrittenOutputs(IReadOnlyDictionary<OutputFormat, string> Files, IReadOnlyDictionary<OutputFormat, string> Failures)
 {
@@ -74,7 +76,17 @@ public sealed record WrittenOutputs(IReadOnlyDictionary<OutputFormat, string> Fi
     public IReadOnlyDictionary<OutputFormat, string> Skipped { get; init; } = new Dictionary<OutputFormat, string>();
 }
 
-/// <summary>Frames + the person's photo + options in, files out. Knows nothing about engines.</summary>
+/// <summary>
+/// Frames + the person's photo + options in, files out. Knows nothing about engines.
+/// <para>
+/// The work of one call runs concurrently where it is independent: the still's preparation (decode, thumbnail, maker
+/// note) while ffmpeg encodes; the GIF and WebP writers while the encodes run; the plain MP4's encode beside the
+/// phone video's (two ffmpeg processes). Each format still succeeds or fails on its own: a shared step that fails
+/// (the still, one encode) fails exactly the formats that need it, with its message. Every file is the same whatever
+/// the order in which the work finishes, and the call returns only once all of it has ended — on cancellation too,
+/// with every ffmpeg killed (a GIF or WebP already being written is finished, never left half-written).
+/// </para>
+/// </summary>
 public sealed class OutputWriter(FfmpegEncoder ffmpeg)
 {
     /// <summary>The long side of an iPhone Live Photo movie (1440×1080); within the 1920 a phone video may have.</summary>
@@ -83,86 +95,39 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
     public async Task<WrittenOutputs> WriteAsync(byte[] photo, IReadOnlyList<RgbImage> frames, int fps, string directory, string baseName, OutputOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        var work = new Work(ffmpeg, photo, frames, fps, options, cancellationToken);
+        var outcomes = options.Formats.Select(format => work.WriteAsync(format, directory, baseName)).ToList();
+        try
+        {
+            await Task.WhenAll(outcomes);
+        }
+        finally
+        {
+            // Nothing outlives the call: shared steps that no format waited for to the end (after a cancel) are over too.
+            await work.WhenAllEnded();
+        }
+
         var files = new Dictionary<OutputFormat, string>();
         var failures = new Dictionary<OutputFormat, string>();
-        LivePhotoFiles? livePhoto = null;
         var skipped = new Dictionary<OutputFormat, string>();
-        var phoneVideos = new Dictionary<LoopMode, Dictionary<string, byte[]>>();
-        PreparedStill? still = null;
-        foreach (var format in options.Formats)
+        LivePhotoFiles? livePhoto = null;
+        foreach (var outcome in outcomes.Select(task => task.Result))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var clip = LoopSequence.Build(frames, options.LoopFor(format));
-            try
+            if (outcome.File is not null)
             {
-                switch (format)
-                {
-                    case OutputFormat.Gif:
-                        files[format] = Path.Combine(directory, baseName + ".gif");
-                        GifWriter.Write(clip.Frames, fps, files[format]);
-                        break;
-                    case OutputFormat.WebP:
-                        files[format] = Path.Combine(directory, baseName + ".webp");
-                        WebPWriter.Write(clip.Frames, fps, files[format]);
-                        break;
-                    case OutputFormat.Mp4:
-                        var mp4 = await EncodeVideoAsync(clip, fps, VideoSize(photo, frames[0]), options, "mp4", cancellationToken);
-                        files[format] = Path.Combine(directory, baseName + ".mp4");
-                        AtomicFile.WriteAllBytes(files[format], mp4);
-                        break;
-                    case OutputFormat.Motion:
-                    case OutputFormat.Live:
-                        still ??= StillPhoto.Prepare(photo, options.StripMetadata);
-                        var (stillWidth, stillHeight) = (still.Width, still.Height);
-                        var playback = LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps);
-                        var key = options.LoopFor(format);
-                        if (!phoneVideos.TryGetValue(key, out var phoneVideo))
-                        {
-                            // Live and motion photos share one encode when they share a loop mode: phone-capture timing
-                            // (1.5–3 s) at 30 fps, written by one ffmpeg run as the MOV and/or the MP4 they need.
-                            var containers = options.Formats
-                                .Where(f => f is OutputFormat.Live or OutputFormat.Motion && options.LoopFor(f) == key)
-                                .Select(f => f == OutputFormat.Live ? "mov" : "mp4")
-                                .ToList();
-                            var (videoWidth, videoHeight) = VideoSize(stillWidth, stillHeight, frames[0].Width, frames[0].Height);
-                            var encoded = await ffmpeg.EncodeAsync(clip.Frames, playback, options.VideoFps, containers, videoWidth, videoHeight, cancellationToken);
-                            phoneVideo = containers.Zip(encoded).ToDictionary(pair => pair.First, pair => pair.Second);
-                            phoneVideos[key] = phoneVideo;
-                        }
+                files[outcome.Format] = outcome.File;
+            }
+            else if (outcome.Skipped is not null)
+            {
+                skipped[outcome.Format] = outcome.Skipped;
+            }
+            else
+            {
+                failures[outcome.Format] = outcome.Failure!;
+            }
 
-                        var stillSeconds = clip.StillIndex / playback;
-                        if (format == OutputFormat.Motion)
-                        {
-                            var path = MotionPhotoPath(directory, baseName);
-                            MotionPhotoWriter.Write(still, phoneVideo["mp4"], (long)Math.Round(stillSeconds * 1e6), path, options.SamsungTrailer);
-                            files[format] = path;
-                        }
-                        else
-                        {
-                            livePhoto = LivePhotoWriter.Write(still.Jpeg, stillWidth, stillHeight, phoneVideo["mov"], stillSeconds, directory, baseName.ToUpperInvariant(), gainMap: still.GainMap);
-                            files[format] = livePhoto.Still;
-                        }
-
-                        break;
-                }
-            }
-            catch (FfmpegUnavailableException ex) when (!options.FormatsRequested)
-            {
-                files.Remove(format);
-                skipped[format] = ex.Message;
-            }
-            catch (Exception ex) when (ex is FfmpegUnavailableException or FfmpegFailedException)
-            {
-                files.Remove(format);
-                failures[format] = ex.Message;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Whatever one writer cannot handle in one photo (odd metadata, a JPEG cut short) costs that format
-                // only: the other formats are still written and the caller reports this one as failed.
-                files.Remove(format);
-                failures[format] = $"{ex.Message} ({ex.GetType().Name})";
-            }
+            livePhoto ??= outcome.Live;
         }
 
         return new WrittenOutputs(files, failures) { Live = livePhoto, Skipped = skipped };
@@ -173,7 +138,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         (long)Math.Round(clip.StillIndex * 1_000_000.0 / LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps));
 
     /// <summary>
-    /// Video size: the still's aspect ratio, long side at most 1440 (phone-like, and more would only upscale frames
+    /// Phone video size: the still's aspect ratio, long side at most 1440 (phone-like, and more would only upscale frames
     /// that are about 1024 wide) and at most twice the engine's frames, even dimensions.
     /// </summary>
     public static (int Width, int Height) VideoSize(int stillWidth, int stillHeight, int frameWidth, int frameHeight)
@@ -183,18 +148,26 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         return (Even(stillWidth * scale), Even(stillHeight * scale));
     }
 
-    private static (int Width, int Height) VideoSize(byte[] photo, RgbImage frame)
+    /// <summary>
+    /// The plain MP4's size: the engine's own pixels, centre-cropped to the photo's aspect ratio and never scaled up
+    /// (even dimensions, rounded down). It is a plain video, so it carries what the engine made and nothing invented —
+    /// the phone videos, by contrast, are sized like a phone's.
+    /// </summary>
+    public static (int Width, int Height) PlainVideoSize(int stillWidth, int stillHeight, int frameWidth, int frameHeight)
+    {
+        var (width, height) = FfmpegEncoder.CropToAspect(frameWidth, frameHeight, stillWidth, stillHeight);
+        return (Math.Max(2, width / 2 * 2), Math.Max(2, height / 2 * 2));
+    }
+
+    /// <summary>The size the still will have: the photo's header size with its EXIF orientation applied (no decode).</summary>
+    private static (int Width, int Height) UprightSize(byte[] photo)
     {
         using var image = new MagickImage();
         image.Ping(photo);
-        var (width, height) = image.Orientation is Orientation.LeftTop or Orientation.RightTop or Orientation.LeftBottom or Orientation.RightBottom
+        return image.Orientation is Orientation.LeftTop or Orientation.RightTop or Orientation.LeftBottom or Orientation.RightBottom
             ? ((int)image.Height, (int)image.Width)
             : ((int)image.Width, (int)image.Height);
-        return VideoSize(width, height, frame.Width, frame.Height);
     }
-
-    private Task<byte[]> EncodeVideoAsync(LoopedClip clip, int fps, (int Width, int Height) size, OutputOptions options, string container, CancellationToken cancellationToken) =>
-        ffmpeg.EncodeAsync(clip.Frames, fps, options.VideoFps, container, size.Width, size.Height, cancellationToken);
 
     private static string MotionPhotoPath(string directory, string baseName)
     {
@@ -204,4 +177,160 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
     }
 
     private static int Even(double value) => Math.Max(2, (int)Math.Round(value / 2) * 2);
+
+    /// <summary>What one format came to: its main file (and a Live Photo's files), or why it failed or was skipped.</summary>
+    private sealed record Outcome(OutputFormat Format, string? File, string? Failure = null, string? Skipped = null, LivePhotoFiles? Live = null);
+
+    /// <summary>
+    /// One call's work: the shared steps, each started once on first need and awaited by every format that needs it
+    /// (the upright size of the photo, the prepared still, one phone-video encode per loop mode), and one task per format.
+    /// </summary>
+    private sealed class Work(FfmpegEncoder ffmpeg, byte[] photo, IReadOnlyList<RgbImage> frames, int fps, OutputOptions options, CancellationToken cancellationToken)
+    {
+        private readonly Lock gate = new();
+        private readonly List<Task> started = [];
+        private readonly Dictionary<LoopMode, Task<Dictionary<string, byte[]>>> phoneVideos = [];
+        private Task<(int Width, int Height)>? uprightSize;
+        private Task<PreparedStill>? still;
+
+        public async Task<Outcome> WriteAsync(OutputFormat format, string directory, string baseName)
+        {
+            // Start what this format needs before waiting for anything, so the shared steps and the other formats
+            // overlap. An animation starts at once and is always finished (it takes no token): a cancel never leaves
+            // one half-written, and the encodes it overlaps with are the part a cancel stops.
+            Task<string>? animation = format switch
+            {
+                OutputFormat.Gif => Animation(format, GifWriter.Write, Path.Combine(directory, baseName + ".gif")),
+                OutputFormat.WebP => Animation(format, WebPWriter.Write, Path.Combine(directory, baseName + ".webp")),
+                _ => null,
+            };
+            if (format is OutputFormat.Live or OutputFormat.Motion)
+            {
+                _ = Still();
+                _ = PhoneVideo(options.LoopFor(format));
+            }
+
+            await Task.Yield(); // the caller starts every format before any of them runs far
+            try
+            {
+                if (animation is not null)
+                {
+                    return new Outcome(format, await animation);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                var clip = LoopSequence.Build(frames, options.LoopFor(format));
+                switch (format)
+                {
+                    case OutputFormat.Mp4:
+                    {
+                        var (stillWidth, stillHeight) = await UprightSize();
+                        var (width, height) = PlainVideoSize(stillWidth, stillHeight, frames[0].Width, frames[0].Height);
+                        var mp4 = await ffmpeg.EncodeAsync(clip.Frames, fps, fps, "mp4", width, height, cancellationToken);
+                        var path = Path.Combine(directory, baseName + ".mp4");
+                        AtomicFile.WriteAllBytes(path, mp4);
+                        return new Outcome(format, path);
+                    }
+
+                    default:
+                    {
+                        var phoneVideo = await PhoneVideo(options.LoopFor(format));
+                        var prepared = await Still();
+                        var stillSeconds = clip.StillIndex / LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps);
+                        if (format == OutputFormat.Motion)
+                        {
+                            var path = MotionPhotoPath(directory, baseName);
+                            MotionPhotoWriter.Write(prepared, phoneVideo["mp4"], (long)Math.Round(stillSeconds * 1e6), path, options.SamsungTrailer);
+                            return new Outcome(format, path);
+                        }
+
+                        var live = LivePhotoWriter.Write(prepared.Jpeg, prepared.Width, prepared.Height, phoneVideo["mov"], stillSeconds, directory, baseName.ToUpperInvariant(), gainMap: prepared.GainMap);
+                        return new Outcome(format, live.Still, Live: live);
+                    }
+                }
+            }
+            catch (FfmpegUnavailableException ex) when (!options.FormatsRequested)
+            {
+                return new Outcome(format, null, Skipped: ex.Message);
+            }
+            catch (Exception ex) when (ex is FfmpegUnavailableException or FfmpegFailedException)
+            {
+                return new Outcome(format, null, Failure: ex.Message);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Whatever one writer cannot handle in one photo (odd metadata, a JPEG cut short) costs that format
+                // only: the other formats are still written and the caller reports this one as failed.
+                return new Outcome(format, null, Failure: $"{ex.Message} ({ex.GetType().Name})");
+            }
+        }
+
+        /// <summary>Waits for every shared step that was started, whatever it came to (each format has seen its own result).</summary>
+        public Task WhenAllEnded()
+        {
+            lock (gate)
+            {
+                return Task.WhenAll(started).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+
+        /// <summary>A GIF or WebP of this format's loop, written on the thread pool; the task gives its path.</summary>
+        private Task<string> Animation(OutputFormat format, Action<IReadOnlyList<RgbImage>, double, string> write, string path) => Task.Run(() =>
+        {
+            write(LoopSequence.Build(frames, options.LoopFor(format)).Frames, fps, path);
+            return path;
+        }, CancellationToken.None);
+
+        private Task<(int Width, int Height)> UprightSize()
+        {
+            lock (gate)
+            {
+                return uprightSize ??= Start(() => Task.Run(() => OutputWriter.UprightSize(photo), CancellationToken.None));
+            }
+        }
+
+        private Task<PreparedStill> Still()
+        {
+            lock (gate)
+            {
+                return still ??= Start(() => Task.Run(() => StillPhoto.Prepare(photo, options.StripMetadata), CancellationToken.None));
+            }
+        }
+
+        /// <summary>
+        /// Live and motion photos share one encode when they share a loop mode: phone-capture timing (1.5–3 s) at
+        /// 30 fps, written by one ffmpeg run as the MOV and/or the MP4 they need, at the still's aspect ratio.
+        /// </summary>
+        private Task<Dictionary<string, byte[]>> PhoneVideo(LoopMode loop)
+        {
+            lock (gate)
+            {
+                if (!phoneVideos.TryGetValue(loop, out var encode))
+                {
+                    encode = Start(async () =>
+                    {
+                        var containers = options.Formats
+                            .Where(f => f is OutputFormat.Live or OutputFormat.Motion && options.LoopFor(f) == loop)
+                            .Select(f => f == OutputFormat.Live ? "mov" : "mp4")
+                            .ToList();
+                        var clip = LoopSequence.Build(frames, loop);
+                        var (stillWidth, stillHeight) = await UprightSize();
+                        var (width, height) = VideoSize(stillWidth, stillHeight, frames[0].Width, frames[0].Height);
+                        var encoded = await ffmpeg.EncodeAsync(clip.Frames, LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps), options.VideoFps, containers, width, height, cancellationToken);
+                        return containers.Zip(encoded).ToDictionary(pair => pair.First, pair => pair.Second);
+                    });
+                    phoneVideos[loop] = encode;
+                }
+
+                return encode;
+            }
+        }
+
+        private Task<T> Start<T>(Func<Task<T>> step)
+        {
+            var task = step();
+            started.Add(task);
+            return task;
+        }
+    }
 }

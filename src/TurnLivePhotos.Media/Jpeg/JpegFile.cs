@@ -156,7 +156,15 @@ public sealed class JpegFile
         {
             if (bytes[position] != 0xFF)
             {
-                position++;
+                // Entropy-coded data: jump to the next 0xFF with a vectorized search (a 12-MP photo's scan is
+                // megabytes; a byte-by-byte walk cost ~15 ms per parse, and a Live Photo parses its still several times).
+                var next = bytes.AsSpan(position).IndexOf((byte)0xFF);
+                if (next < 0)
+                {
+                    break;
+                }
+
+                position += next;
                 continue;
             }
 

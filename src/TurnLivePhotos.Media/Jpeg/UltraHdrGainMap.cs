@@ -114,7 +114,7 @@ public static class UltraHdrGainMap
             new(MultiPictureEntry.PrimaryImage, (uint)primaryLength, 0),
             new(MultiPictureEntry.UndefinedJpeg, (uint)gainMap.Length, (uint)gainMapOffset),
         ]));
-        return [.. primary.ToArray(), .. gainMap];
+        return Bytes.Concat(primary.ToArray(), gainMap);
     }
 
     private static bool HasGainMapFields(XmpCore.IXmpMeta? xmp) =>

@@ -102,7 +102,7 @@ public static class LivePhotoMovie
             (CreationDateKey, Utf8, Encoding.UTF8.GetBytes(CreationDate(captureTime))),
         ]));
         var newMoov = Atom("moov", [.. rebuilt]);
-        return [.. movie.AsSpan(0, (int)moov.Start), .. mdat, .. newMoov];
+        return Bytes.Concat(movie[..(int)moov.Start], mdat, newMoov);
     }
 
     /// <summary>ISO 8601 with the photo's UTC offset, as iPhones write creationdate ("2025-01-01T11:06:46+0900").</summary>

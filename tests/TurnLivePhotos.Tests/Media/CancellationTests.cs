@@ -40,7 +40,7 @@ public sealed class CancellationTests
         Assert.DoesNotContain(left, name => name!.Contains(".partial", StringComparison.Ordinal));
         Assert.DoesNotContain(left, name => name!.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".MOV", StringComparison.Ordinal) || name.EndsWith(".zip", StringComparison.Ordinal));
 
-        // What is there was finished before the cancel: the GIF, written first, complete.
+        // What is there was finished: the GIF, started at once beside the encodes and never cut short by a cancel.
         Assert.All(left, name => Assert.Equal("cancelled.gif", name));
         Assert.Equal(frames.Count, GifInfo.Read(await File.ReadAllBytesAsync(Path.Combine(folder.Path, "cancelled.gif"))).Frames);
     }

@@ -16,12 +16,13 @@ public sealed class VideoFormatTests
     private const int Fps = 7;
 
     [RequiresToolsFact("ffprobe", "ffmpeg")]
-    public async Task The_mp4_is_h264_high_avc1_at_30_fps_with_the_expected_frames_and_decodes_cleanly()
+    public async Task The_mp4_is_h264_high_avc1_at_the_clips_own_rate_and_frames_and_decodes_cleanly()
     {
         using var folder = new TempFolder();
         var photo = TestPhotos.Scene(320, 200);
 
-        var written = await WriteAsync(photo, folder, new OutputOptions { Formats = [OutputFormat.Mp4] }, frames: 10);
+        var clip = await Clip(photo, 10);
+        var written = await new OutputWriter(new FfmpegEncoder()).WriteAsync(photo, clip, Fps, folder.Path, "clip", new OutputOptions { Formats = [OutputFormat.Mp4] }, CancellationToken.None);
 
         var mp4 = written.Files[OutputFormat.Mp4];
         var probe = Probe(mp4);
@@ -29,11 +30,69 @@ public sealed class VideoFormatTests
         Assert.Equal("High", probe["profile"]);
         Assert.Equal("avc1", probe["codec_tag_string"]);
         Assert.Equal("yuv420p", probe["pix_fmt"]);
-        Assert.Equal("30/1", probe["r_frame_rate"]);
-        Assert.Equal(((int)Math.Round(10 * 30.0 / Fps)).ToString(System.Globalization.CultureInfo.InvariantCulture), probe["nb_read_frames"]);
-        Assert.Equal(("320", "200"), (probe["width"], probe["height"]));
+        Assert.Equal($"{Fps}/1", probe["r_frame_rate"]); // the clip's own rate: no frame repeated
+        Assert.Equal(clip.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), probe["nb_read_frames"]);
+        Assert.Equal((clip[0].Width.ToString(System.Globalization.CultureInfo.InvariantCulture), clip[0].Height.ToString(System.Globalization.CultureInfo.InvariantCulture)), (probe["width"], probe["height"]));
         Assert.Equal(string.Empty, ExternalTools.Run("ffmpeg", "-v", "error", "-i", mp4, "-f", "null", "-").Errors);
         Assert.Equal("moov", Encoding.ASCII.GetString(await File.ReadAllBytesAsync(mp4), 0x24, 4)); // +faststart: moov before mdat
+    }
+
+    [RequiresToolsFact("ffprobe", "ffmpeg")]
+    public async Task The_mp4_keeps_the_engines_pixels_cropped_to_the_photos_aspect_and_never_upscaled_while_the_phone_video_is_phone_sized()
+    {
+        using var folder = new TempFolder();
+        var photo = TestPhotos.Scene(1600, 1200); // 4:3, larger than the frames
+        var wide = await Clip(TestPhotos.Scene(320, 180), 5); // 16:9 frames of 320x180
+
+        var written = await new OutputWriter(new FfmpegEncoder()).WriteAsync(photo, wide, Fps, folder.Path, "clip",
+            new OutputOptions { Formats = [OutputFormat.Mp4, OutputFormat.Motion] }, CancellationToken.None);
+
+        var mp4 = Probe(written.Files[OutputFormat.Mp4]);
+        Assert.Equal(("240", "180"), (mp4["width"], mp4["height"])); // the centre 4:3 of 320x180, not scaled
+        Assert.Equal($"{Fps}/1", mp4["r_frame_rate"]);
+        Assert.Equal("5", mp4["nb_read_frames"]);
+        var motionVideo = folder.Write("motion.mp4", MotionPhotoTail(await File.ReadAllBytesAsync(written.Files[OutputFormat.Motion])));
+        var phone = Probe(motionVideo);
+        Assert.Equal(("640", "480"), (phone["width"], phone["height"])); // phone-like: twice the frames, the still's aspect
+        Assert.Equal("30/1", phone["r_frame_rate"]);
+    }
+
+    [RequiresToolsFact("ffmpeg")]
+    public async Task Formats_written_together_concurrently_are_byte_for_byte_the_formats_written_alone()
+    {
+        using var together = new TempFolder();
+        using var alone = new TempFolder();
+        var photo = TestPhotos.CameraJpeg(xmpTitle: null);
+        var clip = await Clip(photo, 5);
+        var writer = new OutputWriter(new FfmpegEncoder());
+
+        var all = await writer.WriteAsync(photo, clip, Fps, together.Path, "clip",
+            new OutputOptions { Formats = [OutputFormat.Gif, OutputFormat.Mp4, OutputFormat.Live, OutputFormat.Motion, OutputFormat.WebP] }, CancellationToken.None);
+        Assert.Empty(all.Failures);
+        Assert.Equal([OutputFormat.Gif, OutputFormat.Mp4, OutputFormat.Live, OutputFormat.Motion, OutputFormat.WebP], all.Files.Keys);
+        foreach (var format in new[] { OutputFormat.Gif, OutputFormat.Mp4, OutputFormat.WebP })
+        {
+            var single = await writer.WriteAsync(photo, clip, Fps, alone.Path, "clip", new OutputOptions { Formats = [format] }, CancellationToken.None);
+            Assert.Equal(await File.ReadAllBytesAsync(single.Files[format]), await File.ReadAllBytesAsync(all.Files[format]));
+        }
+
+        // The motion photo holds the same still and the same decoded video whether or not a Live Photo was written
+        // beside it (its MP4 then comes out of ffmpeg's tee muxer beside the MOV, whose H.264 stream carries its
+        // parameter sets in band, so the bytes differ).
+        var motionAlone = await writer.WriteAsync(photo, clip, Fps, alone.Path, "clip", new OutputOptions { Formats = [OutputFormat.Motion] }, CancellationToken.None);
+        var (mine, theirs) = (await File.ReadAllBytesAsync(all.Files[OutputFormat.Motion]), await File.ReadAllBytesAsync(motionAlone.Files[OutputFormat.Motion]));
+        Assert.Equal(JpegFile.Parse(theirs).ImageData, JpegFile.Parse(mine).ImageData);
+        Assert.Equal(VideoStreamDigest(alone.Write("alone.mp4", MotionPhotoTail(theirs))), VideoStreamDigest(together.Write("together.mp4", MotionPhotoTail(mine))));
+    }
+
+    [Theory]
+    [InlineData(4000, 3000, 1024, 576, 768, 576)]
+    [InlineData(320, 200, 320, 200, 320, 200)]
+    [InlineData(3000, 4000, 576, 1024, 576, 768)]
+    [InlineData(1000, 1000, 1023, 575, 574, 574)]
+    public void The_plain_mp4_is_the_frames_centre_cropped_to_the_photo_never_scaled(int sw, int sh, int fw, int fh, int ew, int eh)
+    {
+        Assert.Equal((ew, eh), OutputWriter.PlainVideoSize(sw, sh, fw, fh));
     }
 
     [RequiresToolsFact("exiftool", "ffprobe", "ffmpeg")]
@@ -235,6 +294,17 @@ public sealed class VideoFormatTests
         return clip.Frames;
     }
 
+
+    /// <summary>MD5 of a video's decoded frames (ffmpeg's md5 muxer): what plays, not how it is stored.</summary>
+    private static string VideoStreamDigest(string video)
+    {
+        var (exit, output, errors) = ExternalTools.Run("ffmpeg", "-v", "error", "-i", video, "-map", "0:v", "-f", "md5", "-");
+        Assert.True(exit == 0, errors);
+        return output.Trim();
+    }
+
+    /// <summary>A motion photo's video: the bytes after the primary JPEG's end of image (no gain map in these tests).</summary>
+    private static byte[] MotionPhotoTail(byte[] motionPhoto) => motionPhoto[TurnLivePhotos.Media.Jpeg.JpegFile.Parse(motionPhoto).SourceLength..];
 
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
 }
