@@ -16,8 +16,7 @@ public sealed class GuidanceBatchTests
     public void Guidance_of_one_on_every_frame_runs_the_conditional_half_only_and_gives_the_same_clip(string set)
     {
         using var temp = new TempFolder();
-        var folder = SvdModelFolder.Open(TinyModelFolder.Create(set, temp["model"]));
-        var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(FixtureSets.Folder(set, "pipeline"), "input.png"))).Image);
+        var (folder, image) = TinyModel(set, temp);
 
         using var pipeline = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Fast);
         foreach (var sampler in Enum.GetValues<Sampler>())
@@ -44,8 +43,7 @@ public sealed class GuidanceBatchTests
     public void Guidance_below_one_on_every_frame_also_skips_the_unconditional_half(string set)
     {
         using var temp = new TempFolder();
-        var folder = SvdModelFolder.Open(TinyModelFolder.Create(set, temp["model"]));
-        var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(FixtureSets.Folder(set, "pipeline"), "input.png"))).Image);
+        var (folder, image) = TinyModel(set, temp);
         using var pipeline = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Fast);
 
         pipeline.Run(image, new SvdRunOptions { Parameters = new MotionParameters { Frames = 2, InferenceSteps = 2, MinGuidanceScale = 0.5, MaxGuidanceScale = 1.0 } }, null, CancellationToken.None);
@@ -59,8 +57,7 @@ public sealed class GuidanceBatchTests
     public void Low_memory_mode_runs_the_guidance_halves_one_at_a_time_and_gives_the_same_clip(string set)
     {
         using var temp = new TempFolder();
-        var folder = SvdModelFolder.Open(TinyModelFolder.Create(set, temp["model"]));
-        var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(FixtureSets.Folder(set, "pipeline"), "input.png"))).Image);
+        var (folder, image) = TinyModel(set, temp);
         var options = new SvdRunOptions { Parameters = new MotionParameters { Frames = 3, InferenceSteps = 2, MinGuidanceScale = 1.0, MaxGuidanceScale = 3.0, DecodeChunkSize = 3 }, Seed = 5 };
 
         using var fast = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Fast);
@@ -79,8 +76,7 @@ public sealed class GuidanceBatchTests
     public void Without_a_decode_chunk_size_each_memory_mode_decodes_its_own_number_of_frames_at_a_time(string set)
     {
         using var temp = new TempFolder();
-        var folder = SvdModelFolder.Open(TinyModelFolder.Create(set, temp["model"]));
-        var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(FixtureSets.Folder(set, "pipeline"), "input.png"))).Image);
+        var (folder, image) = TinyModel(set, temp);
         var options = new SvdRunOptions { Parameters = new MotionParameters { Frames = SvdPipeline.FastDecodeChunk + 1, InferenceSteps = 1 }, Seed = 5 };
 
         foreach (var (mode, chunks) in new[] { (MemoryMode.Low, (SvdPipeline.FastDecodeChunk + 1 + SvdPipeline.LowMemoryDecodeChunk - 1) / SvdPipeline.LowMemoryDecodeChunk), (MemoryMode.Fast, (SvdPipeline.FastDecodeChunk + 1 + SvdPipeline.FastDecodeChunk - 1) / SvdPipeline.FastDecodeChunk) })
@@ -93,4 +89,9 @@ public sealed class GuidanceBatchTests
             Assert.Equal(chunks, decodes.Count);
         }
     }
+
+    /// <summary>The set's tiny networks as a model folder, and the set's pipeline input photo as the UNet's image.</summary>
+    private static (SvdModelFolder Folder, TurnLivePhotos.Engine.Onnx.FloatTensor Image) TinyModel(string set, TempFolder temp) =>
+        (SvdModelFolder.Open(TinyModelFolder.Create(set, temp["model"])),
+         SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(FixtureSets.Folder(set, "pipeline"), "input.png"))).Image));
 }
