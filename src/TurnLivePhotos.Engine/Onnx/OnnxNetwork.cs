@@ -33,7 +33,11 @@ public sealed class OnnxNetwork : IDisposable
     public OnnxModel Model { get; }
 
     /// <param name="cache">Where optimized graphs are kept between runs; null optimizes the graph on every start.</param>
-    public static OnnxNetwork Create(OnnxModel model, SessionOptions? options = null, OptimizedModelCache? cache = null)
+    /// <param name="moreOptions">
+    /// Makes another set of the same options: with a cache, a cold start then reopens the entry it has just saved, so
+    /// the session maps its weights as a warm start does instead of keeping the optimizer's heap copies.
+    /// </param>
+    public static OnnxNetwork Create(OnnxModel model, SessionOptions? options = null, OptimizedModelCache? cache = null, Func<SessionOptions>? moreOptions = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var ownedOptions = options is null;
@@ -48,7 +52,7 @@ public sealed class OnnxNetwork : IDisposable
 
             if (cache is not null)
             {
-                return new OnnxNetwork(cache.Open(model, options, (options, widenedFolder) => Fresh(model, options, folders, widenedFolder)), model);
+                return new OnnxNetwork(cache.Open(model, options, (options, widenedFolder) => Fresh(model, options, folders, widenedFolder), moreOptions), model);
             }
 
             return new OnnxNetwork(Fresh(model, options, folders, widenedFolder: null), model);

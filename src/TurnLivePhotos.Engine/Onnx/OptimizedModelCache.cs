@@ -51,7 +51,8 @@ public sealed class OptimizedModelCache(string folder, string device)
 
     /// <summary>A session for the model: from its cached optimized graph, or optimized by <paramref name="fresh"/> and saved.</summary>
     /// <param name="fresh">Creates the session from the model (the folder of its widened weights, or null for its own form).</param>
-    internal InferenceSession Open(OnnxModel model, SessionOptions options, Func<SessionOptions, string?, InferenceSession> fresh)
+    /// <param name="moreOptions">Another set of the options, to reopen a just-saved entry; null keeps the optimizing session.</param>
+    internal InferenceSession Open(OnnxModel model, SessionOptions options, Func<SessionOptions, string?, InferenceSession> fresh, Func<SessionOptions>? moreOptions = null)
     {
         var key = Key(model);
         var graph = Path.Combine(Folder, key + ".onnx");
@@ -116,9 +117,10 @@ public sealed class OptimizedModelCache(string folder, string device)
             catch (IOException)
             {
                 // Saving is an optimization: a full disk leaves the session as good as it is.
+                return session;
             }
 
-            return session;
+            return moreOptions is null ? session : Reopen(session, graph, moreOptions, fresh);
         }
         finally
         {
@@ -130,6 +132,30 @@ public sealed class OptimizedModelCache(string folder, string device)
             {
                 // Windows keeps a file the session still maps; the entry is saved, the folder is only left behind.
             }
+        }
+    }
+
+    /// <summary>
+    /// The optimizing session holds every weight on the heap, float32 and pre-packed (8.7 GB for the full-size UNet);
+    /// the entry it saved maps them from disk (6 GB resident while running). So it is closed first and the entry
+    /// opened as a warm start would — the run then needs no more than a warm start's memory. An entry that does not
+    /// open is deleted and the graph optimized in memory once more.
+    /// </summary>
+    private static InferenceSession Reopen(InferenceSession optimizing, string graph, Func<SessionOptions> moreOptions, Func<SessionOptions, string?, InferenceSession> fresh)
+    {
+        optimizing.Dispose();
+        NativeHeap.ReturnFreeMemory();
+        using var options = moreOptions();
+        try
+        {
+            options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
+            return new InferenceSession(graph, options);
+        }
+        catch (OnnxRuntimeException)
+        {
+            File.Delete(graph);
+            using var again = moreOptions();
+            return fresh(again, null);
         }
     }
 

@@ -408,7 +408,7 @@ public sealed class SvdPipeline : IDisposable
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var options = sessionOptions();
-            network = OnnxNetwork.Create(build(), options, GraphCache);
+            network = OnnxNetwork.Create(build(), options, GraphCache, sessionOptions);
             LoadTime += clock.Elapsed;
             loadTimes[key] = loadTimes.GetValueOrDefault(key) + clock.Elapsed;
         }

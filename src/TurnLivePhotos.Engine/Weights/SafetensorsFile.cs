@@ -30,10 +30,12 @@ public sealed record WeightTensor(string Name, WeightType Type, long[] Shape, lo
     public static int ElementSize(WeightType type) => type == WeightType.Float32 ? 4 : 2;
 
     /// <summary>The values as float32 (fp16 and bf16 widened exactly) into <paramref name="destination"/>, in stored order.</summary>
-    public void ReadFloat32(Span<float> destination)
+    public void ReadFloat32(Span<float> destination) => Widen(File.Bytes(this), Type, destination);
+
+    /// <summary>Stored bytes of <paramref name="type"/> as float32 (fp16 and bf16 widened exactly).</summary>
+    public static void Widen(ReadOnlySpan<byte> bytes, WeightType type, Span<float> destination)
     {
-        var bytes = File.Bytes(this);
-        switch (Type)
+        switch (type)
         {
             case WeightType.Float32:
                 MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination);

@@ -149,11 +149,23 @@ public sealed class OptimizedModelCacheTests
             cold = network.Run(Inputs(io))["out_sample"];
         }
 
+        // A cold start that reopens its saved entry (as the engine's does) runs exactly what a warm start runs.
+        var reopening = new OptimizedModelCache(temp["cache-reopened"], "cpu");
+        FloatTensor reopened;
+        using (var network = OnnxNetwork.Create(model, cache: reopening, moreOptions: () => new Microsoft.ML.OnnxRuntime.SessionOptions()))
+        {
+            reopened = network.Run(Inputs(io))["out_sample"];
+        }
+
+        Assert.Empty(Directory.GetDirectories(reopening.Folder));
+
         Assert.Empty(Directory.GetDirectories(cache.Folder));
         Assert.Empty(Directory.GetFiles(cache.Folder, widened.FileName, SearchOption.AllDirectories));
         using var warm = OnnxNetwork.Create(UNetSpatioTemporalConditionModel.Build(weights, config, frames), cache: cache);
         FixtureSets.AssertClose(expected, cold, 1e-6, "cold start from the widened form");
-        Assert.Equal(cold.Data, warm.Run(Inputs(io))["out_sample"].Data);
+        var warmOutput = warm.Run(Inputs(io))["out_sample"];
+        Assert.Equal(cold.Data, warmOutput.Data);
+        Assert.Equal(warmOutput.Data, reopened.Data);
     }
 
     [Theory]
