@@ -14,6 +14,10 @@ internal sealed record PipelineBench(string Folder, MotionParameters Parameters,
     {
         var total = Stopwatch.StartNew();
         using var pipeline = SvdPipeline.Open(Folder, Variant, Device, Memory, NullLogger.Instance, GraphCache);
+        // Each load as it happens (on the error stream, beside ONNX Runtime's own lines), so a run of an hour can be
+        // followed, and a warm start read without waiting for the whole run.
+        pipeline.NetworkLoaded += (key, took) =>
+            Console.Error.WriteLine($"{total.Elapsed.TotalSeconds,8:0.0} s: loaded {key} in {took.TotalSeconds:0.00} s; peak RSS so far {ResidentMemory.Peak() / 1e9:0.00} GB");
         var folder = pipeline.Folder;
         var (width, height, frames) = (Parameters.TargetWidth, Parameters.TargetHeight, Parameters.Frames);
         var image = new FloatTensor(new float[3L * width * height], [1, 3, height, width]);
@@ -26,6 +30,7 @@ internal sealed record PipelineBench(string Folder, MotionParameters Parameters,
         {
             stages[step.Stage] = stages.GetValueOrDefault(step.Stage) + stageClock.Elapsed;
             stageClock.Restart();
+            Console.Error.WriteLine($"{total.Elapsed.TotalSeconds,8:0.0} s: {step}; peak RSS so far {ResidentMemory.Peak() / 1e9:0.00} GB");
         });
         pipeline.Run(image, new SvdRunOptions { Parameters = Parameters, Seed = 1 }, progress, cancellationToken);
         var elapsed = total.Elapsed;

@@ -104,6 +104,9 @@ public sealed class SvdPipeline : IDisposable
     /// <summary>Session creation time of each network (graph build + weights; from the graph cache on a warm start), by the order first loaded.</summary>
     public IReadOnlyDictionary<string, TimeSpan> LoadTimes => loadTimes;
 
+    /// <summary>Raised as each network's session is ready (its key and how long loading took), so a long run can be followed.</summary>
+    public event Action<string, TimeSpan>? NetworkLoaded;
+
     /// <summary>Time spent inside ONNX Runtime running networks, summed over the pipeline's life.</summary>
     public TimeSpan NetworkTime { get; private set; }
 
@@ -411,6 +414,7 @@ public sealed class SvdPipeline : IDisposable
             network = OnnxNetwork.Create(build(), options, GraphCache, sessionOptions);
             LoadTime += clock.Elapsed;
             loadTimes[key] = loadTimes.GetValueOrDefault(key) + clock.Elapsed;
+            NetworkLoaded?.Invoke(key, clock.Elapsed);
         }
 
         try

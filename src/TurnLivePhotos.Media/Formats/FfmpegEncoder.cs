@@ -35,11 +35,12 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
     public bool IsAvailable => Executable is not null;
 
     /// <summary>
-    /// H.264 High, yuv420p, constant <paramref name="outputFps"/> (frames are repeated to reach it), even dimensions.
+    /// H.264 High, yuv420p, even dimensions, at <paramref name="inputFps"/> — or at a constant
+    /// <paramref name="outputFps"/> reached by repeating frames, when one is given.
     /// <paramref name="container"/> is "mp4" (with +faststart) or "mov" (moov at the end, for later atom edits).
     /// </summary>
     /// <param name="width">Output width: frames are centre-cropped to this aspect ratio, then scaled (Lanczos).</param>
-    public async Task<byte[]> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int outputFps, string container, int width, int height, CancellationToken cancellationToken = default) =>
+    public async Task<byte[]> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int? outputFps, string container, int width, int height, CancellationToken cancellationToken = default) =>
         (await EncodeAsync(frames, inputFps, outputFps, [container], width, height, cancellationToken))[0];
 
     /// <summary>
@@ -47,7 +48,7 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
     /// muxer), so a Live Photo's MOV and a Motion Photo's MP4 cost one encode and no second process to remux.
     /// Returns the files in the order of <paramref name="containers"/>.
     /// </summary>
-    public async Task<IReadOnlyList<byte[]>> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int outputFps, IReadOnlyList<string> containers, int width, int height, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<byte[]>> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int? outputFps, IReadOnlyList<string> containers, int width, int height, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(frames);
         ArgumentNullException.ThrowIfNull(containers);
@@ -69,14 +70,17 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         IEnumerable<string> muxing = outputs.Count == 1
             ? (containers[0] == "mp4" ? new[] { "-movflags", "+faststart", "-f", "mp4" } : ["-f", containers[0]]).Append(outputs[0])
             : ["-map", "0:v", "-f", "tee", string.Join('|', outputs.Select((output, i) => containers[i] == "mp4" ? $"[f=mp4:movflags=+faststart]{output}" : $"[f={containers[i]}]{output}"))];
+        // A fractional rate (8⅓ fps: 25 frames in 3 s) goes to ffmpeg as a fraction, so the timestamps are exact.
+        var rate = Rational(inputFps);
+        IEnumerable<string> repeat = outputFps is { } constant ? ["-r", constant.ToString(CultureInfo.InvariantCulture)] : [];
         foreach (var argument in new[]
         {
             "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{frames[0].Width}x{frames[0].Height}", "-framerate", inputFps.ToString(CultureInfo.InvariantCulture), "-i", "-",
-            "-vf", $"crop={cropWidth}:{cropHeight},scale={width}:{height}:flags=lanczos,setsar=1,fps={outputFps}",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{frames[0].Width}x{frames[0].Height}", "-framerate", rate, "-i", "-",
+            "-vf", $"crop={cropWidth}:{cropHeight},scale={width}:{height}:flags=lanczos,setsar=1" + (outputFps is { } fps ? $",fps={fps}" : string.Empty),
             "-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", Preset,
-            "-tag:v", "avc1", "-r", outputFps.ToString(CultureInfo.InvariantCulture),
-        }.Concat(muxing))
+            "-tag:v", "avc1",
+        }.Concat(repeat).Concat(muxing))
         {
             info.ArgumentList.Add(argument);
         }
@@ -144,6 +148,25 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         {
             throw new FfmpegFailedException($"ffmpeg failed ({process.ExitCode}): {(await errors).Trim().Split('\n')[0]}");
         }
+    }
+
+    /// <summary>
+    /// A frame rate as ffmpeg's exact fraction ("25/3" for 8⅓, "7/1" for 7): the rates we play at are a frame count over
+    /// a whole number of seconds, or the engine's integer rate, so a small denominator always fits.
+    /// </summary>
+    public static string Rational(double fps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fps);
+        for (var denominator = 1; denominator <= 1001; denominator++)
+        {
+            var numerator = Math.Round(fps * denominator);
+            if (Math.Abs((fps * denominator) - numerator) < 1e-9 * numerator)
+            {
+                return FormattableString.Invariant($"{numerator:0}/{denominator}");
+            }
+        }
+
+        return fps.ToString("R", CultureInfo.InvariantCulture);
     }
 
     /// <summary>The largest centred window of a frame with the target's aspect ratio.</summary>

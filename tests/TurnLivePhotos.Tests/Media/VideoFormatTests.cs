@@ -54,7 +54,27 @@ public sealed class VideoFormatTests
         var motionVideo = folder.Write("motion.mp4", MotionPhotoTail(await File.ReadAllBytesAsync(written.Files[OutputFormat.Motion])));
         var phone = Probe(motionVideo);
         Assert.Equal(("640", "480"), (phone["width"], phone["height"])); // phone-like: twice the frames, the still's aspect
-        Assert.Equal("30/1", phone["r_frame_rate"]);
+        // Each frame of the ping-pong loop once, at the rate that fits it into phone-capture time (1.5–3 s).
+        var loop = (2 * wide.Count) - 1;
+        Assert.Equal(loop.ToString(System.Globalization.CultureInfo.InvariantCulture), phone["nb_read_frames"]);
+        Assert.Equal(LivePhotoWriter.PlaybackFps(loop, Fps), FrameRate(phone["r_frame_rate"]), 9);
+    }
+
+    [Fact]
+    public void A_playback_rate_reaches_ffmpeg_as_its_exact_fraction()
+    {
+        Assert.Equal("7/1", FfmpegEncoder.Rational(7));
+        Assert.Equal("25/3", FfmpegEncoder.Rational(25 / 3.0));
+        Assert.Equal("98/3", FfmpegEncoder.Rational(49 / 1.5));
+        Assert.Equal("30000/1001", FfmpegEncoder.Rational(30000 / 1001.0));
+        Assert.Equal(Math.PI, double.Parse(FfmpegEncoder.Rational(Math.PI), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>ffprobe's "num/den" rate as a number.</summary>
+    internal static double FrameRate(string fraction)
+    {
+        var parts = fraction.Split('/');
+        return double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture) / double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [RequiresToolsFact("ffmpeg")]
