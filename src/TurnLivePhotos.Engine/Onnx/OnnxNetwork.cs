@@ -41,7 +41,7 @@ public sealed class OnnxNetwork : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         var ownedOptions = options is null;
-        options ??= new SessionOptions();
+        options ??= CpuThreads.Options();
         try
         {
             var folders = model.Weights.Select(weight => Path.GetDirectoryName(weight.File.Path)!).Distinct().ToList();

@@ -73,7 +73,8 @@ public static class ExecutionProviders
             Append(probe, device, gpuMemoryLimitBytes);
             return new ExecutionChoice(device, IsGpu: true, () =>
             {
-                var options = new SessionOptions();
+                // Nodes a GPU provider leaves to the CPU run on the same threads as a CPU session's.
+                var options = Onnx.CpuThreads.Options();
                 Append(options, device, gpuMemoryLimitBytes);
                 return options;
             });
@@ -109,7 +110,7 @@ public static class ExecutionProviders
     /// in doubling chunks and keeps them until the session ends, so at 1024×576 (single activations of hundreds of
     /// MB in the VAE decoder) it holds far more than the memory planner needs at once.
     /// </summary>
-    private static ExecutionChoice Cpu() => new(ExecutionDevice.Cpu, IsGpu: false, () => new SessionOptions { EnableCpuMemArena = false });
+    private static ExecutionChoice Cpu() => new(ExecutionDevice.Cpu, IsGpu: false, () => Onnx.CpuThreads.Options(memoryArena: false));
 
     private static void Append(SessionOptions options, ExecutionDevice device, long? gpuMemoryLimitBytes)
     {
