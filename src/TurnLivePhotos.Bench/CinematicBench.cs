@@ -152,23 +152,37 @@ public sealed class CinematicBench(string? modelFolder, int frames, CameraMove c
             var depthTime = step.Elapsed.TotalSeconds;
             var depthCpu = Lap(ref cpu);
 
+            // The product's way: the writer takes each frame as it is made (CinematicMotionEngine hands over arriving frames).
+            var writer = new OutputWriter(new FfmpegEncoder());
+            var outputs = new OutputOptions { Formats = [OutputFormat.Live, OutputFormat.Motion] };
+            var motion = new MotionParameters { Frames = frames, Camera = camera };
             step.Restart();
-            var clip = CinematicClip.Render(framed, depth, new MotionParameters { Frames = frames, Camera = camera }, null, cancellationToken);
+            var (arriving, move, _) = CinematicClip.Start(framed, depth, motion, null, cancellationToken);
+            var writing = writer.WriteAsync(bytes, arriving, 30, scratch, "bench", outputs, cancellationToken);
+            await arriving.Completion;
             var synthesis = step.Elapsed.TotalSeconds;
-            var synthesisCpu = Lap(ref cpu);
+            var written = await writing;
+            var overlapped = step.Elapsed.TotalSeconds;
+            var overlappedCpu = Lap(ref cpu);
+            var elapsed = total.Elapsed.TotalSeconds;
+            var clipSeconds = depthTime + overlapped;
 
+            // The same clip made first and written after, for comparison.
             step.Restart();
-            var written = await new OutputWriter(new FfmpegEncoder()).WriteAsync(bytes, clip.Frames, 30, scratch, "bench",
-                new OutputOptions { Formats = [OutputFormat.Live, OutputFormat.Motion] }, cancellationToken);
+            var clip = CinematicClip.Render(framed, depth, motion, null, cancellationToken);
+            var alone = step.Elapsed.TotalSeconds;
+            var aloneCpu = Lap(ref cpu);
+            step.Restart();
+            var second = await writer.WriteAsync(bytes, clip.Frames, 30, scratch, "after", outputs, cancellationToken);
             var encoding = step.Elapsed.TotalSeconds;
             var encodingCpu = Lap(ref cpu);
-            var elapsed = total.Elapsed.TotalSeconds;
-            var clipSeconds = depthTime + synthesis + encoding;
 
-            lines.Add($"clip: 4032x3024 JPEG -> {frames} frames of {width}x{height}, depth {depth.Width}x{depth.Height}, camera {clip.Move}");
-            lines.Add($"  decode {decode:0.00} s ({decodeCpu}), resize {resize:0.00} s ({resizeCpu}), depth {depthTime:0.00} s ({depthCpu}), synthesis {synthesis:0.00} s ({synthesis / frames * 1000:0} ms a frame; {synthesisCpu}), encoding live+motion {encoding:0.00} s ({encodingCpu})"
-                + (written.Failures.Count > 0 ? $" (failed: {string.Join("; ", written.Failures.Values)})" : string.Empty));
-            var clipCpu = depthCpu.Seconds + synthesisCpu.Seconds + encodingCpu.Seconds;
+            lines.Add($"clip: 4032x3024 JPEG -> {frames} frames of {width}x{height}, depth {depth.Width}x{depth.Height}, camera {move}");
+            lines.Add($"  decode {decode:0.00} s ({decodeCpu}), resize {resize:0.00} s ({resizeCpu}), depth {depthTime:0.00} s ({depthCpu})");
+            lines.Add($"  synthesis and encoding live+motion overlapped (frames encoded as they are made): last frame made at {synthesis:0.00} s, files written at {overlapped:0.00} s ({overlappedCpu})"
+                + (written.Failures.Count + second.Failures.Count > 0 ? $" (failed: {string.Join("; ", written.Failures.Values.Concat(second.Failures.Values))})" : string.Empty));
+            lines.Add($"  one after the other, for comparison: synthesis {alone:0.00} s ({alone / frames * 1000:0} ms a frame; {aloneCpu}), then encoding {encoding:0.00} s ({encodingCpu}) = {alone + encoding:0.00} s");
+            var clipCpu = depthCpu.Seconds + overlappedCpu.Seconds;
             lines.Add($"  depth + synthesis + encoding: {clipSeconds:0.00} s (target <= 5 s on 2 cores): {(clipSeconds <= 5 ? "met" : "NOT met")}; with decode and resize {elapsed:0.00} s");
             lines.Add($"  CPU time of depth + synthesis + encoding {clipCpu:0.00} s: on an idle machine of {Environment.ProcessorCount} cores no less than {clipCpu / Environment.ProcessorCount:0.00} s");
             var peak = ResidentMemory.Peak();

@@ -24,7 +24,14 @@ public enum EngineKind
 
 public sealed record MotionRequest(RgbImage Photo, MotionParameters Parameters);
 
-public sealed record MotionClip(IReadOnlyList<RgbImage> Frames, int Fps, string EngineName, bool IsGenerative);
+public sealed record MotionClip(IReadOnlyList<RgbImage> Frames, int Fps, string EngineName, bool IsGenerative)
+{
+    /// <summary>
+    /// Done when every frame is made. An engine may return while its frames are still arriving
+    /// (<see cref="ArrivingFrames"/>), so writing overlaps making; this then fails or is cancelled as the engine was.
+    /// </summary>
+    public Task Completion { get; init; } = Task.CompletedTask;
+}
 
 /// <summary>A progress event: which stage is running and how far it is (step of total, 1-based).</summary>
 public sealed record MotionProgress(string Stage, int Step, int TotalSteps)

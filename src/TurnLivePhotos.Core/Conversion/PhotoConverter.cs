@@ -65,8 +65,11 @@ public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogge
         var clip = await RunEngineAsync(choice.Engine, new MotionRequest(photo.Image, request.Parameters), progress, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
 
+        // An engine may hand over frames still being made: writing starts at once and takes each frame as it comes.
+        var writing = writer.WriteAsync(request.Photo, clip.Frames, clip.Fps, request.OutputDirectory, request.BaseName, request.Outputs, cancellationToken);
+        await FramesMadeAsync(choice.Engine, clip, writing);
         progress?.Report(new MotionProgress("write", 0, 1));
-        var written = await writer.WriteAsync(request.Photo, clip.Frames, clip.Fps, request.OutputDirectory, request.BaseName, request.Outputs, cancellationToken);
+        var written = await writing;
         progress?.Report(new MotionProgress("write", 1, 1));
 
         logger.LogInformation("Wrote {Files} in {Elapsed:0.0} s", string.Join(", ", written.Files.Values), clock.Elapsed.TotalSeconds);
@@ -78,19 +81,53 @@ public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogge
         return new ConversionResult(written, clip.EngineName, clip.IsGenerative, choice.Reason, clip.Frames.Count, clock.Elapsed);
     }
 
+    /// <summary>
+    /// Waits until the engine has made every frame. If it failed or was cancelled instead, the writer (whose formats
+    /// then fail for want of frames) is waited for too, so no encoder outlives the job, and the engine's failure is
+    /// the one reported.
+    /// </summary>
+    private static async Task FramesMadeAsync(IMotionEngine engine, MotionClip clip, Task writing)
+    {
+        try
+        {
+            await clip.Completion;
+        }
+        catch (Exception ex)
+        {
+            try
+            {
+                await writing;
+            }
+            catch (Exception)
+            {
+                // The writer failed because the frames did not come; the engine's exception says why.
+            }
+
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            throw Failure(engine, ex);
+        }
+    }
+
+    private static EngineException Failure(IMotionEngine engine, Exception ex) => ex switch
+    {
+        EngineException engineFailure => engineFailure,
+        OutOfMemoryException => new EngineOutOfMemoryException($"the {engine.Name} engine ran out of memory", ex),
+        _ => new EngineException($"the {engine.Name} engine failed: {ex.Message}", ex),
+    };
+
     private static async Task<MotionClip> RunEngineAsync(IMotionEngine engine, MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
     {
         try
         {
             return await engine.GenerateAsync(request, progress, cancellationToken);
         }
-        catch (OutOfMemoryException ex)
-        {
-            throw new EngineOutOfMemoryException($"the {engine.Name} engine ran out of memory", ex);
-        }
         catch (Exception ex) when (ex is not OperationCanceledException and not EngineException)
         {
-            throw new EngineException($"the {engine.Name} engine failed: {ex.Message}", ex);
+            throw Failure(engine, ex);
         }
     }
 }

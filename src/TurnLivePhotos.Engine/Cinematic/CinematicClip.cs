@@ -8,7 +8,29 @@ public static class CinematicClip
 {
     public sealed record Result(IReadOnlyList<RgbImage> Frames, CameraMove Move, string Reason);
 
+    /// <summary>Every frame, made before this returns.</summary>
     public static Result Render(RgbImage photo, DepthMap depth, MotionParameters parameters, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
+    {
+        var (frames, move, reason) = Start(photo, depth, parameters, progress, cancellationToken);
+        try
+        {
+            frames.Completion.GetAwaiter().GetResult();
+        }
+        catch (TaskCanceledException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw;
+        }
+
+        return new Result([.. frames], move, reason);
+    }
+
+    /// <summary>
+    /// Starts making the frames, one per core on threads of their own, and returns at once with the frames as they
+    /// arrive. The still (frame 0, the photo itself) comes first, then the others from the last backwards: a Live or
+    /// Motion Photo plays there and back (frames N−1 … 1, 0 … N−1), so its encoder can take each frame as it is made.
+    /// </summary>
+    public static (ArrivingFrames Frames, CameraMove Move, string Reason) Start(RgbImage photo, DepthMap depth, MotionParameters parameters, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(photo);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -17,19 +39,36 @@ public static class CinematicClip
             ? CinematicCamera.Choose(field)
             : (parameters.Camera, parameters.Camera == CameraMove.Rise ? -1 : 1, $"{parameters.Camera.ToString().ToLowerInvariant()} requested");
 
-        var frames = new RgbImage[Math.Max(1, parameters.Frames)];
+        var count = Math.Max(1, parameters.Frames);
+        var frames = new ArrivingFrames(count);
+        int[] order = [0, .. Enumerable.Range(1, count - 1).Reverse()];
+        var next = -1;
         var done = 0;
         var progressLock = new Lock();
-        Parallel.For(0, frames.Length, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        var workers = Enumerable.Range(0, Math.Min(count, Environment.ProcessorCount)).Select(_ => new Thread(() =>
         {
-            var progressAt = frames.Length == 1 ? 0 : (double)i / (frames.Length - 1);
-            frames[i] = ViewSynthesizer.Render(photo, field, CinematicCamera.At(move, progressAt, parameters.MotionBucketId, photo.Width, photo.Height, direction));
-            lock (progressLock)
+            try
             {
-                progress?.Report(new MotionProgress("render", ++done, frames.Length));
+                for (var slot = Interlocked.Increment(ref next); slot < count; slot = Interlocked.Increment(ref next))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var i = order[slot];
+                    var progressAt = count == 1 ? 0 : (double)i / (count - 1);
+                    frames.Set(i, ViewSynthesizer.Render(photo, field, CinematicCamera.At(move, progressAt, parameters.MotionBucketId, photo.Width, photo.Height, direction)));
+                    lock (progressLock)
+                    {
+                        progress?.Report(new MotionProgress("render", ++done, count));
+                    }
+                }
             }
-        });
-
-        return new Result(frames, move, reason);
+            catch (Exception ex)
+            {
+                // Every frame not yet made fails with this, so no reader waits for a frame that will not come.
+                frames.Fail(ex);
+            }
+        })
+        { IsBackground = true, Name = "cinematic render" }).ToList();
+        workers.ForEach(worker => worker.Start());
+        return (frames, move, reason);
     }
 }

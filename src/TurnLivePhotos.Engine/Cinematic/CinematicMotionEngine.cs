@@ -98,8 +98,9 @@ public sealed class CinematicMotionEngine(CinematicEngineOptions options, ILogge
     {
         var (photo, depth) = EstimateDepth(request.Photo, progress);
         cancellationToken.ThrowIfCancellationRequested();
-        var clip = CinematicClip.Render(photo, depth, request.Parameters, progress, cancellationToken);
-        logger.LogInformation("Cinematic: {Width}x{Height}, depth {DepthWidth}x{DepthHeight}, {Move} ({Reason})", photo.Width, photo.Height, depth.Width, depth.Height, clip.Move, clip.Reason);
-        return new MotionClip(clip.Frames, request.Parameters.Fps, EngineName, IsGenerative: false);
+        // The frames are handed over while they are being made: the writer encodes each as it arrives.
+        var (frames, move, reason) = CinematicClip.Start(photo, depth, request.Parameters, progress, cancellationToken);
+        logger.LogInformation("Cinematic: {Width}x{Height}, depth {DepthWidth}x{DepthHeight}, {Move} ({Reason})", photo.Width, photo.Height, depth.Width, depth.Height, move, reason);
+        return new MotionClip(frames, request.Parameters.Fps, EngineName, IsGenerative: false) { Completion = frames.Completion };
     }
 }

@@ -53,7 +53,8 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         ArgumentNullException.ThrowIfNull(frames);
         ArgumentNullException.ThrowIfNull(containers);
         var ffmpeg = Executable ?? throw new FfmpegUnavailableException($"the video formats (live, motion, mp4) need ffmpeg, which was not found: {InstallHint}");
-        var (cropWidth, cropHeight) = CropToAspect(frames[0].Width, frames[0].Height, width, height);
+        var first = await Frame(frames, 0, cancellationToken);
+        var (cropWidth, cropHeight) = CropToAspect(first.Width, first.Height, width, height);
 
         // ffmpeg runs in the temporary folder and writes plain relative names there: the tee muxer's list syntax
         // then never has to escape a path (a Windows drive letter, backslashes).
@@ -76,7 +77,7 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         foreach (var argument in new[]
         {
             "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{frames[0].Width}x{frames[0].Height}", "-framerate", rate, "-i", "-",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{first.Width}x{first.Height}", "-framerate", rate, "-i", "-",
             "-vf", $"crop={cropWidth}:{cropHeight},scale={width}:{height}:flags=lanczos,setsar=1" + (outputFps is { } fps ? $",fps={fps}" : string.Empty),
             "-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", Preset,
             "-tag:v", "avc1",
@@ -91,9 +92,10 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
             await RunAsync(process, async () =>
             {
                 await using var input = process.StandardInput.BaseStream;
-                foreach (var frame in frames)
+                for (var i = 0; i < frames.Count; i++)
                 {
-                    await input.WriteAsync(frame.Pixels, cancellationToken);
+                    // Frames still being made are awaited here, so ffmpeg encodes the first while the engine makes the rest.
+                    await input.WriteAsync((await Frame(frames, i, cancellationToken)).Pixels, cancellationToken);
                 }
             }, cancellationToken);
             var files = new List<byte[]>();
@@ -149,6 +151,9 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
             throw new FfmpegFailedException($"ffmpeg failed ({process.ExitCode}): {(await errors).Trim().Split('\n')[0]}");
         }
     }
+
+    private static ValueTask<RgbImage> Frame(IReadOnlyList<RgbImage> frames, int index, CancellationToken cancellationToken) =>
+        frames is IArrivingFrames arriving ? arriving.WhenReady(index, cancellationToken) : ValueTask.FromResult(frames[index]);
 
     /// <summary>
     /// A frame rate as ffmpeg's exact fraction ("25/3" for 8⅓, "7/1" for 7): the rates we play at are a frame count over

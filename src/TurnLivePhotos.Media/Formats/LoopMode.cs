@@ -20,7 +20,8 @@ public sealed record LoopedClip(IReadOnlyList<RgbImage> Frames, int StillIndex);
 
 public static class LoopSequence
 {
-    /// <param name="frames">Engine frames; the first one matches the photo.</param>
+    /// <param name="frames">Engine frames; the first one matches the photo. They may still be arriving
+    /// (<see cref="IArrivingFrames"/>): the loop reads none of them until its own frames are read.</param>
     public static LoopedClip Build(IReadOnlyList<RgbImage> frames, LoopMode mode)
     {
         ArgumentNullException.ThrowIfNull(frames);
@@ -31,27 +32,71 @@ public static class LoopSequence
 
         return mode switch
         {
-            LoopMode.PingPong => new LoopedClip([.. frames.Skip(1).Reverse(), .. frames], frames.Count - 1),
-            LoopMode.Crossfade => new LoopedClip(DissolveTail(frames), 0),
+            // Last → first → last: frames N−1 … 1, then 0 … N−1.
+            LoopMode.PingPong => new LoopedClip(new LoopView(frames, (2 * frames.Count) - 1, i => Math.Abs(i - (frames.Count - 1)), dissolveFrom: (2 * frames.Count) - 1), frames.Count - 1),
+            LoopMode.Crossfade => new LoopedClip(new LoopView(frames, frames.Count, i => i, dissolveFrom: frames.Count - (frames.Count / 4)), 0),
             _ => new LoopedClip(frames, 0),
         };
     }
 
-    private static List<RgbImage> DissolveTail(IReadOnlyList<RgbImage> frames)
+    /// <summary>
+    /// A loop's frames as a view of the engine's: each is the engine frame its position maps to, read when it is read
+    /// (so a loop over frames still arriving waits only for the frames it plays); from <c>dissolveFrom</c> on, a frame
+    /// is blended towards the first, made once and kept.
+    /// </summary>
+    private sealed class LoopView : IArrivingFrames
     {
-        var result = frames.ToList();
-        var tail = frames.Count / 4;
-        var first = ToFloats(frames[0].Pixels);
-        for (var j = 0; j < tail; j++)
+        private readonly IReadOnlyList<RgbImage> frames;
+        private readonly int count;
+        private readonly Func<int, int> source;
+        private readonly int dissolveFrom;
+        private readonly Lazy<Task<RgbImage>>[] dissolved;
+
+        public LoopView(IReadOnlyList<RgbImage> frames, int count, Func<int, int> source, int dissolveFrom)
         {
-            var index = frames.Count - tail + j;
-            var weight = (float)(j + 1) / (tail + 1);
-            var blended = ToFloats(frames[index].Pixels);
-            TensorPrimitives.Lerp(blended, first, weight, blended);
-            result[index] = new RgbImage(frames[index].Width, frames[index].Height, ToBytes(blended));
+            this.frames = frames;
+            this.count = count;
+            this.source = source;
+            this.dissolveFrom = dissolveFrom;
+            var tail = count - dissolveFrom;
+            dissolved = [.. Enumerable.Range(0, Math.Max(0, tail)).Select(j => new Lazy<Task<RgbImage>>(() => Dissolve(source(dissolveFrom + j), (float)(j + 1) / (tail + 1))))];
         }
 
-        return result;
+        public int Count => count;
+
+        public RgbImage this[int index] => WhenReady(index, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+        public ValueTask<RgbImage> WhenReady(int index, CancellationToken cancellationToken)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(index);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, count);
+            return index < dissolveFrom
+                ? Read(source(index), cancellationToken)
+                : new ValueTask<RgbImage>(dissolved[index - dissolveFrom].Value.WaitAsync(cancellationToken));
+        }
+
+        public IEnumerator<RgbImage> GetEnumerator()
+        {
+            for (var i = 0; i < count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private ValueTask<RgbImage> Read(int index, CancellationToken cancellationToken) =>
+            frames is IArrivingFrames arriving ? arriving.WhenReady(index, cancellationToken) : ValueTask.FromResult(frames[index]);
+
+        /// <summary>Frame <paramref name="index"/> blended towards the first by <paramref name="weight"/>.</summary>
+        private async Task<RgbImage> Dissolve(int index, float weight)
+        {
+            var frame = await Read(index, CancellationToken.None);
+            var first = ToFloats((await Read(0, CancellationToken.None)).Pixels);
+            var blended = ToFloats(frame.Pixels);
+            TensorPrimitives.Lerp(blended, first, weight, blended);
+            return new RgbImage(frame.Width, frame.Height, ToBytes(blended));
+        }
     }
 
     private static float[] ToFloats(byte[] pixels)

@@ -30,6 +30,7 @@ public sealed class CinematicEngineTests
         var progress = new List<MotionProgress>();
         var clip = await cinematic.GenerateAsync(new MotionRequest(photo, new MotionParameters { Frames = 6, MotionBucketId = 255 }), new SynchronousProgress<MotionProgress>(progress.Add), CancellationToken.None);
         Assert.Equal(6, clip.Frames.Count);
+        await clip.Completion; // the frames arrive after the engine returns; then every one is made
         Assert.Equal("cinematic", clip.EngineName);
         Assert.True(clip.Frames[0].Pixels.AsSpan().SequenceEqual(photo.Pixels), "the first frame is the photo");
         Assert.False(clip.Frames[^1].Pixels.AsSpan().SequenceEqual(photo.Pixels), "the clip moves");

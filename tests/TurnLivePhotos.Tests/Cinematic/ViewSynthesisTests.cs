@@ -132,6 +132,33 @@ public sealed class ViewSynthesisTests
         Assert.Equal(1, direction);
     }
 
+    [Fact]
+    public async Task Frames_handed_over_while_made_are_the_frames_made_first_and_the_still_comes_first()
+    {
+        var parameters = new MotionParameters { Frames = 7, MotionBucketId = 255, Camera = CameraMove.Dolly };
+        var made = CinematicClip.Render(Scene, TwoPlaneDepth(), parameters, null, CancellationToken.None);
+
+        var (arriving, move, _) = CinematicClip.Start(Scene, TwoPlaneDepth(), parameters, null, CancellationToken.None);
+        Assert.Equal(Scene.Pixels, (await arriving.WhenReady(0, CancellationToken.None)).Pixels);
+        await arriving.Completion;
+
+        Assert.Equal(made.Move, move);
+        Assert.Equal(made.Frames.Select(frame => frame.Pixels), arriving.Select(frame => frame.Pixels));
+    }
+
+    [Fact]
+    public async Task A_cancelled_clip_stops_making_frames_and_no_reader_waits_for_ever()
+    {
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+
+        var (arriving, _, _) = CinematicClip.Start(Scene, TwoPlaneDepth(), new MotionParameters { Frames = 40, MotionBucketId = 255 }, null, cancel.Token);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => arriving.WhenReady(39, CancellationToken.None).AsTask());
+        Assert.True((await Task.WhenAny(arriving.Completion)).IsCanceled);
+        Assert.ThrowsAny<OperationCanceledException>(() => CinematicClip.Render(Scene, TwoPlaneDepth(), new MotionParameters { Frames = 40 }, null, cancel.Token));
+    }
+
     private static CinematicClip.Result Render(CameraMove move, DepthMap depth, int frames) =>
         CinematicClip.Render(Scene, depth, new MotionParameters { Frames = frames, MotionBucketId = 255, Camera = move }, null, CancellationToken.None);
 

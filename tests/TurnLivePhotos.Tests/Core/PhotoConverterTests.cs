@@ -54,6 +54,36 @@ public sealed class PhotoConverterTests
         Assert.Equal(["animate 1/4", "animate 2/4", "animate 3/4", "animate 4/4", "write 0/1", "write 1/1"], stages);
     }
 
+    [Fact]
+    public async Task Frames_written_as_they_arrive_are_the_files_of_the_finished_frames_and_writing_is_reported_after_the_last()
+    {
+        using var folder = new TempFolder();
+        var photo = TestPhotos.Scene(120, 80);
+        var parameters = new MotionParameters { Frames = 5 };
+        var stages = new List<string>();
+        var arriving = new PhotoConverter(new EngineCatalog(folder["models/none"], classic: new ArrivingEngine()), 50_000_000, NullLogger<PhotoConverter>.Instance);
+
+        var streamed = await arriving.ConvertAsync(new ConversionRequest(photo, parameters, EngineKind.Classic, folder["streamed"], "p"),
+            new SynchronousProgress<MotionProgress>(step => stages.Add($"{step.Stage} {step.Step}/{step.TotalSteps}")), CancellationToken.None);
+        var finished = await Converter(folder).ConvertAsync(new ConversionRequest(photo, parameters, EngineKind.Classic, folder["finished"], "p"), null, CancellationToken.None);
+
+        Assert.Equal(await File.ReadAllBytesAsync(finished.Files[OutputFormat.Gif]), await File.ReadAllBytesAsync(streamed.Files[OutputFormat.Gif]));
+        Assert.Equal(["render 1/5", "render 2/5", "render 3/5", "render 4/5", "render 5/5", "write 0/1", "write 1/1"], stages);
+    }
+
+    [Fact]
+    public async Task An_engine_that_breaks_while_its_frames_are_being_written_fails_the_conversion_and_writes_nothing()
+    {
+        using var folder = new TempFolder();
+        var converter = new PhotoConverter(new EngineCatalog(folder["models/none"], classic: new ArrivingEngine(failAt: 3)), 50_000_000, NullLogger<PhotoConverter>.Instance);
+
+        var failure = await Assert.ThrowsAsync<EngineException>(() => converter.ConvertAsync(
+            new ConversionRequest(TestPhotos.Scene(120, 80), new MotionParameters { Frames = 6 }, EngineKind.Classic, folder["out"], "x"), null, CancellationToken.None));
+
+        Assert.Contains("frame 3 could not be made", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.Exists(folder["out"]) ? Directory.GetFiles(folder["out"], "*", SearchOption.AllDirectories) : []);
+    }
+
     private static PhotoConverter Converter(TempFolder folder) =>
         new(new EngineCatalog(folder["models/none"]), maxPixels: 50_000_000, NullLogger<PhotoConverter>.Instance);
 }

@@ -48,3 +48,38 @@ public sealed class FailingEngine(Exception failure) : IMotionEngine
     public Task<MotionClip> GenerateAsync(MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken) =>
         Task.FromException<MotionClip>(failure);
 }
+
+/// <summary>
+/// The real classic engine's frames handed over while they are still arriving (as the cinematic engine does): the
+/// engine returns at once and the frames follow one by one; with <paramref name="failAt"/> the engine breaks there.
+/// </summary>
+public sealed class ArrivingEngine(int? failAt = null) : IMotionEngine
+{
+    private readonly ClassicMotionEngine inner = new();
+
+    public string Name => inner.Name;
+
+    public bool IsGenerative => false;
+
+    public async Task<MotionClip> GenerateAsync(MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
+    {
+        var made = (await inner.GenerateAsync(request, null, cancellationToken)).Frames;
+        var frames = new TurnLivePhotos.Media.Imaging.ArrivingFrames(made.Count);
+        _ = Task.Run(async () =>
+        {
+            for (var i = 0; i < made.Count; i++)
+            {
+                await Task.Delay(15, CancellationToken.None);
+                if (i == failAt)
+                {
+                    frames.Fail(new InvalidOperationException($"frame {i} could not be made"));
+                    return;
+                }
+
+                frames.Set(i, made[i]);
+                progress?.Report(new MotionProgress("render", i + 1, made.Count));
+            }
+        }, CancellationToken.None);
+        return new MotionClip(frames, request.Parameters.Fps, Name, IsGenerative: false) { Completion = frames.Completion };
+    }
+}
