@@ -108,6 +108,7 @@ public sealed class OnnxNetwork : IDisposable
             }
 
             using var runOptions = new RunOptions();
+            runOptions.AddRunConfigEntry(CpuThreads.ShrinkArenaAfterRun, "cpu:0");
             using var terminate = cancellationToken.Register(() => runOptions.Terminate = true);
             using var results = RunOrCancel(runOptions, names, values, cancellationToken);
             var outputs = new Dictionary<string, FloatTensor>();

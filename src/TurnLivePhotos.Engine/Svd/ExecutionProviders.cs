@@ -105,12 +105,8 @@ public static class ExecutionProviders
             }
             : new Dictionary<string, string> { ["device_id"] = "0" };
 
-    /// <summary>
-    /// CPU sessions allocate activations straight from the system instead of ONNX Runtime's arena: the arena grows
-    /// in doubling chunks and keeps them until the session ends, so at 1024×576 (single activations of hundreds of
-    /// MB in the VAE decoder) it holds far more than the memory planner needs at once.
-    /// </summary>
-    private static ExecutionChoice Cpu() => new(ExecutionDevice.Cpu, IsGpu: false, () => Onnx.CpuThreads.Options(memoryArena: false));
+    /// <summary>CPU sessions: every core, ONNX Runtime's arena for activations (released after each run, see <see cref="Onnx.CpuThreads"/>).</summary>
+    private static ExecutionChoice Cpu() => new(ExecutionDevice.Cpu, IsGpu: false, () => Onnx.CpuThreads.Options());
 
     private static void Append(SessionOptions options, ExecutionDevice device, long? gpuMemoryLimitBytes)
     {
