@@ -53,7 +53,7 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         ArgumentNullException.ThrowIfNull(frames);
         ArgumentNullException.ThrowIfNull(containers);
         var ffmpeg = Executable ?? throw new FfmpegUnavailableException($"the video formats (live, motion, mp4) need ffmpeg, which was not found: {InstallHint}");
-        var first = await Frame(frames, 0, cancellationToken);
+        var first = await frames.FrameAsync(0, cancellationToken);
         var (cropWidth, cropHeight) = CropToAspect(first.Width, first.Height, width, height);
 
         // ffmpeg runs in the temporary folder and writes plain relative names there: the tee muxer's list syntax
@@ -95,7 +95,7 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
                 for (var i = 0; i < frames.Count; i++)
                 {
                     // Frames still being made are awaited here, so ffmpeg encodes the first while the engine makes the rest.
-                    await input.WriteAsync((await Frame(frames, i, cancellationToken)).Pixels, cancellationToken);
+                    await input.WriteAsync((await frames.FrameAsync(i, cancellationToken)).Pixels, cancellationToken);
                 }
             }, cancellationToken);
             var files = new List<byte[]>();
@@ -151,9 +151,6 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
             throw new FfmpegFailedException($"ffmpeg failed ({process.ExitCode}): {(await errors).Trim().Split('\n')[0]}");
         }
     }
-
-    private static ValueTask<RgbImage> Frame(IReadOnlyList<RgbImage> frames, int index, CancellationToken cancellationToken) =>
-        frames is IArrivingFrames arriving ? arriving.WhenReady(index, cancellationToken) : ValueTask.FromResult(frames[index]);
 
     /// <summary>
     /// A frame rate as ffmpeg's exact fraction ("25/3" for 8⅓, "7/1" for 7): the rates we play at are a frame count over

@@ -51,6 +51,7 @@ public static class LoopSequence
         private readonly Func<int, int> source;
         private readonly int dissolveFrom;
         private readonly Lazy<Task<RgbImage>>[] dissolved;
+        private readonly Lazy<Task<float[]>> first;
 
         public LoopView(IReadOnlyList<RgbImage> frames, int count, Func<int, int> source, int dissolveFrom)
         {
@@ -59,6 +60,7 @@ public static class LoopSequence
             this.source = source;
             this.dissolveFrom = dissolveFrom;
             var tail = count - dissolveFrom;
+            first = new Lazy<Task<float[]>>(async () => ToFloats((await frames.FrameAsync(0, CancellationToken.None)).Pixels));
             dissolved = [.. Enumerable.Range(0, Math.Max(0, tail)).Select(j => new Lazy<Task<RgbImage>>(() => Dissolve(source(dissolveFrom + j), (float)(j + 1) / (tail + 1))))];
         }
 
@@ -71,7 +73,7 @@ public static class LoopSequence
             ArgumentOutOfRangeException.ThrowIfNegative(index);
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, count);
             return index < dissolveFrom
-                ? Read(source(index), cancellationToken)
+                ? frames.FrameAsync(source(index), cancellationToken)
                 : new ValueTask<RgbImage>(dissolved[index - dissolveFrom].Value.WaitAsync(cancellationToken));
         }
 
@@ -85,16 +87,13 @@ public static class LoopSequence
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-        private ValueTask<RgbImage> Read(int index, CancellationToken cancellationToken) =>
-            frames is IArrivingFrames arriving ? arriving.WhenReady(index, cancellationToken) : ValueTask.FromResult(frames[index]);
-
         /// <summary>Frame <paramref name="index"/> blended towards the first by <paramref name="weight"/>.</summary>
         private async Task<RgbImage> Dissolve(int index, float weight)
         {
-            var frame = await Read(index, CancellationToken.None);
-            var first = ToFloats((await Read(0, CancellationToken.None)).Pixels);
+            var frame = await frames.FrameAsync(index, CancellationToken.None);
+            var start = await first.Value;
             var blended = ToFloats(frame.Pixels);
-            TensorPrimitives.Lerp(blended, first, weight, blended);
+            TensorPrimitives.Lerp(blended, start, weight, blended);
             return new RgbImage(frame.Width, frame.Height, ToBytes(blended));
         }
     }

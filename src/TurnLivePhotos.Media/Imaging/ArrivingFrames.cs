@@ -20,7 +20,6 @@ public interface IArrivingFrames : IReadOnlyList<RgbImage>
 /// </remarks>
 public sealed class ArrivingFrames : IArrivingFrames
 {
-    private readonly RgbImage?[] frames;
     private readonly TaskCompletionSource<RgbImage>[] ready;
     private readonly TaskCompletionSource all = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int missing;
@@ -28,34 +27,34 @@ public sealed class ArrivingFrames : IArrivingFrames
     public ArrivingFrames(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        frames = new RgbImage?[count];
         ready = [.. Enumerable.Range(0, count).Select(_ => new TaskCompletionSource<RgbImage>(TaskCreationOptions.RunContinuationsAsynchronously))];
         missing = count;
     }
 
-    public int Count => frames.Length;
+    public int Count => ready.Length;
 
     /// <summary>Completes when every frame is there; faults or is cancelled as the engine did.</summary>
     public Task Completion => all.Task;
 
-    public RgbImage this[int index] => frames[index] ?? ready[index].Task.GetAwaiter().GetResult();
+    public RgbImage this[int index] => ready[index].Task.GetAwaiter().GetResult();
 
     public ValueTask<RgbImage> WhenReady(int index, CancellationToken cancellationToken) =>
-        frames[index] is { } frame ? ValueTask.FromResult(frame) : new ValueTask<RgbImage>(ready[index].Task.WaitAsync(cancellationToken));
+        ready[index].Task.IsCompletedSuccessfully ? ValueTask.FromResult(ready[index].Task.Result) : new ValueTask<RgbImage>(ready[index].Task.WaitAsync(cancellationToken));
 
-    /// <summary>Frame <paramref name="index"/> has arrived.</summary>
+    /// <summary>Frame <paramref name="index"/> has arrived (after <see cref="Fail"/>, a late frame is dropped).</summary>
     public void Set(int index, RgbImage frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        if (Interlocked.CompareExchange(ref frames[index], frame, null) is not null)
+        if (ready[index].TrySetResult(frame))
+        {
+            if (Interlocked.Decrement(ref missing) == 0)
+            {
+                all.TrySetResult();
+            }
+        }
+        else if (ready[index].Task.IsCompletedSuccessfully)
         {
             throw new InvalidOperationException($"frame {index} arrived twice");
-        }
-
-        ready[index].TrySetResult(frame);
-        if (Interlocked.Decrement(ref missing) == 0)
-        {
-            all.TrySetResult();
         }
     }
 
@@ -87,11 +86,22 @@ public sealed class ArrivingFrames : IArrivingFrames
 
     public IEnumerator<RgbImage> GetEnumerator()
     {
-        for (var i = 0; i < frames.Length; i++)
+        for (var i = 0; i < ready.Length; i++)
         {
             yield return this[i];
         }
     }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>Reading a frame of any clip, arriving or made.</summary>
+public static class FrameLists
+{
+    /// <summary>Frame <paramref name="index"/>: awaited when the clip's frames are still arriving, at once otherwise.</summary>
+    public static ValueTask<RgbImage> FrameAsync(this IReadOnlyList<RgbImage> frames, int index, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        return frames is IArrivingFrames arriving ? arriving.WhenReady(index, cancellationToken) : ValueTask.FromResult(frames[index]);
+    }
 }
