@@ -39,8 +39,24 @@ public static class CpuThreads
     /// The memory pattern (one block planned for all of a run's activations) is off: at 1024×576 × 25 frames the
     /// planned block made the UNet's anonymous memory 11.3 GB, where tensor-by-tensor reuse in the arena follows what
     /// is alive; at 2 frames both gave the same peak (6.4 GB) and the same time.
+    /// Kernels do not pre-pack their weights (<see cref="DisablePrepacking"/>): MatMul and Gemm would otherwise copy
+    /// every constant weight into MLAS's packed layout when the session starts. For the full-size UNet that packing
+    /// was 12 of the 14 s a session took to open from its cached optimized graph (the 3 s warm-start target), and it
+    /// bought nothing: one 512×320 × 14-frame UNet evaluation took 39.50 s with pre-packed weights and 39.69 s
+    /// without, at the same peak RSS (7.17 GB) — at our sizes a GEMM's rows (frames × tokens) are thousands, so
+    /// packing a weight block per call costs a thousandth of the multiply. Rejected: saving the packed copies in
+    /// the graph cache (<c>session.save_external_prepacked_constant_initializers</c>; ONNX Runtime 1.31 still
+    /// packs on load, and each entry grew by 2.5 GB).
     /// </remarks>
-    public static SessionOptions Options() => new() { IntraOpNumThreads = IntraOp, EnableCpuMemArena = true, EnableMemoryPattern = false };
+    public static SessionOptions Options()
+    {
+        var options = new SessionOptions { IntraOpNumThreads = IntraOp, EnableCpuMemArena = true, EnableMemoryPattern = false };
+        options.AddSessionConfigEntry(DisablePrepacking, "1");
+        return options;
+    }
+
+    /// <summary>The session config entry that keeps kernels from copying their weights into a packed layout at start.</summary>
+    public const string DisablePrepacking = "session.disable_prepacking";
 
     private static int Detect()
     {

@@ -19,19 +19,18 @@ namespace TurnLivePhotos.Engine.Onnx;
 /// different entry, so a stale one is never read. Two processes starting at once: the one that takes the entry's
 /// lock file writes it into a private temporary folder and renames the data, then the graph, into place (the
 /// graph's presence means the entry is complete); the other optimizes in memory without saving. A damaged entry
-/// is deleted and rebuilt. The CPU provider's pre-packed weights (MatMul/Conv kernels re-lay their weights at
-/// session start, normally into heap copies beside the originals) are saved into the data file too
-/// (<c>session.save_external_prepacked_constant_initializers</c>), so a warm start maps them from disk like the
-/// other weights instead of packing them again on the heap. Rejected: caching our own protobuf (it is cheap to build; the optimization is what
+/// is deleted and rebuilt. Rejected: caching our own protobuf (it is cheap to build; the optimization is what
 /// costs), and ONNX Runtime's ORT format (no external data, so a 6 GB flatbuffer read whole into memory).
 /// </remarks>
 public sealed class OptimizedModelCache(string folder, string device)
 {
     private const string ExternalFileKey = "session.optimized_model_external_initializers_file_name";
     private const string ExternalMinSizeKey = "session.optimized_model_external_initializers_min_size_in_bytes";
-    private const string SavePrepackedKey = "session.save_external_prepacked_constant_initializers";
 
     public string Folder { get; } = Path.GetFullPath(folder);
+
+    /// <summary>Called with an entry's private folder before ONNX Runtime optimizes into it (tests put obstacles there).</summary>
+    internal Action<string>? BeforeOptimizing { get; init; }
 
     /// <summary>The entry name of a model: what identifies the graph, its weights, the runtime and the device.</summary>
     public string Key(OnnxModel model)
@@ -86,7 +85,6 @@ public sealed class OptimizedModelCache(string folder, string device)
             options.OptimizedModelFilePath = Path.Combine(temporary, key + ".onnx");
             options.AddSessionConfigEntry(ExternalFileKey, key + ".data");
             options.AddSessionConfigEntry(ExternalMinSizeKey, "1024");
-            options.AddSessionConfigEntry(SavePrepackedKey, "1");
             // Lean cold start: a graph computed in float32 from narrower weights is optimized from its widened form,
             // written into this entry's private folder, so no fp16 copy stays resident beside the float32 weights.
             string? widenedFolder = null;
@@ -103,7 +101,27 @@ public sealed class OptimizedModelCache(string folder, string device)
                 }
             }
 
-            var session = fresh(options, widenedFolder);
+            BeforeOptimizing?.Invoke(temporary);
+            InferenceSession session;
+            try
+            {
+                session = fresh(options, widenedFolder);
+            }
+            catch (OnnxRuntimeException)
+            {
+                // ONNX Runtime writes the optimized graph while it creates the session, so a disk that fills up fails
+                // the session itself ("Failed to write external initializers to file"). Saving is an optimization:
+                // create it once more without saving. A graph that cannot be built at all fails here again, as it should.
+                if (moreOptions is null)
+                {
+                    options.OptimizedModelFilePath = string.Empty;
+                    return fresh(options, widenedFolder);
+                }
+
+                using var unsaved = moreOptions();
+                return fresh(unsaved, widenedFolder);
+            }
+
             try
             {
                 var written = Path.Combine(temporary, key + ".data");
@@ -136,7 +154,7 @@ public sealed class OptimizedModelCache(string folder, string device)
     }
 
     /// <summary>
-    /// The optimizing session holds every weight on the heap, float32 and pre-packed (8.7 GB for the full-size UNet);
+    /// The optimizing session holds every weight on the heap in float32 (6.1 GB for the full-size UNet);
     /// the entry it saved maps them from disk (6 GB resident while running). So it is closed first and the entry
     /// opened as a warm start would — the run then needs no more than a warm start's memory. An entry that does not
     /// open is deleted and the graph optimized in memory once more.

@@ -66,6 +66,36 @@ public sealed class OptimizedModelCacheTests
 
     [Theory]
     [MemberData(nameof(Sets))]
+    public void An_entry_that_cannot_be_written_still_gives_a_working_session_and_leaves_nothing_behind(string set)
+    {
+        // ONNX Runtime writes the optimized graph while it creates the session: a failed write (a disk that fills up;
+        // here a folder where its data file goes) used to fail the session itself and end the run.
+        using var temp = new TempFolder();
+        var (weightsPath, config, io) = Unet(set, temp);
+        using var _ = io;
+        using var weights = Checkpoint.Open(weightsPath);
+        var frames = (int)io["sample"].Shape[1];
+        var model = UNetSpatioTemporalConditionModel.Build(weights, config, frames);
+        var obstacles = 0;
+        var cache = new OptimizedModelCache(temp["cache"], "cpu")
+        {
+            BeforeOptimizing = folder =>
+            {
+                Directory.CreateDirectory(Path.Combine(folder, Path.GetFileName(folder).Split(".tmp-")[0] + ".data"));
+                obstacles++;
+            },
+        };
+
+        using var network = OnnxNetwork.Create(model, cache: cache);
+
+        Assert.Equal(1, obstacles);
+        FixtureSets.AssertClose(FixtureSets.Read(io, "out_sample"), network.Run(Inputs(io))["out_sample"], 1e-4, "out_sample without a saved entry");
+        Assert.False(File.Exists(Path.Combine(cache.Folder, cache.Key(model) + ".onnx")), "an entry was saved although its data could not be written");
+        Assert.Empty(Directory.GetDirectories(cache.Folder));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
     public void The_key_changes_with_the_weight_file_the_device_and_the_graph(string set)
     {
         using var temp = new TempFolder();
