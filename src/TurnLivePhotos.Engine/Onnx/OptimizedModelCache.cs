@@ -107,11 +107,12 @@ public sealed class OptimizedModelCache(string folder, string device)
             {
                 session = fresh(options, widenedFolder);
             }
-            catch (OnnxRuntimeException)
+            catch (OnnxRuntimeException ex) when (ex.Message.Contains(temporary, StringComparison.Ordinal))
             {
                 // ONNX Runtime writes the optimized graph while it creates the session, so a disk that fills up fails
-                // the session itself ("Failed to write external initializers to file"). Saving is an optimization:
-                // create it once more without saving. A graph that cannot be built at all fails here again, as it should.
+                // the session itself ("Failed to write external initializers to file: <entry folder>/…"). Saving is an
+                // optimization: create it once more without saving. Only a failure naming the entry's folder is one of
+                // saving; any other (a graph that cannot be built, memory) is thrown at once rather than optimized again.
                 if (moreOptions is null)
                 {
                     options.OptimizedModelFilePath = string.Empty;
