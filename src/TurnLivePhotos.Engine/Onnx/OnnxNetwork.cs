@@ -20,7 +20,8 @@ namespace TurnLivePhotos.Engine.Onnx;
 /// </remarks>
 public sealed class OnnxNetwork : IDisposable
 {
-    private const string ExternalDataFolderKey = "session.model_external_initializers_file_folder_path";
+    /// <summary>The session config entry naming the folder that a graph's external data files are read from.</summary>
+    internal const string ExternalDataFolderKey = "session.model_external_initializers_file_folder_path";
 
     private readonly InferenceSession session;
 

@@ -40,6 +40,9 @@ internal sealed class ProtoWriter
         buffer.Write(value);
     }
 
+    /// <summary>Copies a field exactly as another message held it, tag included (see <see cref="ProtoReader.Raw"/>).</summary>
+    public void Raw(ReadOnlySpan<byte> field) => buffer.Write(field);
+
     public void Message(int field, Action<ProtoWriter> write)
     {
         var inner = new ProtoWriter();

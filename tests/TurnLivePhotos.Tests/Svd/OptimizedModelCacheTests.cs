@@ -47,6 +47,89 @@ public sealed class OptimizedModelCacheTests
 
     [Theory]
     [MemberData(nameof(Sets))]
+    public void An_entry_is_opened_without_its_inputs_shapes_and_computes_what_the_graph_computes(string set)
+    {
+        using var temp = new TempFolder();
+        var (weightsPath, config, io) = Unet(set, temp);
+        using var _ = io;
+        using var weights = Checkpoint.Open(weightsPath);
+        var model = UNetSpatioTemporalConditionModel.Build(weights, config, (int)io["sample"].Shape[1]);
+
+        var stripped = ShapelessInputs.Strip(model.Proto);
+
+        // Every input keeps its name and element type and loses its shape; every other field is as it was, in order.
+        var before = GraphFields(model.Proto);
+        var after = GraphFields(stripped);
+        Assert.Equal(before.Select(f => f.Field), after.Select(f => f.Field));
+        var inputs = 0;
+        foreach (var (original, rewritten) in before.Zip(after))
+        {
+            if (original.Field != OnnxSchema.Graph.Input)
+            {
+                Assert.Equal(original.Bytes, rewritten.Bytes);
+                continue;
+            }
+
+            inputs++;
+            var (name, elementType, shape) = InputType(original.Bytes);
+            Assert.NotNull(shape);
+            Assert.Equal((name, elementType, (byte[]?)null), InputType(rewritten.Bytes));
+        }
+
+        Assert.Equal(model.Inputs.Count, inputs);
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions();
+        options.AddSessionConfigEntry(OnnxNetwork.ExternalDataFolderKey, Path.GetDirectoryName(weightsPath)!);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(stripped, options);
+        Assert.All(session.InputMetadata.Values, input => Assert.Empty(input.Dimensions));
+        using var network = OnnxNetwork.Create(model);
+        var expected = network.Run(Inputs(io))["out_sample"];
+        using var results = session.Run(Inputs(io).Select(pair => Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(pair.Key, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(pair.Value.Data, pair.Value.Shape.Select(d => (int)d).ToArray()))).ToList());
+        Assert.Equal(expected.Data, results.First(r => r.Name == "out_sample").AsEnumerable<float>().ToArray());
+    }
+
+    [Fact]
+    public void A_model_cut_short_is_refused_with_an_error_naming_where()
+    {
+        var model = new ProtoWriter();
+        model.Message(OnnxSchema.Model.Graph, graph => graph.String(OnnxSchema.Graph.Name, "a graph"));
+        var bytes = model.ToArray();
+
+        var error = Assert.Throws<InvalidDataException>(() => ShapelessInputs.Strip(bytes.AsSpan(0, bytes.Length - 3)));
+        Assert.Contains("cut short", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void A_damaged_entry_is_optimized_again_and_saved_whole(string set)
+    {
+        using var temp = new TempFolder();
+        var (weightsPath, config, io) = Unet(set, temp);
+        using var _ = io;
+        var cache = new OptimizedModelCache(temp["cache"], "cpu");
+        using var weights = Checkpoint.Open(weightsPath);
+        var frames = (int)io["sample"].Shape[1];
+        FloatTensor first;
+        string graph;
+        using (var network = OnnxNetwork.Create(UNetSpatioTemporalConditionModel.Build(weights, config, frames), cache: cache))
+        {
+            first = network.Run(Inputs(io))["out_sample"];
+            graph = Path.Combine(cache.Folder, cache.Key(network.Model) + ".onnx");
+        }
+
+        var whole = File.ReadAllBytes(graph);
+        File.WriteAllBytes(graph, whole.AsSpan(0, whole.Length / 2).ToArray());
+
+        using (var network = OnnxNetwork.Create(UNetSpatioTemporalConditionModel.Build(weights, config, frames), cache: cache))
+        {
+            Assert.Equal(first.Data, network.Run(Inputs(io))["out_sample"].Data);
+        }
+
+        Assert.Equal(whole.Length, new FileInfo(graph).Length);
+        Assert.Empty(Directory.GetDirectories(cache.Folder));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
     public void A_cache_folder_that_cannot_be_made_still_gives_a_working_session(string set)
     {
         using var temp = new TempFolder();
@@ -219,6 +302,65 @@ public sealed class OptimizedModelCacheTests
         Directory.CreateDirectory(Path.GetDirectoryName(weightsPath)!);
         File.Copy(Path.Combine(folder, "weights.safetensors"), weightsPath);
         return (weightsPath, UNetSpatioTemporalConditionModel.Config.From(ModelConfig.Load(Path.Combine(folder, "config.json"))), Checkpoint.Open(Path.Combine(folder, "io.safetensors")));
+    }
+
+    /// <summary>The fields of a model's graph, each as the bytes it was written with.</summary>
+    private static List<(int Field, byte[] Bytes)> GraphFields(byte[] model)
+    {
+        var fields = new List<(int, byte[])>();
+        var top = new ProtoReader(model);
+        while (top.Next())
+        {
+            if (top.Field == OnnxSchema.Model.Graph)
+            {
+                var graph = new ProtoReader(top.Payload);
+                while (graph.Next())
+                {
+                    fields.Add((graph.Field, graph.Raw.ToArray()));
+                }
+            }
+        }
+
+        return fields;
+    }
+
+    /// <summary>A graph input's name, element type and shape (its bytes; null when it has none).</summary>
+    private static (string Name, long ElementType, byte[]? Shape) InputType(byte[] inputField)
+    {
+        var field = new ProtoReader(inputField);
+        Assert.True(field.Next());
+        string? name = null;
+        long elementType = 0;
+        byte[]? shape = null;
+        var valueInfo = new ProtoReader(field.Payload);
+        while (valueInfo.Next())
+        {
+            if (valueInfo.Field == OnnxSchema.ValueInfo.Name)
+            {
+                name = System.Text.Encoding.UTF8.GetString(valueInfo.Payload);
+            }
+            else if (valueInfo.Field == OnnxSchema.ValueInfo.Type)
+            {
+                var type = new ProtoReader(valueInfo.Payload);
+                while (type.Next())
+                {
+                    var tensor = new ProtoReader(type.Payload);
+                    while (tensor.Next())
+                    {
+                        if (tensor.Field == OnnxSchema.TypeProto.ElemType && !tensor.IsLengthDelimited)
+                        {
+                            elementType = (long)tensor.Number;
+                        }
+                        else if (tensor.Field == OnnxSchema.TypeProto.Shape)
+                        {
+                            shape = tensor.Payload.ToArray();
+                        }
+                    }
+                }
+            }
+        }
+
+        return (name ?? throw new InvalidDataException("an input without a name"), elementType, shape);
     }
 
     private static Dictionary<string, FloatTensor> Inputs(Checkpoint io) => new()
