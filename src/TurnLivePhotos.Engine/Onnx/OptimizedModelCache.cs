@@ -12,8 +12,9 @@ namespace TurnLivePhotos.Engine.Onnx;
 /// ONNX Runtime saves the graph it optimized when <c>SessionOptions.OptimizedModelFilePath</c> is set; for models
 /// past protobuf's 2 GB the initializers go to one external data file named by the session config entry
 /// <c>session.optimized_model_external_initializers_file_name</c> (every initializer of at least
-/// <c>..._min_size_in_bytes</c>). A cached entry is then opened from its file with optimizations off — it already
-/// holds their result, including the CPU provider's NCHWc layout, which is why the device is part of the key.
+/// <c>..._min_size_in_bytes</c>). A cached entry is then opened with optimizations off — it already holds their
+/// result, including the CPU provider's NCHWc layout, which is why the device is part of the key — and without its
+/// inputs' shapes, which only slowed ONNX Runtime's planning (<see cref="ShapelessInputs"/>).
 /// The key is a SHA-256 of the graph's protobuf (structure, frame count, precision, attention kernel), every
 /// weight file's full path, size and modification time, the ONNX Runtime version and the device: any change is a
 /// different entry, so a stale one is never read. Two processes starting at once: the one that takes the entry's
