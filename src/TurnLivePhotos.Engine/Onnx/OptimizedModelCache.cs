@@ -59,16 +59,12 @@ public sealed class OptimizedModelCache(string folder, string device)
         var data = Path.Combine(Folder, key + ".data");
         if (File.Exists(graph))
         {
-            try
+            if (TryOpenEntry(graph, options) is { } cached)
             {
-                return OpenEntry(graph, options);
+                return cached;
             }
-            catch (Exception ex) when (ex is OnnxRuntimeException or InvalidDataException)
-            {
-                // A damaged entry (a disk filled up, a file removed by hand): drop it and optimize again.
-                File.Delete(graph);
-                options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
-            }
+
+            options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
         }
 
         // No lock: another process is writing this entry, or the folder cannot be written (a read-only models mount);
@@ -165,27 +161,34 @@ public sealed class OptimizedModelCache(string folder, string device)
         optimizing.Dispose();
         NativeHeap.ReturnFreeMemory();
         using var options = moreOptions();
-        try
+        if (TryOpenEntry(graph, options) is { } reopened)
         {
-            return OpenEntry(graph, options);
+            return reopened;
         }
-        catch (Exception ex) when (ex is OnnxRuntimeException or InvalidDataException)
-        {
-            File.Delete(graph);
-            using var again = moreOptions();
-            return fresh(again, null);
-        }
+
+        using var again = moreOptions();
+        return fresh(again, null);
     }
 
     /// <summary>
     /// A session on a saved entry: optimizations off (the entry holds their result), the graph read into memory without
     /// its inputs' shapes (<see cref="ShapelessInputs"/>: a third of the start-up time), the weights mapped from beside it.
+    /// A damaged entry (a disk that filled up, a file removed or cut short by hand) is deleted, and null returned so the
+    /// caller optimizes again.
     /// </summary>
-    private static InferenceSession OpenEntry(string graph, SessionOptions options)
+    private static InferenceSession? TryOpenEntry(string graph, SessionOptions options)
     {
-        options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
-        options.AddSessionConfigEntry(OnnxNetwork.ExternalDataFolderKey, Path.GetDirectoryName(graph)!);
-        return new InferenceSession(ShapelessInputs.Strip(File.ReadAllBytes(graph)), options);
+        try
+        {
+            options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
+            options.AddSessionConfigEntry(OnnxNetwork.ExternalDataFolderKey, Path.GetDirectoryName(graph)!);
+            return new InferenceSession(ShapelessInputs.Strip(File.ReadAllBytes(graph)), options);
+        }
+        catch (Exception ex) when (ex is OnnxRuntimeException or InvalidDataException)
+        {
+            File.Delete(graph);
+            return null;
+        }
     }
 
     private FileStream? TryLock(string key)
