@@ -13,6 +13,7 @@ using TurnLivePhotos.Media.Formats;
 using TurnLivePhotos.Server.Jobs;
 using TurnLivePhotos.Server.Jobs.Postgres;
 using TurnLivePhotos.Server.Web;
+using TurnLivePhotos.Server.Web.Access;
 
 namespace TurnLivePhotos.Server;
 
@@ -30,6 +31,9 @@ public sealed record ServerOptions
     /// <summary>Run jobs in this process (<c>serve</c>); false for <c>serve --no-worker</c>, whose jobs workers elsewhere run (shared store only).</summary>
     public bool RunWorker { get; init; } = true;
 
+    /// <summary>A tunnel agent on this machine forwards the clients: their addresses come from its X-Forwarded-For.</summary>
+    public bool BehindLocalProxy { get; init; }
+
     /// <summary>Engines to serve with; null uses the built-in ones for the configured model folder.</summary>
     public EngineCatalog? Engines { get; init; }
 }
@@ -40,6 +44,11 @@ public static class ServerHost
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(options);
+        if (ListenPolicy.Refusal(settings.Web, options.BehindLocalProxy) is { } refusal)
+        {
+            throw new SettingsException(refusal);
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = [],
@@ -70,18 +79,18 @@ public static class ServerHost
 
         AddJobs(builder.Services, settings, options, serving: true);
         builder.Services.AddProblemDetails();
-        builder.Services.AddAccessControl(settings.Web);
+        builder.Services.AddAccessControl(settings.Web, options.BehindLocalProxy);
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
         var engines = app.Services.GetRequiredService<EngineCatalog>();
         LogEngineChoice(app, engines, settings);
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = context => WriteUnhandledErrorAsync(context, settings) });
-        app.UseAccessToken(settings.Web);
-        app.UseRateLimiter();
-        MapEndpoints(app, settings, engines);
+        app.UseAccessControl(options.BehindLocalProxy);
+        MapEndpoints(app);
         JobsEndpoints.Map(app);
-        app.MapOpenApi("/openapi/{documentName}.json");
+        SessionEndpoints.Map(app);
+        app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(AccessControl.OwnerPolicy);
         return app;
     }
 
@@ -162,10 +171,14 @@ public static class ServerHost
         logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
     }
 
-    private static void MapEndpoints(WebApplication app, AppSettings settings, EngineCatalog engines)
+    private static void MapEndpoints(WebApplication app)
     {
-        app.MapGet("/", () => Results.Stream(OpenPage("index.html"), "text/html; charset=utf-8"));
-        app.MapPost("/generate", GenerateEndpoint.HandleAsync).DisableAntiforgery().RequireRateLimiting(AccessControl.JobCreationPolicy)
+        // The page is the one public thing: it asks for the token and trades it for the cookie.
+        app.MapGet("/", (HttpContext context, AppSettings settings) =>
+            SessionEndpoints.FromLink(context, settings) ?? Results.Stream(OpenPage("index.html"), "text/html; charset=utf-8"))
+            .AllowAnonymous().RequireRateLimiting(AccessControl.TokenAttemptPolicy).ExcludeFromDescription();
+        var generate = app.MapGroup("/generate").RequireAuthorization(AccessControl.OwnerPolicy);
+        generate.MapPost("/", GenerateEndpoint.HandleAsync).DisableAntiforgery().RequireRateLimiting(AccessControl.JobCreationPolicy)
             .Produces(StatusCodes.Status200OK, contentType: "image/gif")
             .Produces<ErrorMessage>(StatusCodes.Status400BadRequest)
             .Produces<ErrorMessage>(StatusCodes.Status401Unauthorized)
@@ -175,7 +188,7 @@ public static class ServerHost
             .Produces<ErrorMessage>(StatusCodes.Status429TooManyRequests)
             .Produces<ErrorMessage>(StatusCodes.Status500InternalServerError)
             .Produces<ErrorMessage>(StatusCodes.Status503ServiceUnavailable);
-        app.MapMethods("/generate", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch], (HttpContext context) =>
+        generate.MapMethods("/", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch], (HttpContext context) =>
         {
             context.Response.Headers.Allow = HttpMethods.Post;
             return ErrorResponses.Message(new RequestError(StatusCodes.Status405MethodNotAllowed, "Method not allowed", "use POST /generate with a multipart 'file' field"));

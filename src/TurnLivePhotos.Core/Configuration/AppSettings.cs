@@ -127,7 +127,14 @@ public sealed record ModelSettings
 /// <summary>[WebOptions]</summary>
 public sealed record WebSettings
 {
-    public string Host { get; init; } = "0.0.0.0";
+    /// <summary>Loopback unless asked otherwise; any other address needs an access token (one is made for the run if none is set).</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>
+    /// Host names the server answers to besides IP literals, loopback names and this machine's own name (a request
+    /// naming another host is refused: DNS rebinding). "*" allows any; "*.example.com" a domain's subdomains.
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
     /// <summary>0 picks a free port (the address in use is logged).</summary>
     public int Port { get; init; } = 5000;
@@ -138,7 +145,7 @@ public sealed record WebSettings
     /// <summary>Jobs that may wait for the engine; one more is answered 503 with Retry-After.</summary>
     public int MaxQueuedJobs { get; init; } = 8;
 
-    /// <summary>When set, every API call needs it (Authorization: Bearer, or the tlp_token cookie the page sets).</summary>
+    /// <summary>When set, every API call needs it (Authorization: Bearer, or the tlp_token cookie the server sets).</summary>
     public string? AccessToken { get; init; }
 
     /// <summary>Jobs one client may create per minute (POST /api/v1/jobs and /generate); 0 turns the limit off.</summary>

@@ -128,7 +128,8 @@ public static class SettingsLoader
                 Port = read.Int("WebOptions", "Port", defaults.Web.Port, ParameterLimits.Port),
                 MaxContentLength = read.Long("WebOptions", "MaxContentLength", defaults.Web.MaxContentLength, ParameterLimits.MaxContentLength),
                 MaxQueuedJobs = read.Int("WebOptions", "MaxQueuedJobs", defaults.Web.MaxQueuedJobs, ParameterLimits.MaxQueuedJobs),
-                AccessToken = read.Raw("WebOptions", "AccessToken") is { Length: > 0 } token ? token.Trim() : null,
+                AllowedHosts = read.List("WebOptions", "AllowedHosts"),
+                AccessToken = read.Secret("WebOptions", "AccessToken"),
                 JobsPerMinute = read.Int("WebOptions", "JobsPerMinute", defaults.Web.JobsPerMinute, ParameterLimits.JobsPerMinute),
             },
             Input = new InputSettings
@@ -159,6 +160,27 @@ public static class SettingsLoader
         {
             var raw = Raw(section, key);
             return string.IsNullOrWhiteSpace(raw) ? fallback : raw.Trim();
+        }
+
+        /// <summary>Comma-separated words; empty gives an empty list.</summary>
+        public IReadOnlyList<string> List(string section, string key) =>
+            (Raw(section, key) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        /// <summary>
+        /// A secret such as a token: absent or empty is "none"; a value of only white space is an error, never
+        /// silently "none" (a token the user meant to set must not leave the server open).
+        /// </summary>
+        public string? Secret(string section, string key)
+        {
+            var raw = Raw(section, key);
+            if (string.IsNullOrEmpty(raw))
+            {
+                return null;
+            }
+
+            return raw.Trim() is { Length: > 0 } secret
+                ? secret
+                : throw new SettingsException($"invalid setting [{section}] {key} (from {SourceOf(section, key)}): the value is only white space; leave it empty for no token, or set a real one");
         }
 
         public int Int(string section, string key, int fallback, Range<int> range) =>

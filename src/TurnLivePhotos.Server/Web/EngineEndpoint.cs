@@ -6,6 +6,7 @@ using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Svd;
+using TurnLivePhotos.Server.Web.Access;
 
 namespace TurnLivePhotos.Server.Web;
 
@@ -48,7 +49,8 @@ public sealed record GenerationValues(string Sampler, int InferenceSteps, int Fr
 /// <summary><c>GET /api/v1/engine</c>: the configured engine (plainly saying when it is not AI), the defaults and the ranges from the engine's table, and which presets and samplers a form may name here.</summary>
 public static class EngineEndpoint
 {
-    public static void Map(IEndpointRouteBuilder app) => app.MapGet("/api/v1/engine", Get).WithTags("engine").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    public static void Map(IEndpointRouteBuilder app) => app.MapGet("/api/v1/engine", Get).WithTags("engine").RequireAuthorization(AccessControl.OwnerPolicy)
+        .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     public static Results<Ok<EngineInfo>, ProblemHttpResult> Get(EngineCatalog engines, AppSettings settings, HttpResponse response)
     {

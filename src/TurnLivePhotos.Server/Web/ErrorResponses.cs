@@ -20,9 +20,10 @@ public static class ErrorResponses
         ArgumentNullException.ThrowIfNull(error);
         ArgumentNullException.ThrowIfNull(response);
         SetRetryAfter(response, error);
-        return TypedResults.Problem(error.Detail, statusCode: error.Status, title: error.Title, extensions: error.Field is null
+        var detail = ClientText.Detail(error.Detail);
+        return TypedResults.Problem(detail, statusCode: error.Status, title: error.Title, extensions: error.Field is null
             ? null
-            : new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [error.Field] = [error.Detail] } });
+            : new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [ClientText.Quote(error.Field)] = [detail] } });
     }
 
     /// <summary>The shape the path speaks (used where no endpoint has run: the exception handler, the token check, the rate limiter).</summary>
@@ -34,7 +35,7 @@ public static class ErrorResponses
             return Task.CompletedTask;
         }
 
-        var result = context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal) ? Problem(error, context.Response) : Message(error);
+        var result = context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) ? Problem(error, context.Response) : Message(error);
         return result.ExecuteAsync(context);
     }
 
@@ -52,7 +53,7 @@ public static class ErrorResponses
         {
             SetRetryAfter(httpContext.Response, error);
             httpContext.Response.StatusCode = error.Status;
-            return httpContext.Response.WriteAsJsonAsync(new ErrorMessage(error.Detail), ServerJsonContext.Default.ErrorMessage);
+            return httpContext.Response.WriteAsJsonAsync(new ErrorMessage(ClientText.Detail(error.Detail)), ServerJsonContext.Default.ErrorMessage);
         }
     }
 }

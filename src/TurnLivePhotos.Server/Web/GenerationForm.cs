@@ -90,7 +90,7 @@ public static class GenerationForm
         var names = Enum.GetNames<TEnum>();
         return Enum.TryParse<TEnum>(text, ignoreCase: true, out var value) && names.Contains(value.ToString()) && !char.IsAsciiDigit(text[0])
             ? value
-            : throw new FormValueException(field, $"{field} must be one of {string.Join(", ", names.Select(n => n.ToLowerInvariant()))}, got \"{text}\"");
+            : throw new FormValueException(field, $"{field} must be one of {string.Join(", ", names.Select(n => n.ToLowerInvariant()))}, got \"{ClientText.Quote(text)}\"");
     }
 
     /// <summary>A choice row's value named in the form, or null when the field is absent.</summary>
@@ -106,7 +106,7 @@ public static class GenerationForm
         }
         catch (ParameterValueException ex)
         {
-            throw new FormValueException(name, $"{name} must be {ex.Expectation}, got \"{text}\"");
+            throw new FormValueException(name, $"{name} must be {ex.Expectation}, got \"{ClientText.Quote(text)}\"");
         }
     }
 

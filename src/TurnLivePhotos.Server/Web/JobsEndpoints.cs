@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Media.Formats;
 using TurnLivePhotos.Server.Jobs;
+using TurnLivePhotos.Server.Web.Access;
 
 namespace TurnLivePhotos.Server.Web;
 
@@ -24,7 +25,7 @@ public static class JobsEndpoints
     {
         // Every call may meet the access token check (401); the answers each handler's return type cannot show
         // (which statuses its problem details carry) are declared here, so the OpenAPI document lists them.
-        var jobs = app.MapGroup("/api/v1/jobs").WithTags("jobs").ProducesProblem(StatusCodes.Status401Unauthorized);
+        var jobs = app.MapGroup("/api/v1/jobs").WithTags("jobs").RequireAuthorization(AccessControl.OwnerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
         jobs.MapPost("/", SubmitAsync).DisableAntiforgery().RequireRateLimiting(AccessControl.JobCreationPolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status408RequestTimeout)

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Server;
+using TurnLivePhotos.Server.Web.Access;
 using TurnLivePhotos.Tunnels;
 
 namespace TurnLivePhotos.Commands;
@@ -26,10 +28,10 @@ public static class ServeCommand
     {
         var outputTemp = new Option<bool>("--output-temp") { Description = "Keep results in a temporary folder that is removed on exit" };
         var progressBar = new Option<bool>("--progress-bar") { Description = "Log each job's progress, step by step" };
-        var host = new Option<string?>("--host") { Description = "Address to listen on (overrides [WebOptions] Host)" };
+        var host = new Option<string?>("--host") { Description = "Address to listen on (overrides [WebOptions] Host; default 127.0.0.1, this machine only; 0.0.0.0 serves the network and needs an access token, made for the run if none is set)" };
         var port = new Option<int?>("--port") { Description = "Port to listen on (overrides [WebOptions] Port; 0 picks a free one)" };
         var ngrok = new Option<bool>("--ngrok") { Description = "Open a public ngrok tunnel to the server and print its URL (same as --tunnel ngrok)" };
-        var ngrokAuthtoken = new Option<string?>("--ngrok-authtoken") { Description = "The ngrok account's authtoken, passed to the ngrok agent (implies --ngrok)" };
+        var ngrokAuthtoken = new Option<string?>("--ngrok-authtoken") { Description = "The ngrok account's authtoken, handed to the ngrok agent in its environment (implies --ngrok; or set NGROK_AUTHTOKEN)" };
         var noWorker = new Option<bool>("--no-worker") { Description = "Serve the page and the API without running jobs (workers run them; needs a PostgreSQL [StoreOptions] JobStore)" };
         var tunnel = new Option<TunnelKind?>("--tunnel") { Description = "Open a public tunnel: ngrok, or cloudflared (a Cloudflare quick tunnel, no account needed)" };
         tunnel.AcceptOnlyFromAmong("ngrok", "cloudflared");
@@ -56,7 +58,6 @@ public static class ServeCommand
             }
 
             TunnelProvider? provider = null;
-            string? generatedToken = null;
             if (kind != TunnelKind.None)
             {
                 provider = TunnelProvider.For(kind);
@@ -66,13 +67,15 @@ public static class ServeCommand
                     await error.WriteLineAsync($"error: --tunnel {provider.Executable}: the agent was not found {(agentPath is null ? "on the PATH" : $"at {agentPath}")}: {provider.InstallHint}");
                     return Cli.SomeFailed;
                 }
+            }
 
-                // A tunnel puts the GPU on the internet: without a token of the user's own, this run makes one.
-                if (settings.Web.AccessToken is null)
-                {
-                    generatedToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-                    settings = settings with { Web = settings.Web with { AccessToken = generatedToken } };
-                }
+            // Reachable from other machines (another address than loopback, a tunnel) without a token of the
+            // user's own: this run makes one and prints it with the address.
+            string? generatedToken = null;
+            if (ListenPolicy.Refusal(settings.Web, tunnel: provider is not null) is not null)
+            {
+                generatedToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                settings = settings with { Web = settings.Web with { AccessToken = generatedToken } };
             }
 
             if (CommonOptions.GpuMemoryLimitNote(settings) is { } note)
@@ -90,6 +93,7 @@ public static class ServeCommand
                     LogLevel = CommonOptions.ParseLogLevel(parse),
                     ReportProgress = parse.GetValue(progressBar),
                     RunWorker = !parse.GetValue(noWorker),
+                    BehindLocalProxy = provider is not null,
                 });
                 await using (app)
                 {
@@ -97,6 +101,11 @@ public static class ServeCommand
                     foreach (var url in app.Urls)
                     {
                         await output.WriteLineAsync($"Serving TurnLivePhotos on {url}");
+                    }
+
+                    foreach (var address in NetworkAddresses.Of(app.Urls))
+                    {
+                        await output.WriteLineAsync($"On this network: {WithToken(address, settings.Web.AccessToken)}");
                     }
 
                     if (temporary is not null)
@@ -118,10 +127,17 @@ public static class ServeCommand
                             return Cli.SomeFailed;
                         }
 
+                        app.Services.GetRequiredService<AllowedHosts>().Add(agent.PublicUrl.Host);
                         await output.WriteLineAsync($"Public URL: {agent.PublicUrl} (through {provider.Executable}; stopped with the server)");
-                        await output.WriteLineAsync(generatedToken is not null
-                            ? $"Access token for this run: {generatedToken} (the page asks for it; API calls send \"Authorization: Bearer {generatedToken}\"). Set [WebOptions] AccessToken to choose your own."
-                            : "Access token: [WebOptions] AccessToken is required on every API call.");
+                    }
+
+                    if (generatedToken is not null)
+                    {
+                        await output.WriteLineAsync($"Access token for this run: {generatedToken} (the page asks for it; API calls send \"Authorization: Bearer {generatedToken}\"). Set [WebOptions] AccessToken to choose your own.");
+                    }
+                    else if (settings.Web.AccessToken is not null && (provider is not null || !ListenPolicy.IsLoopback(settings.Web.Host)))
+                    {
+                        await output.WriteLineAsync("Access token: [WebOptions] AccessToken is required on every API call.");
                     }
 
                     await output.FlushAsync(cancellationToken);
@@ -144,6 +160,10 @@ public static class ServeCommand
             return Cli.Success;
         });
     }
+
+    /// <summary>A link that signs the browser in: the server trades <c>?token=</c> for its cookie and drops it from the address bar.</summary>
+    private static string WithToken(Uri address, string? token) =>
+        token is null ? address.ToString() : $"{address}?token={Uri.EscapeDataString(token)}";
 
     /// <summary>The address a local agent reaches the server on: a wildcard listen address is reached through loopback.</summary>
     private static Uri LocalAddress(string listening)

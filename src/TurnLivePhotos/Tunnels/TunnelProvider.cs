@@ -35,6 +35,7 @@ public abstract partial class TunnelProvider
     /// <summary>The setting that names the agent's path.</summary>
     public abstract string PathSetting { get; }
 
+    /// <summary>Sets up the agent's command line and environment; a secret goes in the environment, never in the arguments (which <c>ps</c> shows every user).</summary>
     public abstract void AddArguments(ProcessStartInfo start, Uri local, string? authToken);
 
     /// <summary>The public URL this log line announces, if it does.</summary>
@@ -51,7 +52,7 @@ public abstract partial class TunnelProvider
 
         public override string PathSetting => "[ToolOptions] NgrokPath";
 
-        /// <summary>ngrok v3: <c>ngrok http URL --log stdout --log-format json [--authtoken TOKEN]</c>.</summary>
+        /// <summary>ngrok v3: <c>ngrok http URL --log stdout --log-format json</c>, the authtoken in <c>NGROK_AUTHTOKEN</c> (ngrok's documented variable).</summary>
         public override void AddArguments(ProcessStartInfo start, Uri local, string? authToken)
         {
             foreach (var argument in new[] { "http", local.ToString().TrimEnd('/'), "--log", "stdout", "--log-format", "json" })
@@ -61,8 +62,7 @@ public abstract partial class TunnelProvider
 
             if (!string.IsNullOrEmpty(authToken))
             {
-                start.ArgumentList.Add("--authtoken");
-                start.ArgumentList.Add(authToken);
+                start.Environment["NGROK_AUTHTOKEN"] = authToken;
             }
         }
 

@@ -33,7 +33,8 @@ public sealed class TunnelTests
         var tokenLine = await server.WaitForOutputAsync(l => l.StartsWith("Access token for this run:", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
 
         Assert.StartsWith($"Public URL: {NgrokUrl}/ ", publicLine, StringComparison.Ordinal);
-        Assert.Equal(["http", $"http://127.0.0.1:{port}", "--log", "stdout", "--log-format", "json", "--authtoken", "tok-123"], await File.ReadAllLinesAsync(Path.Combine(agents, "ngrok.args")));
+        Assert.Equal(["http", $"http://127.0.0.1:{port}", "--log", "stdout", "--log-format", "json"], await File.ReadAllLinesAsync(Path.Combine(agents, "ngrok.args")));
+        Assert.Equal("tok-123", await File.ReadAllTextAsync(Path.Combine(agents, "ngrok.authtoken")));
         var token = tokenLine.Split(' ')[5];
         Assert.Matches("^[0-9a-f]{32}$", token);
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
@@ -115,6 +116,7 @@ public sealed class TunnelTests
             #!/bin/sh
             here="$(dirname "$0")"
             printf '%s\n' "$@" > "$here/{name}.args"
+            printf '%s' "$NGROK_AUTHTOKEN" > "$here/{name}.authtoken"
             echo $$ > "$here/{name}.pid"
             {body}
 

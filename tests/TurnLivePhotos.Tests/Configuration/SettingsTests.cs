@@ -216,6 +216,33 @@ public sealed class SettingsTests
         Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("AccessToken=\" \"")]
+    [InlineData("AccessToken=\"\t\"")]
+    public void A_token_of_only_white_space_is_an_error_naming_the_key_not_an_open_server(string line)
+    {
+        using var folder = new TempFolder();
+        var path = folder.Write("blank.ini", $"[WebOptions]\n{line}\n");
+
+        var error = Assert.Throws<SettingsException>(() => SettingsLoader.Load(path));
+
+        Assert.Contains("[WebOptions] AccessToken", error.Message, StringComparison.Ordinal);
+        Assert.Contains("blank.ini", error.Message, StringComparison.Ordinal);
+        Assert.Null(SettingsLoader.Load(folder.Write("empty.ini", "[WebOptions]\nAccessToken=\n")).Web.AccessToken);
+        Assert.Equal("t0k", SettingsLoader.Load(folder.Write("set.ini", "[WebOptions]\nAccessToken= t0k \n")).Web.AccessToken);
+    }
+
+    [Fact]
+    public void With_no_host_configured_the_server_listens_on_loopback_and_allowed_hosts_are_a_list()
+    {
+        using var folder = new TempFolder();
+
+        var settings = SettingsLoader.Load(folder.Write("hosts.ini", "[WebOptions]\nAllowedHosts=photos.example.com, *.lan\n"));
+
+        Assert.Equal("127.0.0.1", settings.Web.Host);
+        Assert.Equal(["photos.example.com", "*.lan"], settings.Web.AllowedHosts);
+    }
+
     internal static string RepositoryRoot()
     {
         var folder = new DirectoryInfo(AppContext.BaseDirectory);

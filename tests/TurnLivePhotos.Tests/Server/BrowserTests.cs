@@ -138,6 +138,34 @@ public sealed class BrowserTests
     }
 
     [RequiresToolsFact("chromium")]
+    public async Task On_a_server_with_a_token_the_page_asks_once_and_the_server_keeps_it_in_a_cookie_script_cannot_read()
+    {
+        await using var server = await RunningServer.StartAsync(s => s with { Web = s.Web with { AccessToken = "page-token" } });
+        using var folder = new TempFolder();
+        var photo = folder.Write("harbour.jpg", TestPhotos.Scene(160, 120));
+        await using var browser = await LaunchAsync();
+        var context = await browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var prompts = 0;
+        page.Dialog += async (_, dialog) =>
+        {
+            prompts++;
+            await dialog.AcceptAsync("page-token");
+        };
+
+        await page.GotoAsync(server.BaseAddress.ToString());
+        await page.SetInputFilesAsync("#file", photo);
+        await page.Locator("#result").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = 60_000 });
+
+        Assert.Equal(1, prompts);
+        Assert.Equal(string.Empty, await page.EvaluateAsync<string>("document.cookie"));
+        var cookie = Assert.Single(await context.CookiesAsync(), c => c.Name == "tlp_token");
+        Assert.True(cookie.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+        Assert.True(cookie.Expires > DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeSeconds());
+    }
+
+    [RequiresToolsFact("chromium")]
     public async Task The_page_speaks_chinese_to_a_chinese_browser()
     {
         await using var server = await RunningServer.StartAsync();

@@ -36,8 +36,11 @@ public sealed class RunningServer : IAsyncDisposable
 
     public GenerationQueue Queue => app.Services.GetRequiredService<GenerationQueue>();
 
+    public IServiceProvider Services => app.Services;
+
     /// <param name="builtInEngines">Serve with the engines the settings configure (SVD on their model folder, as <c>serve</c> does) instead of only the classic one.</param>
-    public static async Task<RunningServer> StartAsync(Func<AppSettings, AppSettings>? configure = null, IMotionEngine? classic = null, bool builtInEngines = false)
+    /// <param name="behindLocalProxy">As <c>serve</c> runs it behind a tunnel agent on this machine.</param>
+    public static async Task<RunningServer> StartAsync(Func<AppSettings, AppSettings>? configure = null, IMotionEngine? classic = null, bool builtInEngines = false, bool behindLocalProxy = false)
     {
         var folder = new TempFolder();
         var settings = new AppSettings
@@ -51,6 +54,7 @@ public sealed class RunningServer : IAsyncDisposable
         {
             LogLevel = LogLevel.Warning,
             Engines = builtInEngines ? null : new EngineCatalog(System.IO.Path.Combine(settings.Store.ModelsHome, settings.Model.ModelName), classic),
+            BehindLocalProxy = behindLocalProxy,
         });
         await app.StartAsync();
         return new RunningServer(app, folder, settings);
