@@ -45,6 +45,46 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serving_every_interface_without_a_token_makes_one_for_the_run_and_prints_a_link_that_carries_it()
+    {
+        using var folder = new TempFolder();
+        var port = FreePort();
+        var config = folder.Write("configuration.ini", $"[WebOptions]\nHost=0.0.0.0\nPort={port}\n");
+
+        using var server = CliProcess.Start(folder.Path, null, "serve", "--config", config);
+        await server.WaitForOutputAsync(l => l.StartsWith("Serving", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        var tokenLine = await server.WaitForOutputAsync(l => l.StartsWith("Access token for this run:", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        var token = tokenLine.Split(' ')[5];
+        using var handler = new HttpClientHandler { UseCookies = true, CookieContainer = new CookieContainer() };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        using var anonymous = await client.GetAsync("api/v1/jobs");
+        using var link = await client.GetAsync($"/?token={token}");
+        using var signedIn = await client.GetAsync("api/v1/jobs");
+
+        Assert.Matches("^[0-9a-f]{32}$", token);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, link.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+        Assert.All(server.Output.Where(l => l.StartsWith("On this network: ", StringComparison.Ordinal)),
+            line => Assert.EndsWith($":{port}/?token={token}", line, StringComparison.Ordinal));
+        Assert.Equal(0, await server.TerminateAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task With_no_host_configured_serve_listens_on_loopback_only()
+    {
+        using var folder = new TempFolder();
+        var config = folder.Write("configuration.ini", "[WebOptions]\nPort=0\n");
+
+        using var server = CliProcess.Start(folder.Path, null, "serve", "--config", config);
+        var line = await server.WaitForOutputAsync(l => l.StartsWith("Serving", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+
+        Assert.StartsWith("Serving TurnLivePhotos on http://127.0.0.1:", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Output, l => l.StartsWith("Access token", StringComparison.Ordinal));
+        Assert.Equal(0, await server.TerminateAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task An_invalid_port_stops_start_up_with_one_line()
     {
         using var folder = new TempFolder();
