@@ -67,8 +67,22 @@ public sealed class FrontDoorTests
     [InlineData("GET", "/api/v1/jobs/")]
     [InlineData("GET", "/api/./v1/jobs")]
     [InlineData("GET", "/OpenAPI/v1.json")]
+    [InlineData("GET", "/api%2Fv1%2Fjobs")]
+    [InlineData("GET", "/api/v1/%6Aobs")]
+    [InlineData("GET", "/api/v1//jobs")]
+    [InlineData("GET", "/./api/v1/jobs")]
+    [InlineData("GET", "/api/v1/jobs/.")]
+    [InlineData("GET", "/api/v1/jobs;x=1")]
+    [InlineData("GET", "/api/v1/jobs%00")]
+    [InlineData("GET", "/api/v1/JOBS/0123456789abcdef/FILES/GIF")]
+    [InlineData("GET", "/api/v1/jobs/0123456789abcdef/events")]
+    [InlineData("GET", "/openapi/V1.JSON")]
     [InlineData("POST", "/GENERATE")]
+    [InlineData("POST", "/GENERATE/")]
+    [InlineData("POST", "/%67enerate")]
+    [InlineData("POST", "/generate/.")]
     [InlineData("POST", "/Api/V1/Jobs")]
+    [InlineData("DELETE", "/API/v1/jobs/0123456789abcdef")]
     public async Task Path_variants_never_reach_an_endpoint_without_the_token(string method, string path)
     {
         await using var server = await RunningServer.StartAsync(WithToken);
