@@ -24,7 +24,7 @@ public static class Cli
             var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
             if (parsed.Errors.Count > 0)
             {
-                await error.WriteLineAsync("error: " + parsed.Errors[0].Message + " (see --help)");
+                await error.WriteLineAsync("error: " + (UnknownOptions.FirstIn(parsed) ?? parsed.Errors[0].Message) + " (see --help)");
                 return UsageError;
             }
 

@@ -36,7 +36,10 @@ public static class ConvertCommand
                 Description = $"{parameter.Description}, {parameter.Expectation} (default [ModelOptions] {parameter.SettingsKey}, else {OrNone(parameter.Format(new MotionParameters()))})",
             }))
             .ToList();
-        var format = new Option<string?>("--format") { Description = "Outputs, comma-separated: motion, mp4, gif, webp (default [OutputOptions] Formats)" };
+        var format = new Option<string?>("--format")
+        {
+            Description = $"Outputs, comma-separated: {string.Join(", ", Enum.GetNames<OutputFormat>().Select(n => n.ToLowerInvariant()))} (default [OutputOptions] Formats, else {string.Join(", ", new OutputOptions().Formats.Select(f => f.ToString().ToLowerInvariant()))})",
+        };
         var loop = new Option<string?>("--loop") { Description = "forward, pingpong or crossfade (default: pingpong for motion photos, forward otherwise)" };
         loop.AcceptOnlyFromAmong("forward", "pingpong", "crossfade");
         var strip = new Option<bool>("--strip-metadata") { Description = "Leave EXIF, XMP and GPS out of the still" };
@@ -44,6 +47,7 @@ public static class ConvertCommand
 
         var command = new Command("convert", "Turn photos into motion and write the results");
         command.Arguments.Add(photos);
+        UnknownOptions.RejectIn(command, photos);
         foreach (var option in new Option[] { outputDirectory, engine }.Concat(parameters.Select(p => p.Option)).Concat([format, loop, strip, samsung]))
         {
             command.Options.Add(option);
@@ -77,8 +81,11 @@ public static class ConvertCommand
 
         public async Task<int> ExecuteAsync(IReadOnlyList<string> inputs, CancellationToken cancellationToken)
         {
+            // Each failed photo or format is one "error:"/"note:" line of this command's own; the converter's warnings
+            // say the same in a logger's shape, so they show only when a log level is asked for.
             using var loggers = LoggerFactory.Create(logging => logging
                 .SetMinimumLevel(logLevel == LogLevel.Information ? LogLevel.Warning : logLevel)
+                .AddFilter(typeof(PhotoConverter).FullName, logLevel == LogLevel.Information ? LogLevel.Error : logLevel)
                 .AddSimpleConsole(console => console.SingleLine = true)
                 .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
             using var engines = EngineCatalog.FromSettings(settings, loggers);
@@ -101,7 +108,12 @@ public static class ConvertCommand
                 await error.WriteLineAsync(note);
             }
 
-            var (photos, missing) = Expand(inputs);
+            var (photos, missing, skipped) = Expand(inputs);
+            foreach (var (path, why) in skipped)
+            {
+                await error.WriteLineAsync($"note: skipped {path}: {why}");
+            }
+
             var failures = 0;
             foreach (var path in missing)
             {
@@ -212,17 +224,34 @@ public static class ConvertCommand
             return candidate;
         }
 
-        private static (List<string> Photos, List<string> Missing) Expand(IEnumerable<string> inputs)
+        /// <summary>
+        /// The photos to convert: files named, and the photo files directly inside folders named. Everything else in
+        /// those folders is listed with the reason it was left, so a folder run never passes over a file silently.
+        /// </summary>
+        private static (List<string> Photos, List<string> Missing, List<(string Path, string Why)> Skipped) Expand(IEnumerable<string> inputs)
         {
             var photos = new List<string>();
             var missing = new List<string>();
+            var skipped = new List<(string, string)>();
             foreach (var input in inputs)
             {
                 if (Directory.Exists(input))
                 {
-                    photos.AddRange(Directory.EnumerateFiles(input)
-                        .Where(file => PhotoExtensions.Contains(Path.GetExtension(file)))
-                        .Order(StringComparer.Ordinal));
+                    foreach (var entry in Directory.EnumerateFileSystemEntries(input).Order(StringComparer.Ordinal))
+                    {
+                        if (Directory.Exists(entry))
+                        {
+                            skipped.Add((entry + Path.DirectorySeparatorChar, "folders inside a folder are not searched; name it to convert its photos"));
+                        }
+                        else if (PhotoExtensions.Contains(Path.GetExtension(entry)))
+                        {
+                            photos.Add(entry);
+                        }
+                        else
+                        {
+                            skipped.Add((entry, $"not a photo file name ({string.Join(", ", PhotoExtensions.Order(StringComparer.Ordinal))}); name the file to try it anyway"));
+                        }
+                    }
                 }
                 else if (File.Exists(input))
                 {
@@ -234,7 +263,7 @@ public static class ConvertCommand
                 }
             }
 
-            return (photos, missing);
+            return (photos, missing, skipped);
         }
 
         private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();

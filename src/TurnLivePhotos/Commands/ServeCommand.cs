@@ -83,6 +83,12 @@ public static class ServeCommand
                 await error.WriteLineAsync(note);
             }
 
+            if (PortInUse(settings.Web) is { } busy)
+            {
+                await error.WriteLineAsync(busy);
+                return Cli.SomeFailed;
+            }
+
             var temporary = parse.GetValue(outputTemp) ? Directory.CreateTempSubdirectory("turn-live-photos-").FullName : null;
             TunnelAgent? agent = null;
             try
@@ -159,6 +165,33 @@ public static class ServeCommand
 
             return Cli.Success;
         });
+    }
+
+    /// <summary>
+    /// A port another program holds, said in one line before the server starts: once started, the host would log
+    /// Kestrel's failure with its whole stack trace before the same error reached the command.
+    /// </summary>
+    private static string? PortInUse(WebSettings web)
+    {
+        if (web.Port == 0 || !System.Net.IPAddress.TryParse(web.Host.Trim('[', ']'), out var address) && !ListenPolicy.IsLoopback(web.Host))
+        {
+            return null;
+        }
+
+        var listener = new System.Net.Sockets.TcpListener(address ?? System.Net.IPAddress.Loopback, web.Port);
+        try
+        {
+            listener.Start();
+            return null;
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            return $"error: port {web.Port} on {web.Host} is in use (is another server running?); choose another with --port or [WebOptions] Port";
+        }
+        finally
+        {
+            listener.Stop();
+        }
     }
 
     /// <summary>A link that signs the browser in: the server trades <c>?token=</c> for its cookie and drops it from the address bar.</summary>

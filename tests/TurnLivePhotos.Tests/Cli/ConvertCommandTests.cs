@@ -29,6 +29,91 @@ public sealed class ConvertCommandTests
         Assert.Empty(Directory.GetFiles(folder["out"], "*.partial", SearchOption.AllDirectories));
     }
 
+    [Theory]
+    [InlineData("--frame", "10", "unknown option --frame; did you mean --frames?")]
+    [InlineData("--fomat", "gif", "unknown option --fomat; did you mean --format?")]
+    [InlineData("--motion-bucket", "90", "unknown option --motion-bucket; did you mean --motion-bucket-id?")]
+    [InlineData("--wobble", "3", "unknown option --wobble")]
+    public async Task A_mistyped_option_is_a_usage_error_with_a_hint_and_nothing_is_converted(string option, string value, string expected)
+    {
+        using var folder = new TempFolder();
+        var photo = folder.Write("in/lakeside.jpg", TestPhotos.Scene(160, 120));
+
+        var (exit, output, errors) = await RunAsync(folder, "convert", photo, option, value, "-o", folder["out"]);
+
+        Assert.Equal(2, exit);
+        Assert.Equal($"error: {expected} (see --help)", Assert.Single(errors));
+        Assert.Empty(output);
+        Assert.False(Directory.Exists(folder["out"]));
+    }
+
+    [Fact]
+    public async Task A_file_whose_name_starts_with_a_dash_is_still_a_photo()
+    {
+        using var folder = new TempFolder();
+        folder.Write("-dash.jpg", TestPhotos.Scene(160, 120));
+
+        var config = folder.Write("empty.ini", string.Empty);
+
+        var (exit, _, errors) = await CliProcess.RunAsync(folder.Path, null, "convert", "-dash.jpg", "-o", folder["out"], "--frames", "3", "--format", "gif", "--config", config);
+
+        Assert.True(exit == 0, string.Join("\n", errors));
+        Assert.True(File.Exists(folder["out/-dash.gif"]));
+    }
+
+    [RequiresToolsFact("ffmpeg")]
+    public async Task A_photo_that_fails_prints_only_the_commands_own_lines_no_logger_lines()
+    {
+        using var folder = new TempFolder();
+        var whole = TestPhotos.Scene(320, 240, seed: 3);
+        folder.Write("cut.jpg", whole[..(whole.Length * 2 / 3)]);
+        var config = folder.Write("empty.ini", string.Empty);
+
+        var (exit, output, errors) = await CliProcess.RunAsync(folder.Path, null, "convert", "cut.jpg", "-o", folder["out"], "--frames", "3", "--format", "live,gif", "--config", config);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: cut.jpg: live: ", Assert.Single(errors), StringComparison.Ordinal);
+        Assert.DoesNotContain(output.Concat(errors), line => line.Contains("warn:", StringComparison.Ordinal) || line.Contains("PhotoConverter", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Help_lists_every_output_format_and_loop()
+    {
+        using var folder = new TempFolder();
+
+        var (exit, output, _) = await RunAsync(folder, "convert", "--help");
+
+        Assert.Equal(0, exit);
+        var format = Assert.Single(output, line => line.TrimStart().StartsWith("--format", StringComparison.Ordinal));
+        foreach (var name in Enum.GetNames<TurnLivePhotos.Media.Formats.OutputFormat>())
+        {
+            Assert.Contains(name.ToLowerInvariant(), format, StringComparison.Ordinal);
+        }
+
+        var loop = Assert.Single(output, line => line.TrimStart().StartsWith("--loop", StringComparison.Ordinal));
+        foreach (var name in Enum.GetNames<TurnLivePhotos.Media.Formats.LoopMode>())
+        {
+            Assert.Contains(name.ToLowerInvariant(), loop, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_folder_run_says_what_it_skipped_and_why()
+    {
+        using var folder = new TempFolder();
+        folder.Write("in/a.jpg", TestPhotos.Scene(160, 120));
+        folder.Write("in/notes.txt", "not a photo");
+        folder.Write("in/sub/c.webp", TestPhotos.Scene(120, 90, MagickFormat.WebP));
+
+        var (exit, _, errors) = await RunAsync(folder, "convert", folder["in"], "-o", folder["out"], "--frames", "3", "--format", "gif");
+
+        Assert.Equal(0, exit);
+        Assert.Contains(errors, line => line.StartsWith($"note: skipped {folder["in/notes.txt"]}: not a photo file name", StringComparison.Ordinal));
+        Assert.Contains(errors, line => line.StartsWith($"note: skipped {folder["in/sub"]}{Path.DirectorySeparatorChar}: folders inside a folder are not searched", StringComparison.Ordinal));
+        Assert.True(File.Exists(folder["out/a.gif"]));
+        Assert.False(File.Exists(folder["out/c.gif"]));
+    }
+
     [RequiresToolsFact("ffmpeg")]
     public async Task A_photo_a_writer_cannot_handle_is_one_error_line_and_the_batch_goes_on()
     {

@@ -85,6 +85,29 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task A_busy_port_is_one_error_line_without_a_stack_trace()
+    {
+        using var folder = new TempFolder();
+        var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        try
+        {
+            var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+            var config = folder.Write("configuration.ini", $"[WebOptions]\nHost=127.0.0.1\nPort={port}\n");
+
+            var (exit, output, errors) = await CliProcess.RunAsync(folder.Path, null, "serve", "--config", config);
+
+            Assert.Equal(1, exit);
+            Assert.Equal($"error: port {port} on 127.0.0.1 is in use (is another server running?); choose another with --port or [WebOptions] Port", Assert.Single(errors));
+            Assert.DoesNotContain(output, line => line.Contains("Exception", StringComparison.Ordinal) || line.Contains("fail:", StringComparison.Ordinal));
+        }
+        finally
+        {
+            holder.Stop();
+        }
+    }
+
+    [Fact]
     public async Task An_invalid_port_stops_start_up_with_one_line()
     {
         using var folder = new TempFolder();
