@@ -43,6 +43,7 @@ public static class UltraHdrGainMap
         var tiffHeader = (long)indexAt + MultiPictureIndex.MarkerToTiffHeader;
         var lookedAtUpTo = (long)primary.SourceLength;
         var outside = 0;
+        byte[]? gainMap = null;
         foreach (var entry in entries.Skip(1).OrderBy(entry => entry.Offset))
         {
             var start = tiffHeader + entry.Offset;
@@ -52,7 +53,7 @@ public static class UltraHdrGainMap
                 continue;
             }
 
-            if (entry.Size < 4 || original[start] != 0xFF || original[start + 1] != 0xD8)
+            if (gainMap is not null || entry.Size < 4 || original[start] != 0xFF || original[start + 1] != 0xD8)
             {
                 continue;
             }
@@ -64,8 +65,7 @@ public static class UltraHdrGainMap
                 var image = JpegFile.Parse(candidate);
                 if (image.Segments.Exists(IsIsoMetadata) || HasGainMapFields(JpegXmp.Read(image)))
                 {
-                    NoteOutside(notes, outside);
-                    return candidate;
+                    gainMap = candidate;
                 }
             }
             catch (FormatException)
@@ -74,16 +74,12 @@ public static class UltraHdrGainMap
             }
         }
 
-        NoteOutside(notes, outside);
-        return null;
-    }
-
-    private static void NoteOutside(ICollection<MetadataNote>? notes, int outside)
-    {
         if (outside > 0)
         {
             notes?.Add(new MetadataNote(MetadataPart.MultiPictureIndex, $"{outside} entries skipped: they point outside the file or into the primary or another image"));
         }
+
+        return gainMap;
     }
 
     /// <summary>
