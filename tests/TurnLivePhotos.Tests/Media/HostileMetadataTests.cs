@@ -219,6 +219,52 @@ public sealed class HostileMetadataTests
     }
 
     [Fact]
+    public void Icc_chunks_that_do_not_make_one_profile_are_left_out_of_a_byte_for_byte_still()
+    {
+        byte[] original;
+        using (var image = TestPhotos.SceneImage(64, 48))
+        {
+            image.SetProfile(ImageMagick.ColorProfiles.SRGB);
+            original = image.ToByteArray(ImageMagick.MagickFormat.Jpeg);
+        }
+
+        var chunk = JpegFile.Parse(original).Segments.Single(IccProfileSegments.IsChunk);
+        byte[] Variant(Func<JpegSegment, JpegSegment[]> change)
+        {
+            var file = JpegFile.Parse(original);
+            var at = file.Segments.FindIndex(IccProfileSegments.IsChunk);
+            file.Segments.RemoveAt(at);
+            file.Segments.InsertRange(at, change(chunk));
+            return file.ToArray();
+        }
+
+        JpegSegment With(int at, params byte[] bytes)
+        {
+            var payload = (byte[])chunk.Payload.Clone();
+            bytes.CopyTo(payload, at);
+            return new JpegSegment(0xE2, payload);
+        }
+
+        var variants = new Dictionary<byte[], string>
+        {
+            [Variant(c => [c, c])] = "sequence number 1 is out of 1..1 or repeated",
+            [Variant(c => [With(13, 3)])] = "2 of its 3 chunks are missing",
+            [Variant(c => [With(12, 0)])] = "sequence number 0 is out of 1..1 or repeated",
+            [Variant(c => [With(14, 0x7F, 0xFF, 0xFF, 0xFF)])] = $"its header says {0x7FFFFFFF} bytes, its chunks hold {chunk.Payload.Length - 14}",
+        };
+
+        var kept = StillPhoto.Prepare(original);
+        Assert.Empty(kept.Notes);
+        Assert.Equal(chunk.Payload, JpegFile.Parse(kept.Jpeg).Segments.Single(IccProfileSegments.IsChunk).Payload);
+        foreach (var (photo, reason) in variants)
+        {
+            var still = StillPhoto.Prepare(photo);
+            Assert.Equal(new MetadataNote(MetadataPart.IccProfile, "dropped: " + reason), Assert.Single(still.Notes));
+            Assert.DoesNotContain(JpegFile.Parse(still.Jpeg).Segments, IccProfileSegments.IsChunk);
+        }
+    }
+
+    [Fact]
     public void Quicktime_atoms_of_absurd_sizes_are_format_errors_and_never_wrap_an_offset()
     {
         byte[] Parent(params byte[][] children) => children.SelectMany(c => c).ToArray();
