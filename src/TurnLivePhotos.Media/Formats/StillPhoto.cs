@@ -26,7 +26,7 @@ public sealed record PreparedStill(byte[] Jpeg, int Width, int Height, byte[]? G
 /// map is kept with a byte-for-byte primary; a re-encode (rotation, another format) loses it together with its MPF
 /// index, ISO 21496-1 segment, hdrgm fields and directory — a gain map no longer matches re-encoded, rotated pixels —
 /// and so does --strip-metadata, which removes the XMP that describes it. Metadata that is unreadable or over a
-/// parsing limit (XMP, Extended XMP, Exif IFDs, the MPF index) is left out before anything else reads it, and
+/// parsing limit (XMP, Extended XMP, Exif IFDs, the MPF index, ICC chunks) is left out before anything else reads it, and
 /// each such part is named in <see cref="PreparedStill.Notes"/>.
 /// </summary>
 public static class StillPhoto
@@ -51,6 +51,7 @@ public static class StillPhoto
                 else
                 {
                     notes.AddRange(JpegXmp.DropUnreadable(file));
+                    notes.AddRange(IccProfileSegments.DropInconsistent(file));
                 }
 
                 var gainMap = stripMetadata ? null : UltraHdrGainMap.Find(original, file, notes);
