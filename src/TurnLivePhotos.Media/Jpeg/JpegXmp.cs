@@ -14,6 +14,9 @@ public static class JpegXmp
 {
     public static readonly byte[] ExtensionHeader = "http://ns.adobe.com/xmp/extension/\0"u8.ToArray();
 
+    /// <summary>How many standard packets are tried before giving up (cameras write one; each try parses up to 64 KB).</summary>
+    public const int MaxPacketsTried = 4;
+
     public static bool IsExtension(JpegSegment segment) => segment.Marker == 0xE1 && segment.Payload.AsSpan().StartsWith(ExtensionHeader);
 
     /// <summary>
@@ -24,7 +27,7 @@ public static class JpegXmp
     {
         ArgumentNullException.ThrowIfNull(jpeg);
         IXmpMeta? meta = null;
-        foreach (var segment in jpeg.Segments.Where(s => s.IsXmp))
+        foreach (var segment in jpeg.Segments.Where(s => s.IsXmp).Take(MaxPacketsTried))
         {
             // Media3 and most readers take the first packet that parses; do the same.
             meta = XmpPacket.TryParse(segment.Payload.AsSpan(JpegSegment.XmpHeader.Length), out var problem);

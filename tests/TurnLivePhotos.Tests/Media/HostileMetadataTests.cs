@@ -67,6 +67,15 @@ public sealed class HostileMetadataTests
         Assert.Contains($"nested deeper than {XmpLimits.MaxDepth} levels", note.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(JpegFile.Parse(still.Jpeg).Segments, segment => segment.IsXmp);
         Assert.Empty(StillPhoto.Prepare(WithXmp(TestPhotos.Scene(64, 48), NestedXmp(XmpLimits.MaxDepth - 8))).Notes);
+
+        // A rotated photo is re-encoded by ImageMagick, which carries the packet over; it is checked there too.
+        var rotated = JpegFile.Parse(TestPhotos.JpegWithOrientation6(64, 48));
+        rotated.Segments.RemoveAll(segment => segment.IsXmp);
+        rotated.Segments.Insert(rotated.MetadataInsertIndex(), StandardXmp(NestedXmp(depth)));
+        var upright = StillPhoto.Prepare(rotated.ToArray());
+        Assert.Equal((48, 64), (upright.Width, upright.Height));
+        Assert.Equal(MetadataPart.Xmp, Assert.Single(upright.Notes).Part);
+        Assert.DoesNotContain(JpegFile.Parse(upright.Jpeg).Segments, segment => segment.IsXmp);
     }
 
     [Fact]
@@ -137,6 +146,21 @@ public sealed class HostileMetadataTests
 
         var note = Assert.Single(still.Notes);
         Assert.Equal(new MetadataNote(MetadataPart.ExtendedXmp, $"dropped: an element with more than {XmpLimits.MaxNamedChildren} named children and attributes"), note);
+    }
+
+    [Fact]
+    public void Only_the_first_few_of_many_unreadable_packets_are_tried()
+    {
+        // Each packet is read to its end before XmpCore finds the duplicate property that makes it unreadable.
+        var filler = string.Concat(Enumerable.Range(0, 1_000).Select(i => $"<a:p{i}>v</a:p{i}>"));
+        var packet = NestedXmp(1).Replace("<a:leaf>deep</a:leaf>", filler + "<a:dup>1</a:dup><a:dup>2</a:dup>", StringComparison.Ordinal);
+        var photo = WithSegments(TestPhotos.Scene(64, 48), [.. Enumerable.Repeat(StandardXmp(packet), 200)]);
+
+        var still = StillPhoto.Prepare(photo);
+
+        Assert.Equal(JpegXmp.MaxPacketsTried, still.Notes.Count);
+        Assert.All(still.Notes, note => Assert.Equal(new MetadataNote(MetadataPart.Xmp, "a packet was dropped: unreadable (BadXmp)"), note));
+        Assert.DoesNotContain(JpegFile.Parse(still.Jpeg).Segments, segment => segment.IsXmp);
     }
 
     [Fact]
