@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Media;
 using TurnLivePhotos.Media.Decoding;
 using TurnLivePhotos.Media.Formats;
 
@@ -32,6 +33,9 @@ public sealed record ConversionResult(
 
     /// <summary>Default formats that could not be written here (e.g. video without ffmpeg), with the reason.</summary>
     public IReadOnlyDictionary<OutputFormat, string> Skipped => Written.Skipped;
+
+    /// <summary>Metadata of the photo that was unreadable or over a parsing limit and was left out of the still.</summary>
+    public IReadOnlyList<MetadataNote> MetadataNotes => Written.MetadataNotes;
 }
 
 /// <summary>Photo bytes in, output files out: decode, pick an engine, generate frames, write every format atomically.</summary>
@@ -76,6 +80,11 @@ public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogge
         foreach (var (format, reason) in written.Failures)
         {
             logger.LogWarning("Could not write {Format}: {Reason}", format, reason);
+        }
+
+        foreach (var note in written.MetadataNotes)
+        {
+            logger.LogWarning("Left out of the still: {Note}", note);
         }
 
         return new ConversionResult(written, clip.EngineName, clip.IsGenerative, choice.Reason, clip.Frames.Count, clock.Elapsed);

@@ -79,6 +79,9 @@ public sealed record WrittenOutputs(IReadOnlyDictionary<OutputFormat, string> Fi
 
     /// <summary>Default formats this machine cannot write, with the reason (not a failure).</summary>
     public IReadOnlyDictionary<OutputFormat, string> Skipped { get; init; } = new Dictionary<OutputFormat, string>();
+
+    /// <summary>Metadata of the photo left out of the still (unreadable or over a parsing limit); not a failure.</summary>
+    public IReadOnlyList<MetadataNote> MetadataNotes { get; init; } = [];
 }
 
 /// <summary>
@@ -135,7 +138,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
             livePhoto ??= outcome.Live;
         }
 
-        return new WrittenOutputs(files, failures) { Live = livePhoto, Skipped = skipped };
+        return new WrittenOutputs(files, failures) { Live = livePhoto, Skipped = skipped, MetadataNotes = work.StillNotes };
     }
 
     /// <summary>When the still's frame plays in a live or motion photo's video, in microseconds (phone-capture timing).</summary>
@@ -267,6 +270,18 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                 // Whatever one writer cannot handle in one photo (odd metadata, a JPEG cut short) costs that format
                 // only: the other formats are still written and the caller reports this one as failed.
                 return new Outcome(format, null, Failure: $"{ex.Message} ({ex.GetType().Name})");
+            }
+        }
+
+        /// <summary>What the prepared still left out of the photo's metadata (nothing when no still was prepared).</summary>
+        public IReadOnlyList<MetadataNote> StillNotes
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return still is { IsCompletedSuccessfully: true } prepared ? prepared.Result.Notes : [];
+                }
             }
         }
 

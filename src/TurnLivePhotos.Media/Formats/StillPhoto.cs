@@ -11,7 +11,11 @@ namespace TurnLivePhotos.Media.Formats;
 /// has its hdrgm XMP and its MPF index; the writer that appends the gain map sets the directory and lets
 /// <see cref="UltraHdrGainMap.Join"/> rewrite the index for where the gain map lands.
 /// </param>
-public sealed record PreparedStill(byte[] Jpeg, int Width, int Height, byte[]? GainMap = null);
+public sealed record PreparedStill(byte[] Jpeg, int Width, int Height, byte[]? GainMap = null)
+{
+    /// <summary>Metadata of the person's photo left out of the still: unreadable or over a parsing limit.</summary>
+    public IReadOnlyList<MetadataNote> Notes { get; init; } = [];
+}
 
 /// <summary>
 /// The still of a live photo: the person's own photo as a JPEG at full resolution and upright. An upright JPEG is
@@ -21,7 +25,9 @@ public sealed record PreparedStill(byte[] Jpeg, int Width, int Height, byte[]? G
 /// no old Live Photo identifier, and no trace of a video that the still no longer carries. An Ultra HDR JPEG's gain
 /// map is kept with a byte-for-byte primary; a re-encode (rotation, another format) loses it together with its MPF
 /// index, ISO 21496-1 segment, hdrgm fields and directory — a gain map no longer matches re-encoded, rotated pixels —
-/// and so does --strip-metadata, which removes the XMP that describes it.
+/// and so does --strip-metadata, which removes the XMP that describes it. Metadata that is unreadable or over a
+/// parsing limit (XMP, Extended XMP, Exif IFDs, the MPF index, ICC chunks) is left out before anything else reads it, and
+/// each such part is named in <see cref="PreparedStill.Notes"/>.
 /// </summary>
 public static class StillPhoto
 {
@@ -37,13 +43,19 @@ public static class StillPhoto
             if (header.Orientation is Orientation.Undefined or Orientation.TopLeft)
             {
                 var file = JpegFile.Parse(original);
+                var notes = new List<MetadataNote>();
                 if (stripMetadata)
                 {
                     file.Segments.RemoveAll(segment => segment.IsExif || segment.IsXmp || JpegXmp.IsExtension(segment) || segment.Marker == 0xED);
                 }
+                else
+                {
+                    notes.AddRange(JpegXmp.DropUnreadable(file));
+                    notes.AddRange(IccProfileSegments.DropInconsistent(file));
+                }
 
-                var gainMap = stripMetadata ? null : UltraHdrGainMap.Find(original, file);
-                return Finish(file, (int)header.Width, (int)header.Height, reencoded: false, gainMap);
+                var gainMap = stripMetadata ? null : UltraHdrGainMap.Find(original, file, notes);
+                return Finish(file, (int)header.Width, (int)header.Height, reencoded: false, gainMap, notes);
             }
         }
 
@@ -73,17 +85,17 @@ public static class StillPhoto
         image.Quality = ReencodeQuality;
         image.Depth = 8;
         var reencoded = JpegFile.Parse(image.ToByteArray(MagickFormat.Jpeg));
-        return Finish(reencoded, (int)image.Width, (int)image.Height, reencoded: true, gainMap: null);
+        return Finish(reencoded, (int)image.Width, (int)image.Height, reencoded: true, gainMap: null, [.. JpegXmp.DropUnreadable(reencoded)]);
     }
 
-    private static PreparedStill Finish(JpegFile file, int width, int height, bool reencoded, byte[]? gainMap)
+    private static PreparedStill Finish(JpegFile file, int width, int height, bool reencoded, byte[]? gainMap, List<MetadataNote> notes)
     {
-        ExifWriter.Normalize(file, width, height, dropThumbnail: reencoded);
+        ExifWriter.Normalize(file, width, height, dropThumbnail: reencoded, notes);
         if (gainMap is null)
         {
             UltraHdrGainMap.Drop(file);
         }
 
-        return new PreparedStill(file.ToArray(), width, height, gainMap);
+        return new PreparedStill(file.ToArray(), width, height, gainMap) { Notes = notes };
     }
 }

@@ -71,7 +71,14 @@ internal sealed class ExifTiff(bool bigEndian)
         Exif.Add(Long(0xA003, (uint)height));
     }
 
-    public static ExifTiff Parse(byte[] data)
+    /// <summary>
+    /// Reads the tree with every offset and count checked against the segment in 64-bit arithmetic: each IFD is
+    /// read at most once (an IFD pointing back at one already read is a loop and is left out), entries past the
+    /// end and values outside the segment are dropped, and all the values together may not copy more bytes than
+    /// the segment holds (overlapping values could otherwise copy it thousands of times). What is left out is
+    /// said in <paramref name="notes"/>; only a segment that is not TIFF at all throws.
+    /// </summary>
+    public static ExifTiff Parse(byte[] data, ICollection<MetadataNote>? notes = null)
     {
         if (data.Length < 8 || !(data.AsSpan().StartsWith("MM"u8) || data.AsSpan().StartsWith("II"u8)))
         {
@@ -79,22 +86,25 @@ internal sealed class ExifTiff(bool bigEndian)
         }
 
         var tiff = new ExifTiff(data[0] == 'M');
-        var ifd1 = tiff.ReadIfd(data, tiff.U32(data, 4), tiff.Ifd0);
-        tiff.ReadSubIfd(data, tiff.Ifd0, ExifPointer, tiff.Exif);
-        tiff.ReadSubIfd(data, tiff.Ifd0, GpsPointer, tiff.Gps);
-        tiff.ReadSubIfd(data, tiff.Exif, InteropPointer, tiff.Interop);
+        var reading = new Reading(data, notes);
+        var ifd1 = tiff.ReadIfd(reading, tiff.U32(data, 4), "IFD0", tiff.Ifd0);
+        tiff.ReadSubIfd(reading, tiff.Ifd0, ExifPointer, "Exif", tiff.Exif);
+        tiff.ReadSubIfd(reading, tiff.Ifd0, GpsPointer, "GPS", tiff.Gps);
+        tiff.ReadSubIfd(reading, tiff.Exif, InteropPointer, "Interop", tiff.Interop);
         if (ifd1 != 0)
         {
-            tiff.ReadIfd(data, ifd1, tiff.Ifd1);
-            var offset = tiff.Ifd1.FirstOrDefault(e => e.Tag == ThumbnailOffset);
-            var length = tiff.Ifd1.FirstOrDefault(e => e.Tag == ThumbnailLength);
-            if (offset is not null && length is not null)
+            tiff.ReadIfd(reading, ifd1, "IFD1", tiff.Ifd1);
+            var start = tiff.Ifd1.Find(e => e.Tag == ThumbnailOffset) is { } offset ? tiff.Offset(offset) : null;
+            var count = tiff.Ifd1.Find(e => e.Tag == ThumbnailLength) is { } length ? tiff.Offset(length) : null;
+            if (start is not null && count is not null)
             {
-                var start = tiff.U32(offset.Value, 0);
-                var count = tiff.U32(length.Value, 0);
-                if (start + count <= data.Length)
+                if ((long)start + count <= data.Length)
                 {
                     tiff.Thumbnail = data[(int)start..(int)(start + count)];
+                }
+                else
+                {
+                    notes?.Add(new MetadataNote(MetadataPart.Exif, "the thumbnail was dropped: it lies past the end of the segment"));
                 }
             }
         }
@@ -224,22 +234,38 @@ internal sealed class ExifTiff(bool bigEndian)
         return (pointers, next, thumbnail);
     }
 
-    private uint ReadIfd(byte[] data, uint offset, List<TiffEntry> into)
+    /// <summary>Reads the IFD at <paramref name="offset"/> into <paramref name="into"/>; returns the next IFD's offset (0: none).</summary>
+    private uint ReadIfd(Reading reading, uint offset, string name, List<TiffEntry> into)
     {
-        if (offset == 0 || offset + 2 > data.Length)
+        var data = reading.Data;
+        if (offset == 0)
         {
             return 0;
         }
 
-        var count = U16(data, (int)offset);
-        for (var i = 0; i < count; i++)
+        if ((long)offset + 2 > data.Length)
         {
-            var at = (int)offset + 2 + (12 * i);
-            if (at + 12 > data.Length)
-            {
-                throw new FormatException("Exif IFD runs past the end of its segment");
-            }
+            reading.Note($"the {name} IFD was dropped: its offset {offset} lies past the end of the segment");
+            return 0;
+        }
 
+        if (!reading.Visited.Add(offset))
+        {
+            reading.Note($"the {name} IFD was dropped: it points back at an IFD already read (a loop)");
+            return 0;
+        }
+
+        var count = U16(data, offset);
+        var fits = (int)Math.Min(count, (data.Length - offset - 2) / 12);
+        if (fits < count)
+        {
+            reading.Note($"the {name} IFD was cut short: {count - fits} of its {count} entries lie past the end of the segment");
+        }
+
+        var dropped = 0;
+        for (var i = 0; i < fits; i++)
+        {
+            var at = offset + 2 + (12L * i);
             var tag = U16(data, at);
             var type = U16(data, at + 2);
             var n = U32(data, at + 4);
@@ -250,26 +276,49 @@ internal sealed class ExifTiff(bool bigEndian)
             }
 
             long valueAt = size <= 4 ? at + 8 : U32(data, at + 8);
-            if (valueAt + size > data.Length)
+            if (valueAt + size > data.Length || !reading.Take(size))
             {
+                dropped++;
                 continue;
             }
 
             into.Add(new TiffEntry(tag, type, n, data[(int)valueAt..(int)(valueAt + size)]));
         }
 
-        var nextAt = (int)offset + 2 + (12 * count);
+        if (dropped > 0)
+        {
+            reading.Note($"{dropped} entries of the {name} IFD were dropped: their values lie past the end of the segment or overlap others");
+        }
+
+        var nextAt = offset + 2 + (12L * count);
         return nextAt + 4 <= data.Length ? U32(data, nextAt) : 0;
     }
 
-    private void ReadSubIfd(byte[] data, List<TiffEntry> parent, ushort pointerTag, List<TiffEntry> into)
+    private void ReadSubIfd(Reading reading, List<TiffEntry> parent, ushort pointerTag, string name, List<TiffEntry> into)
     {
-        var pointer = parent.FirstOrDefault(e => e.Tag == pointerTag);
-        if (pointer is not null)
+        var pointer = parent.Find(e => e.Tag == pointerTag);
+        if (pointer is null)
         {
-            ReadIfd(data, U32(pointer.Value, 0), into);
+            return;
+        }
+
+        if (Offset(pointer) is { } offset)
+        {
+            ReadIfd(reading, offset, name, into);
+        }
+        else
+        {
+            reading.Note($"the {name} IFD was dropped: its pointer is not one LONG value");
         }
     }
+
+    /// <summary>The value of a one-value SHORT, LONG or IFD entry (pointers and thumbnail offsets); null for anything else.</summary>
+    private uint? Offset(TiffEntry entry) => entry switch
+    {
+        { Count: 1, Type: 3, Value.Length: 2 } => U16(entry.Value, 0),
+        { Count: 1, Type: 4 or 13, Value.Length: 4 } => U32(entry.Value, 0),
+        _ => null,
+    };
 
     private TiffEntry Short(ushort tag, ushort value) => new(tag, 3, 1, U16Bytes(value));
 
@@ -286,9 +335,33 @@ internal sealed class ExifTiff(bool bigEndian)
         }
     }
 
-    private ushort U16(byte[] data, int at) => bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(at)) : BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(at));
+    private ushort U16(byte[] data, long at) => bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan((int)at)) : BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan((int)at));
 
     private uint U32(byte[] data, long at) => bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan((int)at)) : BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)at));
+
+    /// <summary>One parse: the segment, the IFDs already read, the value bytes still allowed, and where notes go.</summary>
+    private sealed class Reading(byte[] data, ICollection<MetadataNote>? notes)
+    {
+        private long valueBudget = data.Length;
+
+        public byte[] Data => data;
+
+        public HashSet<uint> Visited { get; } = [];
+
+        /// <summary>Takes <paramref name="size"/> bytes of the budget; false when the values would copy more than the segment holds.</summary>
+        public bool Take(long size)
+        {
+            if (size > 4 && size > valueBudget)
+            {
+                return false;
+            }
+
+            valueBudget -= size > 4 ? size : 0;
+            return true;
+        }
+
+        public void Note(string reason) => notes?.Add(new MetadataNote(MetadataPart.Exif, reason));
+    }
 
     private byte[] U16Bytes(ushort value)
     {

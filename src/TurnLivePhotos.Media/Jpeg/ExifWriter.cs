@@ -43,7 +43,7 @@ public static class ExifWriter
     public static byte[] WithMakerNote(byte[] jpeg, byte[] makerNote, int width, int height)
     {
         var file = JpegFile.Parse(jpeg);
-        Edit(file, width, height, dropThumbnail: false, tiff =>
+        Edit(file, width, height, dropThumbnail: false, notes: null, tiff =>
         {
             tiff.Exif.RemoveAll(entry => entry.Tag == MakerNote);
             tiff.Exif.Add(new TiffEntry(MakerNote, 7, (uint)makerNote.Length, makerNote));
@@ -56,10 +56,11 @@ public static class ExifWriter
     /// that is first), a minimal one where the photo had none or an unreadable one (older Android readers need it),
     /// the required tags present, the pixel dimensions of the written image, an Apple MakerNote without the Live
     /// Photo identifiers (ContentIdentifier 0x0011, LivePhotoVideoIndex 0x0017) that would pair it with the old
-    /// movie, and, when the pixels were re-encoded, no thumbnail (it would show the old pixels).
+    /// movie, and, when the pixels were re-encoded, no thumbnail (it would show the old pixels). Parts of the Exif
+    /// that cannot be read safely are left out, each with a note in <paramref name="notes"/>.
     /// </summary>
-    public static void Normalize(JpegFile file, int width, int height, bool dropThumbnail) =>
-        Edit(file, width, height, dropThumbnail, tiff =>
+    public static void Normalize(JpegFile file, int width, int height, bool dropThumbnail, ICollection<MetadataNote>? notes = null) =>
+        Edit(file, width, height, dropThumbnail, notes, tiff =>
         {
             var note = tiff.Exif.FindIndex(entry => entry.Tag == MakerNote);
             if (note >= 0 && AppleMakerNoteWithout(tiff.Exif[note].Value, [0x0011, 0x0017]) is { } cleaned)
@@ -68,7 +69,7 @@ public static class ExifWriter
             }
         });
 
-    private static void Edit(JpegFile file, int width, int height, bool dropThumbnail, Action<ExifTiff> change)
+    private static void Edit(JpegFile file, int width, int height, bool dropThumbnail, ICollection<MetadataNote>? notes, Action<ExifTiff> change)
     {
         ArgumentNullException.ThrowIfNull(file);
         var existing = file.Segments.Find(segment => segment.IsExif);
@@ -77,11 +78,13 @@ public static class ExifWriter
         {
             try
             {
-                tiff = ExifTiff.Parse(existing.Payload[JpegSegment.ExifHeader.Length..]);
+                tiff = ExifTiff.Parse(existing.Payload[JpegSegment.ExifHeader.Length..], notes);
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException)
             {
-                tiff = null; // an unreadable Exif is replaced by a minimal one rather than carried on broken
+                // An unreadable Exif is replaced by a minimal one rather than carried on broken.
+                notes?.Add(new MetadataNote(MetadataPart.Exif, $"unreadable ({ex.Message}), replaced by a minimal Exif"));
+                tiff = null;
             }
         }
 

@@ -20,9 +20,11 @@ public static class UltraHdrGainMap
     /// The gain-map JPEG of <paramref name="original"/> (parsed as <paramref name="primary"/>), byte for byte; null
     /// when the photo is not Ultra HDR: no hdrgm XMP in the primary, no MPF index, or no indexed image inside the
     /// file that is itself a JPEG with gain-map metadata (other MPF images, such as a camera's large preview, are not
-    /// gain maps and are not carried).
+    /// gain maps and are not carried). Entries are looked at in file order and only where they do not overlap one
+    /// already looked at, so no byte of the file is parsed twice however many entries the index lists; entries that
+    /// point outside the file or into another are skipped with a note in <paramref name="notes"/>.
     /// </summary>
-    public static byte[]? Find(byte[] original, JpegFile primary)
+    public static byte[]? Find(byte[] original, JpegFile primary, ICollection<MetadataNote>? notes = null)
     {
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(primary);
@@ -32,22 +34,38 @@ public static class UltraHdrGainMap
             return null;
         }
 
+        if (MultiPictureIndex.Read(index.Payload) is not { } entries)
+        {
+            notes?.Add(new MetadataNote(MetadataPart.MultiPictureIndex, "unreadable, so no gain map was kept"));
+            return null;
+        }
+
         var tiffHeader = (long)indexAt + MultiPictureIndex.MarkerToTiffHeader;
-        foreach (var entry in MultiPictureIndex.Read(index.Payload)?.Skip(1) ?? [])
+        var lookedAtUpTo = (long)primary.SourceLength;
+        var outside = 0;
+        byte[]? gainMap = null;
+        foreach (var entry in entries.Skip(1).OrderBy(entry => entry.Offset))
         {
             var start = tiffHeader + entry.Offset;
-            if (entry.Size < 4 || start < primary.SourceLength || start + entry.Size > original.Length || original[start] != 0xFF || original[start + 1] != 0xD8)
+            if (start < lookedAtUpTo || start + entry.Size > original.Length)
+            {
+                outside++;
+                continue;
+            }
+
+            if (gainMap is not null || entry.Size < 4 || original[start] != 0xFF || original[start + 1] != 0xD8)
             {
                 continue;
             }
 
+            lookedAtUpTo = start + entry.Size;
             var candidate = original[(int)start..(int)(start + entry.Size)];
             try
             {
                 var image = JpegFile.Parse(candidate);
                 if (image.Segments.Exists(IsIsoMetadata) || HasGainMapFields(JpegXmp.Read(image)))
                 {
-                    return candidate;
+                    gainMap = candidate;
                 }
             }
             catch (FormatException)
@@ -56,7 +74,12 @@ public static class UltraHdrGainMap
             }
         }
 
-        return null;
+        if (outside > 0)
+        {
+            notes?.Add(new MetadataNote(MetadataPart.MultiPictureIndex, $"{outside} entries skipped: they point outside the file or into the primary or another image"));
+        }
+
+        return gainMap;
     }
 
     /// <summary>

@@ -16,18 +16,40 @@ public sealed record AtomSpan(string Type, long Start, long Size)
 /// <summary>Reads atom headers and builds new atoms (big-endian, 32-bit sizes).</summary>
 public static class Atoms
 {
+    /// <summary>The most children one atom may list (a movie's moov has a few dozen).</summary>
+    public const int MaxChildren = 100_000;
+
+    /// <summary>
+    /// The atoms between <paramref name="start"/> and <paramref name="end"/>, one level deep (ISO/IEC 14496-12 4.2:
+    /// size 1 means a 64-bit size follows the type, size 0 means "to the end of the parent"). Every size is checked
+    /// against what is left of the parent before it is added, so no size — however large — wraps an offset; a size
+    /// smaller than its header, one past the parent, or more than <see cref="MaxChildren"/> children is a
+    /// <see cref="FormatException"/>. Each atom moves the walk forward by at least its header, so it ends.
+    /// </summary>
     public static List<AtomSpan> Children(byte[] data, long start, long end)
     {
+        ArgumentNullException.ThrowIfNull(data);
+        if (start < 0 || end > data.Length || start > end)
+        {
+            throw new FormatException($"QuickTime atom range {start}..{end} lies outside the {data.Length} bytes given");
+        }
+
         var atoms = new List<AtomSpan>();
         var position = start;
-        while (position + 8 <= end)
+        while (end - position >= 8)
         {
             long size = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan((int)position));
             var type = Encoding.ASCII.GetString(data, (int)position + 4, 4);
             long header = 8;
             if (size == 1)
             {
-                size = (long)BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan((int)position + 8));
+                if (end - position < 16)
+                {
+                    throw new FormatException($"QuickTime atom '{type}' at {position} is cut short inside its 64-bit size");
+                }
+
+                var large = BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan((int)position + 8));
+                size = large > (ulong)(end - position) ? -1 : (long)large;
                 header = 16;
             }
             else if (size == 0)
@@ -35,9 +57,14 @@ public static class Atoms
                 size = end - position;
             }
 
-            if (size < header || position + size > end)
+            if (size < header || size > end - position)
             {
                 throw new FormatException($"QuickTime atom '{type}' at {position} runs past its parent");
+            }
+
+            if (atoms.Count == MaxChildren)
+            {
+                throw new FormatException($"QuickTime atom range {start}..{end} holds more than {MaxChildren} atoms");
             }
 
             atoms.Add(new AtomSpan(type, position, size) { HeaderSize = header });

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using XmpCore;
+using XmpIterator = XmpCore.Impl.XmpIterator;
+using XmpMeta = XmpCore.Impl.XmpMeta;
 using XmpCore.Options;
 
 namespace TurnLivePhotos.Media.Xmp;
@@ -20,10 +22,15 @@ public static class XmpPacket
 
     /// <summary>
     /// Parses a packet as stored in a file: trailing NULs (Samsung pads its XMP with them) and whitespace are
-    /// ignored. Returns null for a packet XmpCore cannot read — such XMP is dropped rather than guessed at.
+    /// ignored. Returns null for a packet XmpCore cannot read or that is over a limit of <see cref="XmpLimits"/> —
+    /// such XMP is dropped rather than guessed at.
     /// </summary>
-    public static IXmpMeta? TryParse(ReadOnlySpan<byte> packet)
+    public static IXmpMeta? TryParse(ReadOnlySpan<byte> packet) => TryParse(packet, out _);
+
+    /// <summary>As <see cref="TryParse(ReadOnlySpan{byte})"/>; <paramref name="problem"/> says why a packet was dropped (null when empty or read).</summary>
+    public static IXmpMeta? TryParse(ReadOnlySpan<byte> packet, out string? problem)
     {
+        problem = null;
         XmpNamespaces.EnsureRegistered();
         var end = packet.Length;
         while (end > 0 && packet[end - 1] is 0 or (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
@@ -42,12 +49,20 @@ public static class XmpPacket
             return null;
         }
 
+        // Checked before XmpCore sees a byte: its parser recurses once per nesting level.
+        problem = XmpLimits.Check(packet[start..end]);
+        if (problem is not null)
+        {
+            return null;
+        }
+
         try
         {
             return XmpMetaFactory.ParseFromBuffer(packet[start..end].ToArray(), new ParseOptions { RequireXmpMeta = false });
         }
-        catch (XmpException)
+        catch (XmpException ex)
         {
+            problem = $"unreadable ({ex.ErrorCode})";
             return null;
         }
     }
@@ -109,11 +124,30 @@ public static class XmpPacket
         return (standard, extendedBytes, guid);
     }
 
-    /// <summary>(namespace, name) of every top-level property, schema by schema.</summary>
-    public static List<(string Namespace, string Path)> TopLevelProperties(IXmpMeta meta) =>
-        meta.Properties
+    /// <summary>
+    /// (namespace, name) of every top-level property, schema by schema. Only the root's and the schemas' children
+    /// are visited (IteratorOptions.JustChildren): the full iterator (<c>IXmpMeta.Properties</c>) asks each nested
+    /// level twice whether it has a next node, which doubles its work with every level of nesting.
+    /// </summary>
+    public static List<(string Namespace, string Path)> TopLevelProperties(IXmpMeta meta)
+    {
+        ArgumentNullException.ThrowIfNull(meta);
+        var tree = meta as XmpMeta ?? throw new ArgumentException($"an XMP model made by XmpCore was expected, not {meta.GetType().Name}", nameof(meta));
+        var justChildren = new IteratorOptions { IsJustChildren = true, IsOmitQualifiers = true };
+        var schemas = Children(new XmpIterator(tree, null, null, justChildren)).Select(schema => schema.Namespace).Distinct().ToList();
+        return schemas
+            .SelectMany(schema => Children(new XmpIterator(tree, schema, null, justChildren)))
             .Where(p => !string.IsNullOrEmpty(p.Path) && p.Path.IndexOfAny(['/', '[', '?']) < 0)
             .Select(p => (p.Namespace, p.Path))
             .Distinct()
             .ToList();
+
+        static IEnumerable<IXmpPropertyInfo> Children(XmpIterator iterator)
+        {
+            while (iterator.HasNext())
+            {
+                yield return (IXmpPropertyInfo)iterator.Next();
+            }
+        }
+    }
 }

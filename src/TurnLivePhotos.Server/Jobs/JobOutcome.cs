@@ -31,7 +31,10 @@ public static class JobOutcome
 
         var result = run.Result;
         var failures = result.Failures.Count == 0 ? null : string.Join("; ", result.Failures.Values);
-        return Finished(record, failures is null ? JobState.Succeeded : JobState.Failed, failures) with { Files = JobFiles.Downloads(result) };
+        // Metadata left out of the still is not a failure, but the person is told, as the CLI tells them.
+        var notes = result.MetadataNotes.Count == 0 ? null : "left out of the still: " + string.Join("; ", result.MetadataNotes);
+        var message = failures is null ? notes : notes is null ? failures : $"{failures}; {notes}";
+        return Finished(record, failures is null ? JobState.Succeeded : JobState.Failed, message) with { Files = JobFiles.Downloads(result) };
     }
 
     public static JobRecord Finished(JobRecord record, JobState state, string? message)

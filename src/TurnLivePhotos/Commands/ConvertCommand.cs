@@ -190,6 +190,11 @@ public static class ConvertCommand
                     await error.WriteLineAsync($"note: {name}: {formats} skipped: {OneLine(result.Skipped.Values.First())}");
                 }
 
+                foreach (var note in result.MetadataNotes)
+                {
+                    await error.WriteLineAsync($"note: {name}: {OneLine(note.ToString())} (left out of the still)");
+                }
+
                 if (result.Failures.Count > 0)
                 {
                     // One line per failed photo, naming each format that could not be written.
