@@ -7,6 +7,7 @@ using TurnLivePhotos.Media.Formats;
 using TurnLivePhotos.Server.Jobs;
 using TurnLivePhotos.Server.Jobs.Postgres;
 using TurnLivePhotos.Tests.Support;
+using Xunit.Abstractions;
 
 namespace TurnLivePhotos.Tests.Server;
 
@@ -15,7 +16,7 @@ namespace TurnLivePhotos.Tests.Server;
 /// SQLite (the in-process queue) and PostgreSQL (a worker inside the server). A stage that ignores its token is the
 /// <see cref="StuckWritingEngine"/>'s writer, blocked like a looping metadata parser.
 /// </summary>
-public abstract class JobLimitsContract
+public abstract class JobLimitsContract(ITestOutputHelper output)
 {
     /// <summary>Far longer than a second and far shorter than forever: what "stops promptly" is checked against.</summary>
     private static readonly TimeSpan Promptly = TimeSpan.FromSeconds(10);
@@ -41,6 +42,7 @@ public abstract class JobLimitsContract
         await WaitForStateAsync(server, stuck, "canceled", Promptly);
         var stopped = clock.Elapsed;
 
+        output.WriteLine($"DELETE to canceled: {stopped.TotalMilliseconds:0} ms");
         await WaitForStateAsync(server, next, "succeeded", TimeSpan.FromSeconds(60));
         Assert.True(stopped < Promptly, $"the job took {stopped} to stop");
     }
@@ -70,6 +72,7 @@ public abstract class JobLimitsContract
         var clock = Stopwatch.StartNew();
         await server.StopAsync();
         var stopping = clock.Elapsed;
+        output.WriteLine($"server stop with a stuck job: {stopping.TotalMilliseconds:0} ms");
 
         Assert.True(stopping < Promptly, $"stopping took {stopping}");
         var store = OpenStore(server);
@@ -182,7 +185,7 @@ public abstract class JobLimitsContract
 }
 
 /// <summary>The contract with the default store: SQLite in OutputsHome, jobs run by the in-process queue.</summary>
-public sealed class SqliteJobLimitsTests : JobLimitsContract
+public sealed class SqliteJobLimitsTests(ITestOutputHelper output) : JobLimitsContract(output)
 {
     protected override AppSettings WithStore(AppSettings settings) => settings;
 
@@ -192,7 +195,7 @@ public sealed class SqliteJobLimitsTests : JobLimitsContract
 /// <summary>The contract with a shared PostgreSQL store (a private cluster on loopback), jobs run by the server's own worker.</summary>
 [Collection(PostgresCollection.Name)]
 [ToolsForEveryFact("initdb", "pg_ctl")]
-public sealed class PostgresJobLimitsTests(PostgresCluster cluster) : JobLimitsContract
+public sealed class PostgresJobLimitsTests(PostgresCluster cluster, ITestOutputHelper output) : JobLimitsContract(output)
 {
     private readonly Lazy<string> database = new(cluster.CreateDatabase);
 
