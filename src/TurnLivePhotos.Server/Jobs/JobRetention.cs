@@ -8,9 +8,10 @@ namespace TurnLivePhotos.Server.Jobs;
 /// Finished jobs older than <c>[StoreOptions] KeepJobsDays</c> are deleted with their files (0 keeps them): once at
 /// start-up, before <see cref="JobRecovery"/>, and then every <c>RetentionIntervalMinutes</c> while the process runs,
 /// so a server that stays up for weeks is bounded too. With a shared store every process sweeps; a job another one
-/// deleted first is simply gone.
+/// deleted first is simply gone. The GIFs earlier versions of <c>POST /generate</c> left in OutputsHome itself expire
+/// by their age the same way.
 /// </summary>
-public sealed class JobRetention(IJobStore store, JobFiles files, AppSettings settings, ILogger<JobRetention> logger) : BackgroundService
+public sealed class JobRetention(IJobStore store, JobFiles files, OutputLocation outputs, AppSettings settings, ILogger<JobRetention> logger) : BackgroundService
 {
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -26,8 +27,9 @@ public sealed class JobRetention(IJobStore store, JobFiles files, AppSettings se
             return 0;
         }
 
+        var cutoff = DateTimeOffset.UtcNow.AddDays(-settings.Store.KeepJobsDays);
         var deleted = 0;
-        foreach (var old in store.FinishedBefore(DateTimeOffset.UtcNow.AddDays(-settings.Store.KeepJobsDays)))
+        foreach (var old in store.FinishedBefore(cutoff))
         {
             try
             {
@@ -48,9 +50,22 @@ public sealed class JobRetention(IJobStore store, JobFiles files, AppSettings se
             deleted++;
         }
 
+        foreach (var legacy in outputs.LegacyGenerateResults().Where(file => file.LastWriteTimeUtc < cutoff.UtcDateTime))
+        {
+            try
+            {
+                legacy.Delete();
+                deleted++;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning("Retention: {File} could not be deleted ({Reason}); trying again later", legacy.Name, ex.Message);
+            }
+        }
+
         if (deleted > 0)
         {
-            logger.LogInformation("Retention: deleted {Count} job(s) older than {Days} days", deleted, settings.Store.KeepJobsDays);
+            logger.LogInformation("Retention: deleted {Count} job(s) or old results older than {Days} days", deleted, settings.Store.KeepJobsDays);
         }
 
         return deleted;

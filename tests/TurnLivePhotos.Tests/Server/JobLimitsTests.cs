@@ -123,6 +123,26 @@ public abstract class JobLimitsContract(ITestOutputHelper output)
     }
 
     [SuiteFact]
+    public async Task Gifs_that_earlier_versions_of_generate_left_in_the_outputs_root_expire_by_age()
+    {
+        using var outputs = new TempFolder();
+        var old = Path.Combine(outputs.Path, "20250101-120000-0a1b2c3d.gif");
+        var recent = Path.Combine(outputs.Path, "20260101-120000-1a2b3c4d.gif");
+        var someoneElses = Path.Combine(outputs.Path, "holiday.gif");
+        foreach (var (path, age) in new[] { (old, 40), (recent, 2), (someoneElses, 40) })
+        {
+            await File.WriteAllBytesAsync(path, [1]);
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddDays(-age));
+        }
+
+        await using var server = await StartAsync(s => s with { Store = s.Store with { OutputsHome = outputs.Path, KeepJobsDays = 30 } });
+
+        Assert.False(File.Exists(old));
+        Assert.True(File.Exists(recent));
+        Assert.True(File.Exists(someoneElses));
+    }
+
+    [SuiteFact]
     public async Task Outputs_at_their_limit_refuse_new_jobs_with_507_on_both_routes_until_space_is_freed()
     {
         // 0.001 GB is about 1 MB; a 2 MB file fills it.
