@@ -129,10 +129,11 @@ public static class ServerHost
         services.AddSingleton(provider => new PhotoConverter(
             provider.GetRequiredService<EngineCatalog>(), settings.Input.MaxPixels, provider.GetRequiredService<ILogger<PhotoConverter>>(), new FfmpegEncoder(settings.FFmpegPath)));
         services.AddSingleton<JobFiles>();
+        services.AddSingleton<OutputsQuota>();
         if (settings.Store.JobStore.Kind == JobStoreKind.Sqlite)
         {
             services.AddSingleton(provider => new GenerationQueue(
-                provider.GetRequiredService<PhotoConverter>(), settings.Web.MaxQueuedJobs, options.ReportProgress, provider.GetRequiredService<ILogger<GenerationQueue>>()));
+                provider.GetRequiredService<PhotoConverter>(), settings.Web.MaxQueuedJobs, settings.Web.JobTimeout, options.ReportProgress, provider.GetRequiredService<ILogger<GenerationQueue>>()));
             services.AddHostedService(provider => provider.GetRequiredService<GenerationQueue>());
             services.AddSingleton(provider => JobStores.Open(settings.Store.JobStore, provider.GetRequiredService<OutputLocation>().Directory));
             services.AddSingleton<JobManager>();
@@ -187,7 +188,8 @@ public static class ServerHost
             .Produces<ErrorMessage>(StatusCodes.Status415UnsupportedMediaType)
             .Produces<ErrorMessage>(StatusCodes.Status429TooManyRequests)
             .Produces<ErrorMessage>(StatusCodes.Status500InternalServerError)
-            .Produces<ErrorMessage>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<ErrorMessage>(StatusCodes.Status503ServiceUnavailable)
+            .Produces<ErrorMessage>(StatusCodes.Status507InsufficientStorage);
         generate.MapMethods("/", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch], (HttpContext context) =>
         {
             context.Response.Headers.Allow = HttpMethods.Post;

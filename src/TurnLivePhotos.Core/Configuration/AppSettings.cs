@@ -46,8 +46,14 @@ public sealed record StoreSettings
 
     public string OutputsHome { get; init; } = "outputs";
 
-    /// <summary>Finished jobs (and their files) older than this many days are deleted at start-up; 0 keeps them.</summary>
+    /// <summary>Finished jobs (and their files) older than this many days are deleted at start-up and every <see cref="RetentionInterval"/>; 0 keeps them.</summary>
     public int KeepJobsDays { get; init; } = 30;
+
+    /// <summary>How often the server looks for jobs past <see cref="KeepJobsDays"/> while it runs ([StoreOptions] RetentionIntervalMinutes).</summary>
+    public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Gigabytes OutputsHome may hold: once reached, new jobs are refused with 507 Insufficient Storage; 0 = no limit.</summary>
+    public double MaxOutputsGb { get; init; } = 20;
 
     /// <summary>Where the jobs are kept: SQLite in OutputsHome (default) or a PostgreSQL database shared by workers.</summary>
     public JobStoreLocation JobStore { get; init; } = JobStoreLocation.Sqlite;
@@ -150,6 +156,9 @@ public sealed record WebSettings
 
     /// <summary>Jobs one client may create per minute (POST /api/v1/jobs and /generate); 0 turns the limit off.</summary>
     public int JobsPerMinute { get; init; } = 30;
+
+    /// <summary>Wall-clock limit of one job's run ([WebOptions] JobTimeoutMinutes): past it the job fails with a message and the queue moves on.</summary>
+    public TimeSpan JobTimeout { get; init; } = TimeSpan.FromMinutes(60);
 }
 
 /// <summary>[InputOptions]</summary>

@@ -107,6 +107,8 @@ public static class SettingsLoader
                 KeepJobsDays = read.Int("StoreOptions", "KeepJobsDays", defaults.Store.KeepJobsDays, ParameterLimits.KeepJobsDays),
                 JobStore = read.JobStore("StoreOptions", "JobStore", defaults.Store.JobStore),
                 LeaseSeconds = read.Int("StoreOptions", "LeaseSeconds", defaults.Store.LeaseSeconds, ParameterLimits.LeaseSeconds),
+                RetentionInterval = TimeSpan.FromMinutes(read.Double("StoreOptions", "RetentionIntervalMinutes", defaults.Store.RetentionInterval.TotalMinutes, ParameterLimits.RetentionIntervalMinutes)),
+                MaxOutputsGb = read.Double("StoreOptions", "MaxOutputsGb", defaults.Store.MaxOutputsGb, ParameterLimits.MaxOutputsGb),
             },
             Model = new ModelSettings
             {
@@ -131,6 +133,7 @@ public static class SettingsLoader
                 AllowedHosts = read.List("WebOptions", "AllowedHosts"),
                 AccessToken = read.Secret("WebOptions", "AccessToken"),
                 JobsPerMinute = read.Int("WebOptions", "JobsPerMinute", defaults.Web.JobsPerMinute, ParameterLimits.JobsPerMinute),
+                JobTimeout = TimeSpan.FromMinutes(read.Double("WebOptions", "JobTimeoutMinutes", defaults.Web.JobTimeout.TotalMinutes, ParameterLimits.JobTimeoutMinutes)),
             },
             Input = new InputSettings
             {
@@ -191,6 +194,9 @@ public static class SettingsLoader
 
         public long Long(string section, string key, long fallback, Range<long> range) =>
             Parse(section, key, range, text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null, "a whole number") ?? fallback;
+
+        public double Double(string section, string key, double fallback, Range<double> range) =>
+            Parse(section, key, range, text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null, "a number") ?? fallback;
 
         /// <summary>Every generation parameter the settings may set, read through the engine's table.</summary>
         public MotionParameters Parameters(string section, MotionParameters defaults)

@@ -120,13 +120,15 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
     }
 
     /// <summary>
-    /// Feeds a started ffmpeg and waits for it. On cancellation ffmpeg (and anything it started) is killed and waited
-    /// for before the exception goes on, so no encoder outlives its job and the temporary files can be deleted; a
-    /// failed run throws with ffmpeg's first error line.
+    /// Feeds a started ffmpeg and waits for it. On cancellation ffmpeg (and anything it started) is killed at once —
+    /// from the token's callback, so a write blocked on a full pipe or a wait that does not watch the token ends too —
+    /// and waited for before the exception goes on, so no encoder outlives its job and the temporary files can be
+    /// deleted; a failed run throws with ffmpeg's first error line.
     /// </summary>
     private static async Task RunAsync(Process process, Func<Task> feed, CancellationToken cancellationToken)
     {
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var killOnCancel = cancellationToken.Register(() => KillTree(process));
         try
         {
             await feed();
@@ -135,7 +137,7 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         catch (Exception ex) when (ex is OperationCanceledException || cancellationToken.IsCancellationRequested)
         {
             // A write into ffmpeg's input can also end in an IOException once the job is cancelled.
-            process.Kill(entireProcessTree: true);
+            KillTree(process);
             await process.WaitForExitAsync(CancellationToken.None);
             cancellationToken.ThrowIfCancellationRequested();
             throw;
@@ -149,6 +151,18 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         if (process.ExitCode != 0)
         {
             throw new FfmpegFailedException($"ffmpeg failed ({process.ExitCode}): {(await errors).Trim().Split('\n')[0]}");
+        }
+    }
+
+    private static void KillTree(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It has exited already.
         }
     }
 

@@ -235,6 +235,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         var (stillWidth, stillHeight) = await UprightSize();
                         var (width, height) = PlainVideoSize(stillWidth, stillHeight, frames[0].Width, frames[0].Height);
                         var mp4 = await ffmpeg.EncodeAsync(clip.Frames, fps, null, "mp4", width, height, cancellationToken);
+                        cancellationToken.ThrowIfCancellationRequested();
                         var path = Path.Combine(directory, baseName + ".mp4");
                         AtomicFile.WriteAllBytes(path, mp4);
                         return new Outcome(format, path);
@@ -244,6 +245,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                     {
                         var phoneVideo = await PhoneVideo(options.LoopFor(format));
                         var prepared = await Still();
+                        cancellationToken.ThrowIfCancellationRequested();
                         var stillSeconds = clip.StillIndex / LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps);
                         if (format == OutputFormat.Motion)
                         {
@@ -305,7 +307,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         {
             lock (gate)
             {
-                return uprightSize ??= Start(() => Task.Run(() => OutputWriter.UprightSize(photo), CancellationToken.None));
+                return uprightSize ??= Start(() => Task.Run(() => OutputWriter.UprightSize(photo), cancellationToken));
             }
         }
 
@@ -313,7 +315,9 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         {
             lock (gate)
             {
-                return still ??= Start(() => Task.Run(() => StillPhoto.Prepare(photo, options.StripMetadata), CancellationToken.None));
+                // The token keeps a cancelled job from starting the still's metadata work; once started, the parsers
+                // run to their end (their limits bound them) and the server stops waiting for them.
+                return still ??= Start(() => Task.Run(() => StillPhoto.Prepare(photo, options.StripMetadata), cancellationToken));
             }
         }
 

@@ -14,7 +14,8 @@ public sealed class QueueFullException(TimeSpan retryAfter) : Exception("the que
 
 /// <summary>
 /// A bounded queue in front of the engines: one lane (and one worker) per engine, so a GPU is never shared by two
-/// jobs, and at most <c>MaxQueuedJobs</c> jobs waiting across all lanes.
+/// jobs, and at most <c>MaxQueuedJobs</c> jobs waiting across all lanes. Each run is bounded by <see cref="JobRun"/>:
+/// a cancel, the process stopping or the job's time limit ends the job at once, and the lane moves on.
 /// </summary>
 public sealed class GenerationQueue : BackgroundService
 {
@@ -22,16 +23,19 @@ public sealed class GenerationQueue : BackgroundService
 
     private readonly PhotoConverter converter;
     private readonly int maxQueued;
+    private readonly TimeSpan jobTimeout;
     private readonly bool reportProgress;
     private readonly ILogger<GenerationQueue> logger;
     private readonly Dictionary<string, Channel<GenerationJob>> lanes;
     private int queued;
     private long averageJobTicks = InitialJobEstimate.Ticks;
 
-    public GenerationQueue(PhotoConverter converter, int maxQueued, bool reportProgress, ILogger<GenerationQueue> logger)
+    /// <param name="jobTimeout">The wall-clock limit of one run (<c>[WebOptions] JobTimeoutMinutes</c>).</param>
+    public GenerationQueue(PhotoConverter converter, int maxQueued, TimeSpan jobTimeout, bool reportProgress, ILogger<GenerationQueue> logger)
     {
         this.converter = converter;
         this.maxQueued = maxQueued;
+        this.jobTimeout = jobTimeout;
         this.reportProgress = reportProgress;
         this.logger = logger;
         lanes = converter.Engines.Engines.ToDictionary(
@@ -120,7 +124,8 @@ public sealed class GenerationQueue : BackgroundService
 
     private async Task RunJobAsync(GenerationJob job, CancellationToken stoppingToken)
     {
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(job.ClientAborted, stoppingToken);
+        using var bounds = new JobRun(jobTimeout, job.ClientAborted, stoppingToken);
+        Task<ConversionResult>? run = null;
         try
         {
             job.OnStarted?.Invoke();
@@ -132,7 +137,10 @@ public sealed class GenerationQueue : BackgroundService
                     logger.LogInformation("Job {Job}: {Stage} {Step}/{Total}", job.Id, step.Stage, step.Step, step.TotalSteps);
                 }
             });
-            var result = await converter.ConvertAsync(job.Request, job.Engine!, progress, cancellation.Token);
+            // On the thread pool: the decode and an engine's first steps run before ConvertAsync first yields, and a
+            // lane must be free to stop waiting for them.
+            run = Task.Run(() => converter.ConvertAsync(job.Request, job.Engine!, progress, bounds.Token), CancellationToken.None);
+            var result = await bounds.WaitAsync(run);
             RecordDuration(result.Elapsed);
             job.CompletionSource.TrySetResult(result);
         }
@@ -141,9 +149,19 @@ public sealed class GenerationQueue : BackgroundService
             logger.LogInformation("Job {Job} canceled while running", job.Id);
             job.CompletionSource.TrySetCanceled(ex.CancellationToken);
         }
+        catch (JobTimedOutException ex)
+        {
+            logger.LogWarning("Job {Job}: {Reason}", job.Id, ex.Message);
+            job.CompletionSource.TrySetException(ex);
+        }
         catch (Exception ex)
         {
             job.CompletionSource.TrySetException(ex);
+        }
+
+        if (run is not null)
+        {
+            await JobRun.LetUnwindAsync(run, job.Id, logger);
         }
     }
 

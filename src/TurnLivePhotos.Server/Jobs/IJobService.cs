@@ -11,6 +11,7 @@ namespace TurnLivePhotos.Server.Jobs;
 public interface IJobService
 {
     /// <exception cref="QueueFullException">No room in the queue (nothing is kept).</exception>
+    /// <exception cref="OutputsFullException">OutputsHome has reached [StoreOptions] MaxOutputsGb (nothing is kept).</exception>
     JobView Submit(byte[] photo, JobRequest request);
 
     JobView? View(string id);

@@ -13,8 +13,9 @@ namespace TurnLivePhotos.Server.Jobs;
 /// Asynchronous jobs (the jobs API): a job is stored (<see cref="IJobStore"/>) on every change of state, runs
 /// through the shared <see cref="GenerationQueue"/>, and while it is queued or running lives here as a
 /// <see cref="LiveJob"/>, from which its views and events are built. Restarts are <see cref="JobRecovery"/>'s.
+/// <c>POST /generate</c>'s GIFs are jobs too (<see cref="Run"/>): their own folder, their record, their retention.
 /// </summary>
-public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue queue, AppSettings settings, ILogger<JobManager> logger) : IJobService
+public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue queue, OutputsQuota quota, AppSettings settings, ILogger<JobManager> logger) : IJobService
 {
     private static readonly IReadOnlyDictionary<OutputFormat, string> NoFiles = new Dictionary<OutputFormat, string>();
 
@@ -24,10 +25,33 @@ public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue 
     public TimeSpan SuggestedRetryAfter => queue.SuggestedRetryAfter;
 
     /// <exception cref="QueueFullException">No room in the queue (nothing is kept).</exception>
-    public JobView Submit(byte[] photo, JobRequest request)
+    /// <exception cref="OutputsFullException">OutputsHome has reached [StoreOptions] MaxOutputsGb (nothing is kept).</exception>
+    public JobView Submit(byte[] photo, JobRequest request) => Start(photo, request, keepInput: true).View;
+
+    /// <summary>
+    /// A job whose caller waits for its run (<c>POST /generate</c>): stored and queued like any other, but its photo
+    /// is not kept (nobody would collect a result run again after a restart) and the run's own result or exception
+    /// is returned, so the caller can answer with the file or with the failure's status. The client leaving cancels it.
+    /// </summary>
+    /// <exception cref="QueueFullException">No room in the queue (nothing is kept).</exception>
+    /// <exception cref="OutputsFullException">OutputsHome has reached [StoreOptions] MaxOutputsGb (nothing is kept).</exception>
+    public Task<ConversionResult> Run(byte[] photo, JobRequest request, CancellationToken clientAborted)
     {
+        var (view, run) = Start(photo, request, keepInput: false);
+        var leaving = clientAborted.Register(() => Cancel(view.Id));
+        run.ContinueWith(_ => leaving.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return run;
+    }
+
+    private (JobView View, Task<ConversionResult> Run) Start(byte[] photo, JobRequest request, bool keepInput)
+    {
+        quota.EnsureRoom();
         var record = new JobRecord(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), DateTimeOffset.UtcNow, JobState.Queued, request, null, NoFiles, 0, null);
-        files.SaveInput(record.Id, photo);
+        if (keepInput)
+        {
+            files.SaveInput(record.Id, photo);
+        }
+
         store.Add(record);
         try
         {
@@ -47,7 +71,7 @@ public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue 
         ArgumentNullException.ThrowIfNull(record);
         try
         {
-            Enqueue(record, photo);
+            _ = Enqueue(record, photo);
         }
         catch (QueueFullException)
         {
@@ -99,7 +123,7 @@ public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue 
         return finished.Reader;
     }
 
-    private JobView Enqueue(JobRecord record, byte[] photo)
+    private (JobView View, Task<ConversionResult> Run) Enqueue(JobRecord record, byte[] photo)
     {
         var job = new LiveJob(record, Interlocked.Increment(ref sequence));
         var generation = new GenerationJob(record.Request.ToConversion(photo, files.Folder(record.Id), record.CreatedAt, settings.Output), job.Cancellation.Token)
@@ -125,7 +149,7 @@ public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue 
         {
             logger.LogError("Job {Job} cannot run: {Reason}", record.Id, ex.Message);
             End(job, JobOutcome.Finished(record, JobState.Failed, ConversionFailure.Of(ex).Message));
-            return JobViews.Of(job.Record, null, null);
+            return (JobViews.Of(job.Record, null, null), Task.FromException<ConversionResult>(ex));
         }
         catch (QueueFullException)
         {
@@ -136,7 +160,7 @@ public sealed class JobManager(IJobStore store, JobFiles files, GenerationQueue 
         generation.Completion.ContinueWith(task => Completed(job, task), TaskScheduler.Default);
         var view = ViewOf(job);
         job.Publish(view);
-        return view;
+        return (view, generation.Completion);
     }
 
     private void Completed(LiveJob job, Task<ConversionResult> task)

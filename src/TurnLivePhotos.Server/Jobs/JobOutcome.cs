@@ -25,6 +25,12 @@ public static class JobOutcome
         if (run.IsFaulted)
         {
             var error = run.Exception!.GetBaseException();
+            if (error is JobTimedOutException)
+            {
+                // Not a fault of the server's: the limit is a setting, and the message names it.
+                return Finished(record, JobState.Failed, error.Message);
+            }
+
             logger.LogError(error, "Job {Job} failed", record.Id);
             return Finished(record, JobState.Failed, ConversionFailure.Of(error).Message);
         }

@@ -12,7 +12,7 @@ namespace TurnLivePhotos.Server.Jobs;
 /// to the row for whichever worker holds the job. Nothing about a job lives only in this process, so a web front can
 /// restart, or several can run, without losing anything.
 /// </summary>
-public sealed class SharedJobService(IJobStore store, JobFiles files, PostgresJobEvents events, AppSettings settings) : IJobService
+public sealed class SharedJobService(IJobStore store, JobFiles files, PostgresJobEvents events, OutputsQuota quota, AppSettings settings) : IJobService
 {
     /// <summary>A guess per queued job for Retry-After: a worker's job time is not known here.</summary>
     private static readonly TimeSpan PerQueuedJob = TimeSpan.FromSeconds(10);
@@ -24,6 +24,7 @@ public sealed class SharedJobService(IJobStore store, JobFiles files, PostgresJo
 
     public JobView Submit(byte[] photo, JobRequest request)
     {
+        quota.EnsureRoom();
         var record = new JobRecord(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), DateTimeOffset.UtcNow, JobState.Queued, request, null, NoFiles, 0, null);
 
         // The photo is in place (written atomically) before the row makes the job visible to a worker.

@@ -10,9 +10,11 @@ namespace TurnLivePhotos.Server.Jobs;
 /// <summary>
 /// A worker of a shared store (<c>turn-live-photos worker</c>, or inside <c>serve</c>): takes the oldest queued job
 /// (<see cref="IJobStore.Claim"/>), runs it with this machine's engines, and holds it under a lease that its progress
-/// events and a heartbeat renew; each renewal also says whether someone canceled the job, so a cancel stops the run
-/// at its next step at the latest. Leases of vanished workers are expired by every worker in passing. When this
-/// process stops, a running job is given back to the queue (not counted as an interruption).
+/// events and a heartbeat renew. A cancel reaches the worker as soon as the store announces it (the job's row, through
+/// <see cref="PostgresJobEvents"/>), and each renewal says so too in case the announcement was lost. The run is bounded
+/// by <see cref="JobRun"/> (the cancel, this process stopping, <c>[WebOptions] JobTimeoutMinutes</c>), so a stage that
+/// ignores its token cannot hold the worker. Leases of vanished workers are expired by every worker in passing. When
+/// this process stops, a running job is given back to the queue (not counted as an interruption).
 /// </summary>
 public sealed class StoreWorker(
     IJobStore store, JobFiles files, PhotoConverter converter, PostgresJobEvents events, AppSettings settings, ServerOptions options, ILogger<StoreWorker> logger) : BackgroundService
@@ -58,7 +60,7 @@ public sealed class StoreWorker(
     {
         logger.LogInformation("Worker {Worker} runs job {Job}", WorkerId, job.Id);
         using var canceled = new CancellationTokenSource();
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(canceled.Token, stoppingToken);
+        using var bounds = new JobRun(settings.Web.JobTimeout, canceled.Token, stoppingToken);
         var lost = false;
 
         void Apply(LeaseState state)
@@ -93,6 +95,9 @@ public sealed class StoreWorker(
         }
 
         using var heartbeat = new Timer(_ => Renew(null), null, Lease / 3, Lease / 3);
+        using var following = new CancellationTokenSource();
+        var watching = WatchForCancelAsync(job.Id, canceled, following.Token);
+        Task<ConversionResult>? run = null;
         Task<ConversionResult> conversion;
         if (files.ReadInput(job.Id) is not { } input)
         {
@@ -102,14 +107,16 @@ public sealed class StoreWorker(
         {
             try
             {
-                var request = job.Request.ToConversion(await File.ReadAllBytesAsync(input, stoppingToken), files.Folder(job.Id), job.CreatedAt, settings.Output);
+                var request = job.Request.ToConversion(await File.ReadAllBytesAsync(input, bounds.Token), files.Folder(job.Id), job.CreatedAt, settings.Output);
                 var engine = converter.Engines.Resolve(job.Request.Engine);
-                conversion = converter.ConvertAsync(request, engine, new SynchronousProgress<MotionProgress>(Renew), run.Token);
-                await conversion;
+
+                // On the thread pool: the decode and an engine's first steps run before ConvertAsync first yields.
+                run = Task.Run(() => converter.ConvertAsync(request, engine, new SynchronousProgress<MotionProgress>(Renew), bounds.Token), CancellationToken.None);
+                conversion = Task.FromResult(await bounds.WaitAsync(run));
             }
-            catch (OperationCanceledException ex) when (run.IsCancellationRequested)
+            catch (OperationCanceledException ex) when (bounds.Token.IsCancellationRequested)
             {
-                conversion = Task.FromCanceled<ConversionResult>(ex.CancellationToken.IsCancellationRequested ? ex.CancellationToken : run.Token);
+                conversion = Task.FromCanceled<ConversionResult>(ex.CancellationToken.IsCancellationRequested ? ex.CancellationToken : bounds.Token);
             }
             catch (Exception ex)
             {
@@ -118,19 +125,52 @@ public sealed class StoreWorker(
         }
 
         await heartbeat.DisposeAsync();
+        await following.CancelAsync();
+        await watching;
         if (lost)
         {
             logger.LogWarning("Job {Job}: worker {Worker} lost its lease; the job is another worker's now", job.Id, WorkerId);
-            return;
         }
-
-        var last = JobOutcome.Of(job, conversion, canceled.IsCancellationRequested, logger);
-        if (!store.Finish(WorkerId, last))
+        else
         {
-            logger.LogWarning("Job {Job}: finished by worker {Worker} after its lease ran out; result not recorded", job.Id, WorkerId);
+            var last = JobOutcome.Of(job, conversion, canceled.IsCancellationRequested, logger);
+            if (store.Finish(WorkerId, last))
+            {
+                logger.LogInformation("Worker {Worker} ended job {Job}: {State}", WorkerId, job.Id, last.State);
+            }
+            else
+            {
+                logger.LogWarning("Job {Job}: finished by worker {Worker} after its lease ran out; result not recorded", job.Id, WorkerId);
+            }
+        }
+
+        if (run is not null)
+        {
+            await JobRun.LetUnwindAsync(run, job.Id, logger);
+        }
+    }
+
+    /// <summary>Cancels the run as soon as the job's row says someone asked to (the store announces every change of it).</summary>
+    private async Task WatchForCancelAsync(string id, CancellationTokenSource canceled, CancellationToken stop)
+    {
+        if (events.Subscribe(id, row => row.CancelRequested) is not { } rows)
+        {
             return;
         }
 
-        logger.LogInformation("Worker {Worker} ended job {Job}: {State}", WorkerId, job.Id, last.State);
+        try
+        {
+            await foreach (var cancelRequested in rows.ReadAllAsync(stop))
+            {
+                if (cancelRequested)
+                {
+                    await canceled.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
     }
 }

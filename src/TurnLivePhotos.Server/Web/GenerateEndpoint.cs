@@ -10,35 +10,31 @@ namespace TurnLivePhotos.Server.Web;
 
 /// <summary>
 /// The seed's <c>POST /generate</c>: multipart field <c>file</c> plus optional motion_bucket_id, noise_aug_strength and
-/// max_guidance_scale; answers 200 image/gif, or a JSON message with 400, 408, 413, 415, 500 or 503.
+/// max_guidance_scale; answers 200 image/gif, or a JSON message with 400, 408, 413, 415, 500, 503 or 507. Each request
+/// is a GIF-only job (its own folder under OutputsHome/jobs, deleted by retention like any job's).
 /// </summary>
 public static class GenerateEndpoint
 {
     public static async Task<IResult> HandleAsync(
-        HttpContext context, AppSettings settings, OutputLocation outputs, IJobService jobs, ILogger<GenerationQueue> logger, [FromServices] GenerationQueue? queue)
+        HttpContext context, AppSettings settings, IJobService jobs, ILogger<GenerationQueue> logger, [FromServices] JobManager? manager)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(jobs);
-        GenerationJob job;
+        Task<ConversionResult> run;
         try
         {
             var upload = await UploadReader.ReadAsync(context.Request, settings.Web.MaxContentLength, settings.Input.MaxPixels, context.RequestAborted);
             var parameters = GenerationForm.ReadParameters(upload.Form, settings.Model);
-            if (queue is null)
+            // The seed's endpoint answers with a GIF; the other formats come with the jobs API. Names come from the
+            // server (the job's id and time); the uploaded file name is never used for paths.
+            var request = new JobRequest(parameters, GenerationForm.Engine(upload.Form, settings), [OutputFormat.Gif], null);
+            if (manager is null)
             {
-                return await ThroughWorkersAsync(context, jobs, new JobRequest(parameters, GenerationForm.Engine(upload.Form, settings), [OutputFormat.Gif], null), upload.Photo, Refuse);
+                return await ThroughWorkersAsync(context, jobs, request, upload.Photo, Refuse);
             }
 
-            // Names come from the server (date + random id); the uploaded file name is never used for paths.
-            job = new GenerationJob(
-                new ConversionRequest(upload.Photo, parameters, GenerationForm.Engine(upload.Form, settings), outputs.Directory, OutputLocation.NewBaseName(DateTimeOffset.Now))
-                {
-                    // The seed's endpoint answers with a GIF; the other formats come with the jobs API.
-                    Outputs = settings.Output with { Formats = [OutputFormat.Gif] },
-                },
-                context.RequestAborted);
-            queue.Enqueue(job);
+            run = manager.Run(upload.Photo, request, context.RequestAborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -47,7 +43,7 @@ public static class GenerateEndpoint
 
         try
         {
-            var result = await job.Completion;
+            var result = await run;
             context.Response.Headers["X-Engine"] = result.EngineName;
             return Results.File(result.Files[OutputFormat.Gif], "image/gif");
         }

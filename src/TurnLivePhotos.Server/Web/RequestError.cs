@@ -35,6 +35,8 @@ public sealed record RequestError(int Status, string Title, string Detail, strin
             new(StatusCodes.Status408RequestTimeout, "Request timeout", "the request body arrived too slowly"),
         BadHttpRequestException bad when bad.StatusCode is >= 400 and < 500 => new(bad.StatusCode, "Bad request", $"malformed request: {bad.Message}"),
         QueueFullException => new(StatusCodes.Status503ServiceUnavailable, "Queue full", "the queue is full; try again later", RetryAfter: retryAfter),
+        OutputsFullException full => new(StatusCodes.Status507InsufficientStorage, "Insufficient storage", full.Message),
+        JobTimedOutException timedOut => new(StatusCodes.Status500InternalServerError, "Job timed out", timedOut.Message),
         _ => Of(ConversionFailure.Of(error), retryAfter),
     };
 

@@ -143,11 +143,12 @@ public sealed class GenerateEndpointTests
         using var response = await server.GenerateAsync(Photo, "../../evil.jpg");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var everything = Directory.EnumerateFiles(server.Root, "*", SearchOption.AllDirectories).Where(path => Path.GetFileName(path) != "jobs.db").ToList();
+        var everything = Directory.EnumerateFiles(server.Root, "*", SearchOption.AllDirectories).Where(path => !Path.GetFileName(path).StartsWith("jobs.db", StringComparison.Ordinal)).ToList();
         Assert.DoesNotContain(everything, path => path.Contains("evil", StringComparison.OrdinalIgnoreCase));
         var output = Assert.Single(everything);
-        Assert.Equal(server.OutputsHome, Path.GetDirectoryName(output));
-        Assert.Matches(@"^\d{8}-\d{6}-[0-9a-f]{8}\.gif$", Path.GetFileName(output));
+        Assert.Equal(Path.Combine(server.OutputsHome, "jobs"), Path.GetDirectoryName(Path.GetDirectoryName(output)));
+        Assert.Matches("^[0-9a-f]{32}$", Path.GetFileName(Path.GetDirectoryName(output)));
+        Assert.Matches(@"^\d{8}_\d{6}\.gif$", Path.GetFileName(output));
     }
 
     [Fact]
@@ -159,7 +160,7 @@ public sealed class GenerateEndpointTests
 
         var message = await AssertMessageAsync(response, HttpStatusCode.InternalServerError, "log");
         Assert.DoesNotContain("secret", message, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(server.OutputsHome, "*.gif"));
+        Assert.Empty(Directory.GetFiles(server.OutputsHome, "*.gif", SearchOption.AllDirectories));
     }
 
     [Fact]

@@ -209,14 +209,14 @@ public sealed class JobsApiTests
         var paths = document.RootElement.GetProperty("paths");
         var expected = new (string Path, string Method, string[] Statuses)[]
         {
-            ("/api/v1/jobs", "post", ["202", "400", "401", "408", "413", "415", "429", "503"]),
+            ("/api/v1/jobs", "post", ["202", "400", "401", "408", "413", "415", "429", "503", "507"]),
             ("/api/v1/jobs", "get", ["200", "401"]),
             ("/api/v1/jobs/{id}", "get", ["200", "401", "404"]),
             ("/api/v1/jobs/{id}", "delete", ["202", "401", "404", "409"]),
             ("/api/v1/jobs/{id}/events", "get", ["200", "401", "404"]),
             ("/api/v1/jobs/{id}/files/{format}", "get", ["200", "401", "404"]),
             ("/api/v1/engine", "get", ["200", "503"]),
-            ("/generate", "post", ["200", "400", "401", "408", "413", "415", "429", "500", "503"]),
+            ("/generate", "post", ["200", "400", "401", "408", "413", "415", "429", "500", "503", "507"]),
         };
         foreach (var (path, method, statuses) in expected)
         {

@@ -53,7 +53,7 @@ public sealed class QueueAndLimitsTests
         using var after = await server.GenerateAsync(Photo);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         Assert.Equal(2, engine.Started); // the first job and the one after; never the abandoned one
-        Assert.Equal(2, Directory.GetFiles(server.OutputsHome, "*.gif").Length);
+        Assert.Equal(2, Directory.GetFiles(server.OutputsHome, "*.gif", SearchOption.AllDirectories).Length);
     }
 
     [Theory]

@@ -15,6 +15,7 @@ public sealed class RunningServer : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly TempFolder folder;
+    private bool stopped;
 
     private RunningServer(WebApplication app, TempFolder folder, AppSettings settings)
     {
@@ -77,10 +78,20 @@ public sealed class RunningServer : IAsyncDisposable
     public Task<HttpResponseMessage> GenerateAsync(byte[] file, string fileName = "photo.jpg", params (string Name, string Value)[] fields) =>
         Client.PostAsync("generate", Form(file, fileName, fields));
 
+    /// <summary>Stops the server as a SIGTERM would (the host's graceful stop); <see cref="DisposeAsync"/> does it too.</summary>
+    public async Task StopAsync()
+    {
+        if (!stopped)
+        {
+            stopped = true;
+            await app.StopAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await app.StopAsync();
+        await StopAsync();
         await app.DisposeAsync();
         folder.Dispose();
     }

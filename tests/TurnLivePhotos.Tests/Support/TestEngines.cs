@@ -83,3 +83,53 @@ public sealed class ArrivingEngine(int? failAt = null) : IMotionEngine
         return new MotionClip(frames, request.Parameters.Fps, Name, IsGenerative: false) { Completion = frames.Completion };
     }
 }
+
+/// <summary>
+/// The real classic engine whose first <paramref name="stuckJobs"/> clips hang in the writing stage the way a looping
+/// metadata parser does: the first read of a frame by a writer blocks the writer's thread, deaf to every cancellation
+/// token, until the test calls <see cref="Release"/>. Later jobs get the classic frames untouched.
+/// </summary>
+public sealed class StuckWritingEngine(int stuckJobs = 1) : IMotionEngine, IDisposable
+{
+    private readonly ClassicMotionEngine inner = new();
+    private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource writing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int started;
+
+    public string Name => inner.Name;
+
+    public bool IsGenerative => false;
+
+    /// <summary>Completes when a writer is stuck on a frame.</summary>
+    public Task Writing => writing.Task;
+
+    /// <summary>Lets the stuck writers go on (at the end of a test, so no thread stays blocked).</summary>
+    public void Release() => released.TrySetResult();
+
+    public void Dispose() => Release();
+
+    public async Task<MotionClip> GenerateAsync(MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
+    {
+        var clip = await inner.GenerateAsync(request, progress, cancellationToken);
+        return Interlocked.Increment(ref started) <= stuckJobs ? clip with { Frames = new StuckFrames(clip.Frames, this) } : clip;
+    }
+
+    private sealed class StuckFrames(IReadOnlyList<TurnLivePhotos.Media.Imaging.RgbImage> frames, StuckWritingEngine owner) : IReadOnlyList<TurnLivePhotos.Media.Imaging.RgbImage>
+    {
+        public int Count => frames.Count;
+
+        public TurnLivePhotos.Media.Imaging.RgbImage this[int index]
+        {
+            get
+            {
+                owner.writing.TrySetResult();
+                owner.released.Task.GetAwaiter().GetResult();
+                return frames[index];
+            }
+        }
+
+        public IEnumerator<TurnLivePhotos.Media.Imaging.RgbImage> GetEnumerator() => Enumerable.Range(0, Count).Select(i => this[i]).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}

@@ -26,11 +26,11 @@ public sealed class PostgresJobEvents(PostgresJobStore store, ILogger<PostgresJo
     /// <summary>True while the LISTEN connection is up (a reconnect re-reads every followed job).</summary>
     public bool Listening { get; private set; }
 
-    /// <summary>A stream of the job's views, starting with its row now; null when there is no such job.</summary>
-    public ChannelReader<JobView>? Subscribe(string id, Func<JobRecord, JobView> view)
+    /// <summary>A stream of the job's views (or of anything else read from its row), starting with its row now; null when there is no such job.</summary>
+    public ChannelReader<T>? Subscribe<T>(string id, Func<JobRecord, T> view)
     {
         ArgumentNullException.ThrowIfNull(view);
-        var channel = Channel.CreateUnbounded<JobView>();
+        var channel = Channel.CreateUnbounded<T>();
         var followers = followed.GetOrAdd(id, _ => new Followers());
         lock (followers)
         {
@@ -48,7 +48,18 @@ public sealed class PostgresJobEvents(PostgresJobStore store, ILogger<PostgresJo
             }
             else
             {
-                followers.Add(channel.Writer, view);
+                followers.Add(row =>
+                {
+                    if (row is not null)
+                    {
+                        channel.Writer.TryWrite(view(row));
+                    }
+
+                    if (row is null || row.IsFinished)
+                    {
+                        channel.Writer.TryComplete();
+                    }
+                });
             }
         }
 
@@ -147,32 +158,24 @@ public sealed class PostgresJobEvents(PostgresJobStore store, ILogger<PostgresJo
         }
     }
 
-    /// <summary>Who follows one job here, each with the view it wants.</summary>
+    /// <summary>Who follows one job here, each as what it does with the job's row (null when the job is gone).</summary>
     private sealed class Followers
     {
-        private readonly List<(ChannelWriter<JobView> Writer, Func<JobRecord, JobView> View)> writers = [];
+        private readonly List<Action<JobRecord?>> sinks = [];
 
-        public void Add(ChannelWriter<JobView> writer, Func<JobRecord, JobView> view) => writers.Add((writer, view));
+        public void Add(Action<JobRecord?> sink) => sinks.Add(sink);
 
-        /// <summary>Sends the row's view to everyone; a finished (or deleted) job ends their streams.</summary>
+        /// <summary>Sends the row to everyone; a finished (or deleted) job ends their streams.</summary>
         public void Send(JobRecord? record)
         {
-            foreach (var (writer, view) in writers)
+            foreach (var sink in sinks)
             {
-                if (record is not null)
-                {
-                    writer.TryWrite(view(record));
-                }
-
-                if (record is null || record.IsFinished)
-                {
-                    writer.TryComplete();
-                }
+                sink(record);
             }
 
             if (record is null || record.IsFinished)
             {
-                writers.Clear();
+                sinks.Clear();
             }
         }
     }

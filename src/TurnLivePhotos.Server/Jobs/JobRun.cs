@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging;
+using TurnLivePhotos.Core.Conversion;
+
+namespace TurnLivePhotos.Server.Jobs;
+
+/// <summary>The job ran past <c>[WebOptions] JobTimeoutMinutes</c>; its message is the one the job keeps.</summary>
+public sealed class JobTimedOutException(TimeSpan limit)
+    : Exception($"the job ran longer than its limit of {FormatLimit(limit)} ([WebOptions] JobTimeoutMinutes) and was stopped")
+{
+    public TimeSpan Limit { get; } = limit;
+
+    private static string FormatLimit(TimeSpan limit) => limit >= TimeSpan.FromMinutes(1)
+        ? FormattableString.Invariant($"{limit.TotalMinutes:0.##} min")
+        : FormattableString.Invariant($"{limit.TotalSeconds:0.#} s");
+}
+
+/// <summary>
+/// One run of a job under its bounds, for both pipelines (<see cref="GenerationQueue"/> and <see cref="StoreWorker"/>):
+/// its token is cancelled by a cancel, by the process stopping, or by the wall-clock limit, whichever comes first, and
+/// the worker waits for the run only until then. A stage that ignores the token (a parser looping inside a writer)
+/// cannot hold the queue: the job ends as cancelled or failed at once, the run is given a short grace to unwind, and
+/// after that it is left to finish on its own (logged) while the next job starts.
+/// </summary>
+public sealed class JobRun : IDisposable
+{
+    /// <summary>How long the next job waits for a cancelled run to unwind before it starts anyway.</summary>
+    public static readonly TimeSpan UnwindGrace = TimeSpan.FromSeconds(1);
+
+    private readonly CancellationTokenSource deadline;
+    private readonly CancellationTokenSource stops;
+    private readonly TimeSpan limit;
+    private readonly CancellationToken canceled;
+    private readonly CancellationToken stopping;
+
+    /// <param name="limit">The job's wall-clock limit.</param>
+    /// <param name="canceled">A cancel of this job (by its owner, or its client leaving).</param>
+    /// <param name="stopping">The process stopping (the job is then given back, not failed).</param>
+    public JobRun(TimeSpan limit, CancellationToken canceled, CancellationToken stopping)
+    {
+        this.limit = limit;
+        this.canceled = canceled;
+        this.stopping = stopping;
+        deadline = new CancellationTokenSource(limit);
+        stops = CancellationTokenSource.CreateLinkedTokenSource(canceled, stopping, deadline.Token);
+    }
+
+    /// <summary>The token every stage of the run is given.</summary>
+    public CancellationToken Token => stops.Token;
+
+    /// <summary>The limit passed (and nothing else stopped the run first).</summary>
+    public bool TimedOut { get; private set; }
+
+    /// <summary>
+    /// The run's result, or as soon as <see cref="Token"/> is cancelled: <see cref="JobTimedOutException"/> when the
+    /// limit passed, else <see cref="OperationCanceledException"/> — whether or not the run has ended.
+    /// </summary>
+    public async Task<ConversionResult> WaitAsync(Task<ConversionResult> run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        try
+        {
+            return await run.WaitAsync(Token);
+        }
+        catch (OperationCanceledException) when (Token.IsCancellationRequested)
+        {
+            // A cancel or a stop that came first keeps its meaning even if the deadline passed meanwhile.
+            TimedOut = deadline.IsCancellationRequested && !StoppedOtherwise();
+            if (TimedOut)
+            {
+                throw new JobTimedOutException(limit);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>After the job has ended: waits up to <see cref="UnwindGrace"/> for a stopped run, then leaves it (logged when it finally ends).</summary>
+    public static async Task LetUnwindAsync(Task run, string jobId, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (run.IsCompleted)
+        {
+            return;
+        }
+
+        await Task.WhenAny(run, Task.Delay(UnwindGrace));
+        if (run.IsCompleted)
+        {
+            return;
+        }
+
+        logger.LogWarning("Job {Job}: a stage ignores its cancellation and is still running; the queue moves on without it", jobId);
+        _ = run.ContinueWith(
+            ended => logger.LogWarning("Job {Job}: the stage left running after its cancel has ended ({Status}{Reason})", jobId, ended.Status, ended.Exception is { } error ? ": " + error.GetBaseException().Message : string.Empty),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    public void Dispose()
+    {
+        stops.Dispose();
+        deadline.Dispose();
+    }
+
+    private bool StoppedOtherwise() => canceled.IsCancellationRequested || stopping.IsCancellationRequested;
+}
