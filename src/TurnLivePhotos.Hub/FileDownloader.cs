@@ -28,7 +28,7 @@ public sealed class FileDownloader
     {
         ArgumentNullException.ThrowIfNull(client);
         this.client = client;
-        pipeline = new ResiliencePipelineBuilder()
+        pipeline = client.Options.RetryAttempts <= 0 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder()
@@ -183,7 +183,7 @@ public sealed class FileDownloader
         {
             File.Delete(part);
             progress(-have);
-            throw new HashMismatchException($"{file.Path}: the bytes hash to {actual}, the hub lists {file.Check}; fetching it again");
+            throw new HashMismatchException($"{file.Path}: the bytes hash to {actual}, the hub lists {file.Check}");
         }
     }
 

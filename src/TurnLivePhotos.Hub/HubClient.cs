@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 
@@ -12,7 +11,7 @@ public sealed record HubClientOptions
     /// <summary>Files fetched at once (one connection each).</summary>
     public int Connections { get; init; } = 4;
 
-    /// <summary>Retries of one request (5xx, 408, 429 honouring Retry-After, refused or reset connections, timeouts).</summary>
+    /// <summary>Retries of one request (5xx, 408, 429 honouring Retry-After, refused or reset connections, timeouts); 0: none.</summary>
     public int RetryAttempts { get; init; } = 6;
 
     /// <summary>First backoff delay; it doubles on every retry (with jitter).</summary>
@@ -51,17 +50,20 @@ public sealed class HubClient : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         this.token = token;
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new HttpRetryStrategyOptions
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (options.RetryAttempts > 0)
+        {
+            builder.AddRetry(new HttpRetryStrategyOptions
             {
                 MaxRetryAttempts = options.RetryAttempts,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryDelay,
                 ShouldRetryAfterHeader = true,
-            })
-            .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.AttemptTimeout })
-            .Build();
+            });
+        }
+
+        var pipeline = builder.AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.AttemptTimeout }).Build();
         var sockets = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -85,51 +87,35 @@ public sealed class HubClient : IDisposable
     public async Task<string> GetCommitAsync(HubRepository repository, string revision, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(repository);
-        using var document = await GetJsonAsync(repository, repository.RevisionApi(revision), cancellationToken);
-        return document.RootElement.TryGetProperty("sha", out var sha) && sha.GetString() is { Length: > 0 } commit
-            ? commit
-            : throw new HubException($"{repository}: the revision API gave no commit for \"{revision}\"");
+        var uri = repository.RevisionApi(revision);
+        using var response = await SendAsync(repository, uri, from: null, cancellationToken);
+        var what = $"{repository}: the revision API's answer for \"{revision}\"";
+        using var document = await HubListing.ReadJsonAsync(response, what, cancellationToken);
+        return HubListing.ParseCommit(document.RootElement, what);
     }
 
-    /// <summary>Every file of the repository at a commit (directories left out).</summary>
+    /// <summary>Every file of the repository at a commit (directories left out), each entry checked (<see cref="HubListing"/>).</summary>
     public async Task<IReadOnlyList<HubFile>> ListFilesAsync(HubRepository repository, string commit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(repository);
-        var files = new List<HubFile>();
+        var files = new Dictionary<string, HubFile>(StringComparer.Ordinal);
+        var seen = new HashSet<Uri>();
         Uri? page = repository.TreeApi(commit);
         while (page is not null)
         {
+            if (!seen.Add(page) || seen.Count > HubListing.MaxPages)
+            {
+                throw new HubException($"{repository}: the tree API's pages {(seen.Count > HubListing.MaxPages ? $"go on past {HubListing.MaxPages}" : "link back to one already read")}");
+            }
+
             using var response = await SendAsync(repository, page, from: null, cancellationToken);
-            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-            if (document.RootElement.ValueKind != JsonValueKind.Array)
-            {
-                throw new HubException($"{repository}: the tree API did not answer with a list");
-            }
-
-            foreach (var entry in document.RootElement.EnumerateArray())
-            {
-                if (entry.TryGetProperty("type", out var type) && type.GetString() != "file")
-                {
-                    continue;
-                }
-
-                var path = entry.GetProperty("path").GetString() ?? string.Empty;
-                var size = entry.TryGetProperty("size", out var s) ? s.GetInt64() : 0;
-                string? sha256 = null;
-                if (entry.TryGetProperty("lfs", out var lfs) && lfs.ValueKind == JsonValueKind.Object)
-                {
-                    sha256 = lfs.TryGetProperty("oid", out var oid) ? oid.GetString() : null;
-                    size = lfs.TryGetProperty("size", out var lfsSize) ? lfsSize.GetInt64() : size;
-                }
-
-                var gitOid = entry.TryGetProperty("oid", out var git) ? git.GetString() : null;
-                files.Add(new HubFile(path, size, sha256?.ToLowerInvariant(), sha256 is null ? gitOid?.ToLowerInvariant() : null));
-            }
-
+            var what = $"{repository}: the tree API's page {seen.Count}";
+            using var document = await HubListing.ReadJsonAsync(response, what, cancellationToken);
+            HubListing.AddTreePage(document.RootElement, what, files);
             page = NextPage(response, page);
         }
 
-        return files;
+        return [.. files.Values];
     }
 
     /// <summary>A file's bytes from <paramref name="from"/> on (a Range request when above zero), redirects followed.</summary>
@@ -150,25 +136,18 @@ public sealed class HubClient : IDisposable
 
     public void Dispose() => http.Dispose();
 
-    private async Task<JsonDocument> GetJsonAsync(HubRepository repository, Uri uri, CancellationToken cancellationToken)
-    {
-        using var response = await SendAsync(repository, uri, from: null, cancellationToken);
-        try
-        {
-            return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-        }
-        catch (JsonException ex)
-        {
-            throw new HubException($"{repository}: {uri.AbsolutePath} did not answer with JSON ({ex.Message})", ex);
-        }
-    }
-
     /// <summary>One request with its redirects; a non-success final answer becomes a <see cref="HubException"/>.</summary>
     private async Task<HttpResponseMessage> SendAsync(HubRepository repository, Uri uri, long? from, CancellationToken cancellationToken, Action<HttpResponseMessage>? firstHop = null)
     {
         var current = uri;
         for (var hop = 0; hop <= MaxRedirects; hop++)
         {
+            if (current.Scheme != Uri.UriSchemeHttps && current.Scheme != Uri.UriSchemeHttp)
+            {
+                // A redirect or a next-page link may lead to the hub's CDN, never to a local file or another protocol.
+                throw new HubException($"{repository}: {uri.AbsolutePath} leads to a {current.Scheme}: URL; only http(s) is followed");
+            }
+
             using var request = new HttpRequestMessage(HttpMethod.Get, current);
             if (from is > 0)
             {
@@ -248,7 +227,9 @@ public sealed class HubClient : IDisposable
             if (parts.Length >= 2 && parts.Skip(1).Any(p => p.Replace(" ", string.Empty, StringComparison.Ordinal) is "rel=\"next\"" or "rel=next") && parts[0].StartsWith('<') && parts[0].EndsWith('>'))
             {
                 var target = parts[0][1..^1];
-                return Uri.TryCreate(target, UriKind.Absolute, out var absolute) ? absolute : new Uri(current, target);
+                return Uri.TryCreate(target, UriKind.Absolute, out var absolute) ? absolute
+                    : Uri.TryCreate(current, target, out var relative) ? relative
+                    : throw new HubException($"the tree API's next-page link \"{target}\" is not a URL");
             }
         }
 

@@ -33,11 +33,11 @@ public sealed class ModelDownloader(HubClient client, Func<string, long>? freeSp
         {
             var commit = await client.GetCommitAsync(request.Repository, request.Revision, cancellationToken);
             var listing = await client.ListFilesAsync(request.Repository, commit, cancellationToken);
-            var byPath = listing.ToDictionary(file => file.Path, StringComparer.Ordinal);
+            var byPath = listing.ToDictionary(file => file.Path, StringComparer.Ordinal); // the listing holds each path once
             var chosen = request.Select(listing.Select(file => file.Path).ToList());
             foreach (var path in chosen)
             {
-                if (!IsSafeRelativePath(path))
+                if (!HubListing.IsSafeRelativePath(path) || !byPath.ContainsKey(path))
                 {
                     throw new HubException($"{request.Repository}: refusing the file path \"{path}\"");
                 }
@@ -114,8 +114,4 @@ public sealed class ModelDownloader(HubClient client, Func<string, long>? freeSp
     public static string Gigabytes(long bytes) => bytes >= 1e9 ? $"{bytes / 1e9:0.00} GB" : $"{bytes / 1e6:0.0} MB";
 
     private static string Target(DownloadRequest request, HubFile file) => Path.Combine(request.Destination, file.Path.Replace('/', Path.DirectorySeparatorChar));
-
-    private static bool IsSafeRelativePath(string path) =>
-        path.Length > 0 && !path.StartsWith('/') && !path.Contains('\\', StringComparison.Ordinal) && !Path.IsPathRooted(path)
-        && path.Split('/').All(part => part.Length > 0 && part != "." && part != "..");
 }

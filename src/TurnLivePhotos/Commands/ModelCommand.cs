@@ -57,10 +57,23 @@ public static class ModelCommand
     private static Command CreateDownload(TextWriter output, TextWriter error)
     {
         var connections = new Option<int>("--connections") { Description = "Files fetched at once", DefaultValueFactory = _ => 4 };
+        var retries = new Option<int>("--retries")
+        {
+            Description = "Retries of a failed request or transfer (with growing delays) before giving up",
+            DefaultValueFactory = _ => new HubClientOptions().RetryAttempts,
+        };
+        retries.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 20)
+            {
+                result.AddError("--retries must be between 0 and 20");
+            }
+        });
         var which = ModelArgument("download", "svd (the default: the SVD pipeline into ModelsHome/ModelName), animatelcm (AnimateLCM-SVD-xt's UNet file, for UNetWeights) or depth (Depth Anything V2 Small into ModelsHome/DepthModelName)");
         var command = new Command("download", "Fetch a model from the hub of [InstallationOptions] ModelRepositoryUrl (or HF_ENDPOINT) into ModelsHome; resumes, verifies SHA-256, does nothing when complete");
         command.Arguments.Add(which);
         command.Options.Add(connections);
+        command.Options.Add(retries);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = CommonOptions.LoadSettings(parse, []);
@@ -76,7 +89,7 @@ public static class ModelCommand
                     return Cli.Success;
                 }
 
-                using var client = new HubClient(new HubClientOptions { Connections = Math.Max(1, parse.GetValue(connections)) }, token);
+                using var client = new HubClient(new HubClientOptions { Connections = Math.Max(1, parse.GetValue(connections)), RetryAttempts = parse.GetValue(retries) }, token);
                 var downloader = new ModelDownloader(client);
                 await output.WriteLineAsync($"{request.Name}: {request.Repository} → {request.Destination}{(token is null ? string.Empty : $" (with the {token})")}");
                 var clock = Stopwatch.StartNew();
@@ -97,7 +110,7 @@ public static class ModelCommand
                 await error.WriteLineAsync($"interrupted: what was fetched is kept (*.part files); run `{ModelDownloads.CommandFor(kind)}` again to resume");
                 return Interrupted;
             }
-            catch (Exception ex) when (ex is HubException or HttpRequestException or NotEnoughSpaceException or TimeoutRejectedException)
+            catch (Exception ex) when (ex is HubException or HttpRequestException or NotEnoughSpaceException or TimeoutRejectedException or IOException or UnauthorizedAccessException)
             {
                 var message = ex.Message.ReplaceLineEndings(" ");
                 await error.WriteLineAsync("error: " + (token?.Redact(message) ?? message));
