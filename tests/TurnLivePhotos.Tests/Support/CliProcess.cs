@@ -24,6 +24,18 @@ public sealed class CliProcess : IDisposable
 
     public int Id => process.Id;
 
+    public bool HasExited => process.HasExited;
+
+    /// <summary>The most memory the process has held resident so far (VmHWM in /proc/PID/status), in bytes.</summary>
+    public long PeakResidentBytes
+    {
+        get
+        {
+            var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+    }
+
     public static CliProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         StartProgram("dotnet", workingDirectory, environment, [Path.Combine(AppContext.BaseDirectory, "turn-live-photos.dll"), .. args]);
 
