@@ -158,7 +158,7 @@ public sealed record WebSettings
     public int JobsPerMinute { get; init; } = 30;
 
     /// <summary>Wall-clock limit of one job's run ([WebOptions] JobTimeoutMinutes): past it the job fails with a message and the queue moves on.</summary>
-    public TimeSpan JobTimeout { get; init; } = TimeSpan.FromMinutes(60);
+    public TimeSpan JobTimeout { get; init; } = TimeSpan.FromMinutes(240);
 }
 
 /// <summary>[InputOptions]</summary>

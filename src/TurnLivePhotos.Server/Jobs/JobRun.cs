@@ -19,7 +19,9 @@ public sealed class JobTimedOutException(TimeSpan limit)
 /// its token is cancelled by a cancel, by the process stopping, or by the wall-clock limit, whichever comes first, and
 /// the worker waits for the run only until then. A stage that ignores the token (a parser looping inside a writer)
 /// cannot hold the queue: the job ends as cancelled or failed at once, the run is given a short grace to unwind, and
-/// after that it is left to finish on its own (logged) while the next job starts.
+/// after that it is left to finish on its own (logged) while the next job starts. Only such a stage can then overlap
+/// the next job; the engines honour the token (ONNX Runtime's run is terminated between two nodes), so a GPU is not
+/// shared that way.
 /// </summary>
 public sealed class JobRun : IDisposable
 {

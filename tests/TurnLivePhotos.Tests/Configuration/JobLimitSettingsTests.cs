@@ -7,13 +7,13 @@ namespace TurnLivePhotos.Tests.Configuration;
 public sealed class JobLimitSettingsTests
 {
     [Fact]
-    public void Without_the_keys_a_job_has_an_hour_retention_looks_hourly_and_outputs_hold_20_gb()
+    public void Without_the_keys_a_job_may_run_four_hours_retention_looks_hourly_and_outputs_hold_20_gb()
     {
         using var folder = new TempFolder();
 
         var settings = SettingsLoader.Load(folder.Write("empty.ini", string.Empty));
 
-        Assert.Equal(TimeSpan.FromMinutes(60), settings.Web.JobTimeout);
+        Assert.Equal(TimeSpan.FromHours(4), settings.Web.JobTimeout);
         Assert.Equal(TimeSpan.FromMinutes(60), settings.Store.RetentionInterval);
         Assert.Equal(20, settings.Store.MaxOutputsGb);
     }

@@ -51,7 +51,7 @@ public abstract class JobLimitsContract(ITestOutputHelper output)
     public async Task A_job_over_its_time_limit_fails_with_a_message_naming_the_setting_and_the_next_job_runs()
     {
         using var engine = new StuckWritingEngine();
-        await using var server = await StartAsync(s => s with { Web = s.Web with { JobTimeout = TimeSpan.FromSeconds(3) } }, engine);
+        await using var server = await StartAsync(s => s with { Web = s.Web with { JobTimeout = TimeSpan.FromSeconds(5) } }, engine);
         var stuck = await SubmitAsync(server);
         var next = await SubmitAsync(server);
 
