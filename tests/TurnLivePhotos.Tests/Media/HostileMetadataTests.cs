@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text;
 using MetadataExtractor;
 using MetadataExtractor.Formats.Exif;
@@ -51,6 +53,29 @@ public sealed class HostileMetadataTests
         Assert.Equal("Hostile", xmp.GetPropertyString("http://ns.adobe.com/xap/1.0/", "CreatorTool")); // the standard packet stays
         Assert.False(xmp.DoesPropertyExist("http://example.com/a/", "n"));
         Assert.Contains(output, line => line.Contains(".gif (classic, 3 frames", StringComparison.Ordinal));
+    }
+
+    [RequiresToolsFact("ffmpeg")]
+    public async Task A_server_job_on_that_photo_succeeds_and_its_message_says_what_was_left_out()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var photo = WithExtendedXmp(TestPhotos.Scene(160, 120), NestedXmp(20_000));
+
+        using var created = await server.Client.PostAsync("api/v1/jobs", RunningServer.Form(photo, "deep.jpg", ("formats", "live,motion,gif"), ("frames", "3")));
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        var clock = Stopwatch.StartNew();
+        JsonElement job;
+        while ((job = await server.Client.GetFromJsonAsync<JsonElement>($"api/v1/jobs/{id}")).GetProperty("state").GetString() is "queued" or "running")
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"job {id} still {job.GetProperty("state")}");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("succeeded", job.GetProperty("state").GetString());
+        Assert.Equal($"left out of the still: Extended XMP: dropped: elements nested deeper than {XmpLimits.MaxDepth} levels", job.GetProperty("message").GetString());
+        Assert.Equal(["gif", "live", "motion"], job.GetProperty("files").EnumerateObject().Select(file => file.Name).Order());
     }
 
     [Fact]
