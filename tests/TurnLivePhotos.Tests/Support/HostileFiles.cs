@@ -39,25 +39,30 @@ public static class HostileFiles
         }
     }
 
-    /// <summary>Metadata built to crash, hang or exhaust a parser, on an otherwise ordinary small JPEG.</summary>
+    /// <summary>
+    /// Metadata built to crash, hang or exhaust a parser, on an otherwise ordinary small JPEG; laid out by
+    /// <see cref="HostileMetadata"/> (XMP, Exif) and here (MPF, ICC, entities).
+    /// </summary>
     public static IEnumerable<HostileFile> Metadata()
     {
         var photo = TestPhotos.Scene(64, 48);
-        yield return new("xmp nested 40 levels", "xmp", WithSegments(photo, Xmp(Nested(40))));
-        yield return new("xmp nested 1500 levels", "xmp", WithSegments(photo, Xmp(Nested(1500))));
-        yield return new("extended xmp nested 20000 levels", "xmp", WithExtendedXmp(photo, Nested(20_000)));
-        yield return new("xmp billion laughs", "xmp", WithSegments(photo, Xmp(BillionLaughs())));
-        yield return new("xmp external entity", "xmp", WithSegments(photo, Xmp(ExternalEntity())));
-        yield return new("xmp not xml", "xmp", WithSegments(photo, Xmp(Encoding.UTF8.GetBytes("<x:xmpmeta <<<"))));
-        yield return new("exif ifd0 points to itself", "exif", WithSegments(photo, Exif(IfdLoop(self: true))));
-        yield return new("exif next ifd points back", "exif", WithSegments(photo, Exif(IfdLoop(self: false))));
-        yield return new("exif sub-ifd is its parent", "exif", WithSegments(photo, Exif(SubIfdLoop())));
-        yield return new("exif value offset overflows", "exif", WithSegments(photo, Exif(OverflowingEntry())));
-        yield return new("exif 65535 entries past the end", "exif", WithSegments(photo, Exif(EntryCountPastEnd())));
-        yield return new("mpf entries past the end", "mpf", WithSegments(photo, Mpf(entryOffset: 0x7FFF_FFF0, entrySize: 0x7FFF_FFFF, images: 2)));
-        yield return new("mpf 65535 images", "mpf", WithSegments(photo, Mpf(entryOffset: 0, entrySize: 16, images: 65_535)));
-        yield return new("icc 255 chunks announced, one given", "icc", WithSegments(photo, Icc(sequence: 1, count: 255, new byte[1000])));
-        yield return new("icc chunk number 0", "icc", WithSegments(photo, Icc(sequence: 0, count: 0, new byte[100])));
+        yield return new("xmp nested 40 levels", "xmp", HostileMetadata.WithXmp(photo, HostileMetadata.NestedXmp(40)));
+        yield return new("xmp nested as deep as one segment holds", "xmp", HostileMetadata.WithXmp(photo, HostileMetadata.NestedXmp(HostileMetadata.DeepestStandardNesting)));
+        yield return new("extended xmp nested 20000 levels", "xmp", HostileMetadata.WithExtendedXmp(photo, HostileMetadata.NestedXmp(20_000)));
+        yield return new("xmp billion laughs", "xmp", HostileMetadata.WithXmp(photo, BillionLaughs()));
+        yield return new("xmp external entity", "xmp", HostileMetadata.WithXmp(photo, ExternalEntity()));
+        yield return new("xmp not xml", "xmp", HostileMetadata.WithXmp(photo, "<x:xmpmeta <<<"));
+        yield return new("exif ifd0 is its own next ifd", "exif", WithExif(photo, HostileMetadata.Tiff(nextIfd: 8)));
+        yield return new("exif sub-ifd is its parent", "exif", WithExif(photo, HostileMetadata.Tiff(exifPointer: 8)));
+        yield return new("exif gps ifd is the exif ifd", "exif", WithExif(photo, HostileMetadata.Tiff(gpsPointer: 50)));
+        yield return new("exif pointer overflows", "exif", WithExif(photo, HostileMetadata.Tiff(exifPointer: 0xFFFF_FFF0)));
+        yield return new("exif thumbnail past the end", "exif", WithExif(photo, HostileMetadata.Tiff(nextIfd: 140, thumbnailOffset: 0xFFFF_FFF0, thumbnailLength: 0x20)));
+        yield return new("exif 65535 entries past the end", "exif", WithExif(photo, HostileMetadata.Tiff(ifd0Count: 0xFFFF)));
+        yield return new("exif 5000 entries sharing one value", "exif", WithExif(photo, HostileMetadata.OverlappingValuesTiff(5000, 4096)));
+        yield return new("mpf entries past the end", "mpf", HostileMetadata.WithSegments(photo, Mpf(entryOffset: 0x7FFF_FFF0, entrySize: 0x7FFF_FFFF, images: 2)));
+        yield return new("mpf 65535 images", "mpf", HostileMetadata.WithSegments(photo, Mpf(entryOffset: 0, entrySize: 16, images: 65_535)));
+        yield return new("icc 255 chunks announced, one given", "icc", HostileMetadata.WithSegments(photo, Icc(sequence: 1, count: 255, new byte[1000])));
+        yield return new("icc chunk number 0", "icc", HostileMetadata.WithSegments(photo, Icc(sequence: 0, count: 0, new byte[100])));
     }
 
     /// <summary>
@@ -220,63 +225,8 @@ public static class HostileFiles
         return found ? bytes : throw new InvalidOperationException("no ispe box in heif-enc's output");
     }
 
-    /// <summary>An XMP packet whose one property nests <paramref name="depth"/> structs (<c>rdf:parseType="Resource"</c>) deep.</summary>
-    public static byte[] Nested(int depth)
-    {
-        var text = new StringBuilder();
-        text.Append("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">");
-        text.Append("<rdf:Description rdf:about=\"\" xmlns:e=\"http://example.com/e/\">");
-        for (var i = 0; i < depth; i++)
-        {
-            text.Append("<e:p rdf:parseType=\"Resource\">");
-        }
-
-        text.Append("<e:v>x</e:v>");
-        for (var i = 0; i < depth; i++)
-        {
-            text.Append("</e:p>");
-        }
-
-        text.Append("</rdf:Description></rdf:RDF></x:xmpmeta>");
-        return Encoding.UTF8.GetBytes(text.ToString());
-    }
-
-    /// <summary><paramref name="jpeg"/> with <paramref name="segments"/> (each a whole marker segment) right after SOI.</summary>
-    public static byte[] WithSegments(byte[] jpeg, params byte[][] segments) =>
-        Concat([jpeg[..2], .. segments, jpeg[2..]]);
-
-    /// <summary>
-    /// A standard packet announcing Extended XMP and the extension itself in chunks (Adobe XMP specification part 3,
-    /// 1.1.3.1: GUID = MD5 of the extension as 32 hex digits, full length and offset before each chunk).
-    /// </summary>
-    public static byte[] WithExtendedXmp(byte[] jpeg, byte[] extension)
-    {
-        var guid = Convert.ToHexString(MD5.HashData(extension));
-        var main = Encoding.UTF8.GetBytes(
-            "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">" +
-            $"<rdf:Description rdf:about=\"\" xmlns:xmpNote=\"http://ns.adobe.com/xmp/note/\" xmpNote:HasExtendedXMP=\"{guid}\"/></rdf:RDF></x:xmpmeta>");
-        var segments = new List<byte[]> { Xmp(main) };
-        for (var offset = 0; offset < extension.Length; offset += 65_000)
-        {
-            var chunk = extension.AsSpan(offset, Math.Min(65_000, extension.Length - offset)).ToArray();
-            segments.Add(Segment(0xE1, Concat(Encoding.ASCII.GetBytes(ExtendedXmpSignature), Encoding.ASCII.GetBytes(guid), Big32(extension.Length), Big32(offset), chunk)));
-        }
-
-        return WithSegments(jpeg, [.. segments]);
-    }
-
-    public static byte[] Xmp(byte[] packet) => Segment(0xE1, Concat(Encoding.ASCII.GetBytes(XmpSignature), packet));
-
-    public static byte[] Exif(byte[] tiff) => Segment(0xE1, Concat("Exif\0\0"u8.ToArray(), tiff));
-
-    /// <summary>An APPn marker segment; its length counts itself and must fit 16 bits.</summary>
-    public static byte[] Segment(byte marker, byte[] payload) =>
-        payload.Length + 2 > ushort.MaxValue
-            ? throw new ArgumentException($"{payload.Length} bytes do not fit one segment", nameof(payload))
-            : Concat([0xFF, marker], Big16(payload.Length + 2), payload);
-
     /// <summary>Nine levels of entities, each three of the one before: 3^9 "ha"s from a few hundred bytes.</summary>
-    private static byte[] BillionLaughs()
+    private static string BillionLaughs()
     {
         var entities = new StringBuilder("<!DOCTYPE x [<!ENTITY a0 \"ha\">");
         for (var i = 1; i < 10; i++)
@@ -285,38 +235,15 @@ public static class HostileFiles
         }
 
         entities.Append("]>");
-        return Encoding.UTF8.GetBytes(entities + "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"\" xmlns:e=\"http://example.com/e/\" e:v=\"&a9;\"/></rdf:RDF></x:xmpmeta>");
+        return entities + ("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"\" xmlns:e=\"http://example.com/e/\" e:v=\"&a9;\"/></rdf:RDF></x:xmpmeta>");
     }
 
-    private static byte[] ExternalEntity() => Encoding.UTF8.GetBytes(
+    private static string ExternalEntity() => (
         "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">" +
         "<rdf:Description rdf:about=\"\" xmlns:e=\"http://example.com/e/\" e:v=\"&e;\"/></rdf:RDF></x:xmpmeta>");
 
-    /// <summary>TIFF header + IFD0 (Make) whose next-IFD link is IFD0 itself, or a second IFD linking back to IFD0.</summary>
-    private static byte[] IfdLoop(bool self)
-    {
-        var tiff = new TiffBuilder().Ifd([(0x010F, 2, 4, "Evil"u8.ToArray())], next: self ? 8u : 8u + 18u);
-        return self ? tiff.ToArray() : tiff.Ifd([(0x0110, 2, 4, "Loop"u8.ToArray())], next: 8).ToArray();
-    }
-
-    /// <summary>IFD0 whose Exif sub-IFD pointer (0x8769) names IFD0 itself.</summary>
-    private static byte[] SubIfdLoop() =>
-        new TiffBuilder().Ifd([(0x8769, 4, 1, Little32(8))], next: 0).ToArray();
-
-    /// <summary>An ASCII entry of 0xFFFFFFF0 characters at offset 0xFFFFFFF0: count × size and offset + length overflow 32 bits.</summary>
-    private static byte[] OverflowingEntry() =>
-        new TiffBuilder().Ifd([(0x010F, 2, 0xFFFF_FFF0, Little32(unchecked((int)0xFFFF_FFF0)))], next: 0).ToArray();
-
-    /// <summary>IFD0 claiming 65535 entries in a segment that holds one.</summary>
-    private static byte[] EntryCountPastEnd()
-    {
-        var bytes = new TiffBuilder().Ifd([(0x010F, 2, 4, "Evil"u8.ToArray())], next: 0).ToArray();
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), 0xFFFF);
-        return bytes;
-    }
-
     /// <summary>An MPF APP2 segment (CIPA DC-007): version, number of images, and MP entries with the given offset and size.</summary>
-    private static byte[] Mpf(uint entryOffset, uint entrySize, int images)
+    private static JpegSegment Mpf(uint entryOffset, uint entrySize, int images)
     {
         var entries = new byte[Math.Min(images, 2) * 16];
         for (var i = 0; i < entries.Length / 16; i++)
@@ -335,11 +262,12 @@ public static class HostileFiles
         WriteBigEntry(tiff.AsSpan(22), 0xB001, 4, 1, (uint)images);
         WriteBigEntry(tiff.AsSpan(34), 0xB002, 7, (uint)(images * 16), 8 + ifdLength);
         entries.CopyTo(tiff.AsSpan(8 + ifdLength));
-        return Segment(0xE2, Concat("MPF\0"u8.ToArray(), tiff));
+        return new JpegSegment(0xE2, Concat("MPF\0"u8.ToArray(), tiff));
     }
 
-    private static byte[] Icc(byte sequence, byte count, byte[] data) =>
-        Segment(0xE2, Concat("ICC_PROFILE\0"u8.ToArray(), [sequence, count], data));
+    private static JpegSegment Icc(byte sequence, byte count, byte[] data) => new(0xE2, Concat("ICC_PROFILE\0"u8.ToArray(), [sequence, count], data));
+
+    private static byte[] WithExif(byte[] jpeg, byte[] tiff) => HostileMetadata.WithSegments(jpeg, HostileMetadata.Exif(tiff));
 
     private static void WriteBigEntry(Span<byte> at, ushort tag, ushort type, uint count, uint value)
     {
