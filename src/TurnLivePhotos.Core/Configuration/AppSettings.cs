@@ -165,7 +165,13 @@ public sealed record WebSettings
 public sealed record InputSettings
 {
     /// <summary>Largest photo accepted, in megapixels, checked from the header before any decoding.</summary>
-    public int MaxMegapixels { get; init; } = 100;
+    public int MaxMegapixels { get; init; } = TurnLivePhotos.Media.Decoding.DecodeBudget.DefaultMaxMegapixels;
 
     public long MaxPixels => MaxMegapixels * 1_000_000L;
+
+    /// <summary>Longest side accepted, in pixels, checked from the header like <see cref="MaxMegapixels"/>.</summary>
+    public int MaxSidePixels { get; init; } = TurnLivePhotos.Media.Decoding.DecodeBudget.DefaultMaxSidePixels;
+
+    /// <summary>Both limits, for the decoder and ImageMagick's own resource limits.</summary>
+    public TurnLivePhotos.Media.Decoding.DecodeBudget Budget => new(MaxPixels, MaxSidePixels);
 }

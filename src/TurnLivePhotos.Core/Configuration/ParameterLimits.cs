@@ -12,6 +12,7 @@ public static class ParameterLimits
     public static readonly Range<long> MaxContentLength = new(1024, 2L * 1024 * 1024 * 1024);
     public static readonly Range<int> MaxQueuedJobs = new(1, 1000);
     public static readonly Range<int> MaxMegapixels = new(1, 1000);
+    public static readonly Range<int> MaxSidePixels = new(64, 65535);
     public static readonly Range<int> KeepJobsDays = new(0, 36500);
     public static readonly Range<int> LeaseSeconds = new(1, 3600);
     public static readonly Range<int> JobsPerMinute = new(0, 100_000);

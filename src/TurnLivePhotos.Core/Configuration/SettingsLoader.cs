@@ -138,6 +138,7 @@ public static class SettingsLoader
             Input = new InputSettings
             {
                 MaxMegapixels = read.Int("InputOptions", "MaxMegapixels", defaults.Input.MaxMegapixels, ParameterLimits.MaxMegapixels),
+                MaxSidePixels = read.Int("InputOptions", "MaxSidePixels", defaults.Input.MaxSidePixels, ParameterLimits.MaxSidePixels),
             },
             Output = new TurnLivePhotos.Media.Formats.OutputOptions
             {

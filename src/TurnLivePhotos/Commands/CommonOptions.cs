@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Engine.Svd;
+using TurnLivePhotos.Media.Decoding;
 
 namespace TurnLivePhotos.Commands;
 
@@ -77,7 +78,9 @@ public static class CommonOptions
             overrides[assignment[..separator].Trim()] = assignment[(separator + 1)..];
         }
 
-        return SettingsLoader.Load(parse.GetValue(Config), overrides);
+        var settings = SettingsLoader.Load(parse.GetValue(Config), overrides);
+        ImageMagickLimits.Apply(settings.Input.Budget); // every command starts here: the decoding limits hold from the first photo on
+        return settings;
     }
 
     /// <summary>A note when a GPU memory limit is set but the engine would not run on the CUDA provider; null otherwise.</summary>

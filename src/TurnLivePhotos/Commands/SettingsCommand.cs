@@ -61,6 +61,7 @@ public static class SettingsCommand
             string.Empty,
             "[InputOptions]",
             $"MaxMegapixels={settings.Input.MaxMegapixels}",
+            $"MaxSidePixels={settings.Input.MaxSidePixels}",
             string.Empty,
             "[OutputOptions]",
             $"Formats={string.Join(",", settings.Output.Formats.Select(f => f.ToString().ToLowerInvariant()))}",
