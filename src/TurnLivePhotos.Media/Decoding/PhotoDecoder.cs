@@ -116,7 +116,7 @@ public static class PhotoDecoder
     {
         image.AutoOrient();
         image.ResetPage();
-        if (image.GetColorProfile() is { } profile && profile.ColorSpace != ColorSpace.sRGB)
+        if (ProfileColorSpace(image) is { } space && space != ColorSpace.sRGB)
         {
             image.TransformColorSpace(ColorProfiles.SRGB);
         }
@@ -130,6 +130,24 @@ public static class PhotoDecoder
             image.BackgroundColor = MagickColors.White;
             image.Alpha(AlphaAction.Remove);
             image.Alpha(AlphaAction.Off);
+        }
+    }
+
+    /// <summary>
+    /// The colour space of the embedded ICC profile, or null when there is none or Magick.NET cannot read its header
+    /// (zeros, a colour space it does not know; it reads the header when asked for the space): such a profile is
+    /// dropped and the pixels are taken as sRGB, as browsers show them.
+    /// </summary>
+    private static ColorSpace? ProfileColorSpace(MagickImage image)
+    {
+        try
+        {
+            return image.GetColorProfile()?.ColorSpace;
+        }
+        catch (Exception ex) when (ex is NotSupportedException or ArgumentException or MagickException)
+        {
+            image.RemoveProfile("icc");
+            return null;
         }
     }
 

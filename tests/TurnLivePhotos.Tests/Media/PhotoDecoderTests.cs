@@ -1,5 +1,6 @@
 using ImageMagick;
 using TurnLivePhotos.Media.Decoding;
+using TurnLivePhotos.Media.Jpeg;
 using TurnLivePhotos.Tests.Support;
 
 namespace TurnLivePhotos.Tests.Media;
@@ -22,6 +23,20 @@ public sealed class PhotoDecoderTests
 
         Assert.Equal(expected, photo.Format);
         Assert.Equal((64, 48), (photo.Image.Width, photo.Image.Height));
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1000)]
+    [InlineData(1, 255, 1000)]
+    [InlineData(0, 0, 100)]
+    public void An_icc_profile_that_cannot_be_read_is_dropped_and_the_photo_decodes(byte sequence, byte count, int length)
+    {
+        var icc = new JpegSegment(0xE2, [.. "ICC_PROFILE\0"u8, sequence, count, .. new byte[length]]);
+        var photo = HostileMetadata.WithSegments(TestPhotos.Scene(64, 48), icc);
+
+        var decoded = PhotoDecoder.Decode(photo);
+
+        Assert.Equal((64, 48), (decoded.Image.Width, decoded.Image.Height));
     }
 
     [Fact]

@@ -27,7 +27,10 @@ public sealed class HostileUploadSuiteTests(ITestOutputHelper log)
 
         var tally = await SendAllAsync(server, HostileFiles.PixelBombs(), "gif");
 
-        Assert.All(tally.Answers, answer => Assert.True(answer.Generate == "413" && answer.Job == "413", $"{answer.File}: /generate {answer.Generate}, /api/v1/jobs {answer.Job}"));
+        // Refused before any pixel: 413 where the header is consistent, 415 where it cannot even be read (a WebP canvas
+        // its frame contradicts); each format's size check is met at least once.
+        Assert.All(tally.Answers, answer => Assert.True(answer.Generate is "413" or "415" && answer.Job == answer.Generate, $"{answer.File}: /generate {answer.Generate}, /api/v1/jobs {answer.Job}"));
+        Assert.All(tally.Answers.GroupBy(answer => answer.Class), format => Assert.Contains(format, answer => answer.Generate == "413"));
         AssertBounded(server);
     }
 
@@ -49,7 +52,7 @@ public sealed class HostileUploadSuiteTests(ITestOutputHelper log)
         using var server = await HostileServer.StartAsync();
         var files = HostileFiles.Mutations("jpeg", TestPhotos.CameraJpeg("mutated"), 100, seed: 24)
             .Concat(HostileFiles.Mutations("png", TestPhotos.Scene(64, 48, ImageMagick.MagickFormat.Png), 100, seed: 25))
-            .Concat(HostileFiles.Mutations("heic", HostileFiles.Heic(64, 48), 100, seed: 26));
+            .Concat(HostileFiles.Mutations("heic", PixelBombs.SmallHeic(), 100, seed: 26));
 
         var tally = await SendAllAsync(server, files, "live,motion,gif");
 

@@ -33,7 +33,7 @@ public static class PixelBombs
     };
 
     /// <summary>A 16x16 HEIC from heif-enc (libheif's encoder; ImageMagick here decodes HEIC but does not write it).</summary>
-    private static byte[] SmallHeic()
+    public static byte[] SmallHeic()
     {
         using var folder = new TempFolder();
         var png = folder.Write("small.png", Small(MagickFormat.Png));
