@@ -1,4 +1,5 @@
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Server.Web;
 
 namespace TurnLivePhotos.Server.Jobs;
 
@@ -42,7 +43,7 @@ public static class JobViews
             progress?.TotalSteps,
             percent,
             record.State == JobState.Running ? EtaSeconds(startedAt, progress) : null,
-            record.Message,
+            record.Message is { } message ? ClientText.Detail(message, ClientText.MaxJobMessage) : null,
             record.Files.ToDictionary(f => FormatName(f.Key), f => $"{self}/files/{FormatName(f.Key)}"),
             new JobLinks(self, $"{self}/events"));
     }

@@ -16,6 +16,9 @@ public static partial class ClientText
     /// <summary>The most one error's detail says.</summary>
     public const int MaxDetail = 300;
 
+    /// <summary>The most a job's message says (it may list several formats' failures and what was left out of the still).</summary>
+    public const int MaxJobMessage = 2000;
+
     /// <summary>A client's value as an error quotes it: at most <see cref="MaxQuoted"/> characters, control characters as '?'.</summary>
     public static string Quote(string value)
     {
@@ -24,12 +27,12 @@ public static partial class ClientText
         return Printable(piece);
     }
 
-    /// <summary>An error's detail as the client gets it: paths replaced, printable, at most <see cref="MaxDetail"/> characters.</summary>
-    public static string Detail(string detail)
+    /// <summary>An error's detail as the client gets it: paths replaced, printable, at most <paramref name="limit"/> characters.</summary>
+    public static string Detail(string detail, int limit = MaxDetail)
     {
         ArgumentNullException.ThrowIfNull(detail);
         var text = Printable(AbsolutePath().Replace(detail, "<path>"));
-        return text.Length > MaxDetail ? text[..MaxDetail] + "…" : text;
+        return text.Length > limit ? text[..limit] + "…" : text;
     }
 
     private static string Printable(string text)

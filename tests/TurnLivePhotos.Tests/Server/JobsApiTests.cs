@@ -122,6 +122,17 @@ public sealed class JobsApiTests
     }
 
     [Fact]
+    public void A_jobs_message_is_shown_without_paths_on_the_server()
+    {
+        var record = new JobRecord("j1", DateTimeOffset.UtcNow, JobState.Failed, new JobRequest(new MotionParameters(), EngineKind.Classic, [OutputFormat.Gif], null),
+            "the HEIC data could not be decoded (/tmp/magick-Zq81xk/input.heic: corrupt image)", new Dictionary<OutputFormat, string>(), 1, DateTimeOffset.UtcNow);
+
+        var view = JobViews.Of(record, queuePosition: null);
+
+        Assert.Equal("the HEIC data could not be decoded (<path>: corrupt image)", view.Message);
+    }
+
+    [Fact]
     public async Task Queued_and_running_jobs_can_be_canceled()
     {
         var engine = new GatedEngine();
