@@ -38,7 +38,7 @@ public sealed class ServeCommandTests
         using var response = await client.PostAsync("generate", RunningServer.Form(TestPhotos.Scene(120, 90)));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Single(Directory.GetFiles(temporary, "*.gif"));
+        Assert.Single(Directory.GetFiles(temporary, "*.gif", SearchOption.AllDirectories));
         Assert.False(Directory.Exists(folder["outputs"]));
         Assert.Equal(0, await server.TerminateAsync(TimeSpan.FromSeconds(30)));
         Assert.False(Directory.Exists(temporary));

@@ -129,38 +129,6 @@ public sealed class HostileInputTests
         await AssertStillServingAsync(server);
     }
 
-    [Fact]
-    public async Task Three_hundred_mutated_jpegs_never_get_a_5xx()
-    {
-        await using var server = await StartAsync();
-        var random = new Random(20261125);
-        var statuses = new Dictionary<int, int>();
-        for (var i = 0; i < 300; i++)
-        {
-            var mutated = (byte[])Photo.Clone();
-            for (var flips = random.Next(1, 12); flips > 0; flips--)
-            {
-                mutated[random.Next(mutated.Length)] = (byte)random.Next(256);
-            }
-
-            if (random.Next(4) == 0)
-            {
-                mutated = mutated[..random.Next(2, mutated.Length)];
-            }
-
-            var path = i % 2 == 0 ? "/generate" : "/api/v1/jobs";
-            var answer = await PostAsync(server, path, Multipart, Concat(FilePart("m.jpg", mutated), Closing()));
-            Assert.True(answer is not null, $"mutation {i}: no answer");
-            Assert.True(answer.Status is 200 or 202 or 415, $"mutation {i} on {path}: {answer.Status} {answer.Body}");
-            statuses[answer.Status] = statuses.GetValueOrDefault(answer.Status) + 1;
-        }
-
-        // The mutations must reach both outcomes, or the test would not be testing the decoder's error paths.
-        Assert.True(statuses.GetValueOrDefault(415) > 0, string.Join(", ", statuses));
-        Assert.True(statuses.GetValueOrDefault(200) + statuses.GetValueOrDefault(202) > 0, string.Join(", ", statuses));
-        await AssertStillServingAsync(server);
-    }
-
     private static string Multipart => $"multipart/form-data; boundary={Boundary}";
 
     private static Task<RunningServer> StartAsync() => RunningServer.StartAsync(s => s with

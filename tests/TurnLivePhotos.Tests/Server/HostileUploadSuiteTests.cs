@@ -57,6 +57,9 @@ public sealed class HostileUploadSuiteTests(ITestOutputHelper log)
         var tally = await SendAllAsync(server, files, "live,motion,gif");
 
         Assert.Equal(300, tally.Answers.Count);
+
+        // Each kind must reach more than one outcome, or the mutations would not be testing the decoders' error paths.
+        Assert.All(tally.Answers.GroupBy(answer => answer.Class), kind => Assert.True(kind.Select(a => a.Job).Distinct().Count() > 1, $"{kind.Key}: {string.Join(", ", kind.Select(a => a.Job).Distinct())}"));
         AssertBounded(server);
     }
 
