@@ -58,10 +58,25 @@ public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogge
     /// <summary>Converts with an engine already chosen (the server's queue picks it first, to know which engine's lane to wait in).</summary>
     public async Task<ConversionResult> ConvertAsync(ConversionRequest request, EngineChoice choice, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
     {
+        long pixels = 0;
+        try
+        {
+            return await ConvertPhotoAsync(request, choice, progress, held => pixels = held, cancellationToken);
+        }
+        finally
+        {
+            LargePhotoMemory.ReleaseAfter(pixels); // the photo's and frames' buffers are unreachable here, past ConvertPhotoAsync
+        }
+    }
+
+    /// <param name="decoded">Told the pixels held: the photo's once decoded, the photo's and the frames' once written.</param>
+    private async Task<ConversionResult> ConvertPhotoAsync(ConversionRequest request, EngineChoice choice, IProgress<MotionProgress>? progress, Action<long> decoded, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(choice);
         var clock = Stopwatch.StartNew();
         var photo = PhotoDecoder.Decode(request.Photo, maxPixels);
+        decoded((long)photo.Image.Width * photo.Image.Height);
         logger.LogInformation(
             "Generating {Frames} frames at {Fps} fps from a {Width}x{Height} {Format} with the {Engine} engine ({Reason})",
             request.Parameters.Frames, request.Parameters.Fps, photo.Image.Width, photo.Image.Height, photo.Format, choice.Engine.Name, choice.Reason);
@@ -75,6 +90,7 @@ public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogge
         progress?.Report(new MotionProgress("write", 0, 1));
         var written = await writing;
         progress?.Report(new MotionProgress("write", 1, 1));
+        decoded(((long)photo.Image.Width * photo.Image.Height) + clip.Frames.Sum(frame => (long)frame.Width * frame.Height));
 
         logger.LogInformation("Wrote {Files} in {Elapsed:0.0} s", string.Join(", ", written.Files.Values), clock.Elapsed.TotalSeconds);
         foreach (var (format, reason) in written.Failures)

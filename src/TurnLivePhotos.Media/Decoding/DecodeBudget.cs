@@ -10,8 +10,8 @@ namespace TurnLivePhotos.Media.Decoding;
 public sealed record DecodeBudget(long MaxPixels, int MaxSidePixels)
 {
     /// <summary>
-    /// 64 MP: the 48-50 MP of current phone main cameras fit; Samsung's 108 and 200 MP modes do not — a 200 MP photo
-    /// alone would take the server past its 1.5 GB per-upload promise (decoding costs 10-23 bytes a pixel, see README).
+    /// 64 MP: the 48-50 MP of current phone main cameras fit; Samsung's 108 and 200 MP modes do not, since a photo
+    /// that size alone would take the server past its promise of staying under 1.5 GB for any one upload.
     /// </summary>
     public const int DefaultMaxMegapixels = 64;
 

@@ -33,12 +33,12 @@ public sealed class DecodeBudgetTests
     [Theory]
     [MemberData(nameof(Bombs))]
     public void A_pixel_bomb_is_refused_from_its_header_before_any_pixel_is_allocated(PhotoFormat format, int width, int height) =>
-        AssertRefusedFromHeader(PixelBombs.Declaring(format, width, height), width, height);
+        AssertRefusedFromHeader(SmallBomb(format, width, height), width, height);
 
     [RequiresToolsTheory("heif-enc")]
     [MemberData(nameof(HeifSizes))]
     public void A_heif_whose_ispe_declares_too_much_is_refused_before_any_pixel_is_allocated(int width, int height) =>
-        AssertRefusedFromHeader(PixelBombs.Declaring(PhotoFormat.Heif, width, height), width, height);
+        AssertRefusedFromHeader(SmallBomb(PhotoFormat.Heif, width, height), width, height);
 
     [Fact]
     public void The_default_budget_takes_a_48_megapixel_phone_photo_and_refuses_100_megapixels()
@@ -98,6 +98,44 @@ public sealed class DecodeBudgetTests
         Assert.DoesNotContain("/tmp", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An iPhone HEIC is a grid of 512-pixel tiles: its size is the grid item's ispe (the primary item), never a tile's.
+    /// Raising that ispe is refused from the header; raising the grid's own output size past what its tiles cover is
+    /// refused by libheif before it allocates the canvas.
+    /// </summary>
+    [RequiresSharedSamplesFact]
+    public void An_iphone_grid_heic_is_judged_by_its_primary_items_ispe_and_a_lying_grid_is_refused()
+    {
+        var original = File.ReadAllBytes(PhoneSamples.Shared("iphone_IMG_3853.HEIC"));
+        Assert.Equal(PhotoFormat.Heif, PhotoDecoder.Check(original, DecodeBudget.Default));
+        Assert.Throws<PhotoTooLargeException>(() => PhotoDecoder.Check(original, new DecodeBudget(5712 * 4284, 5711)));
+
+        var ispe = (byte[])original.Clone();
+        var patched = 0;
+        for (var at = ispe.AsSpan().IndexOf("ispe"u8); at >= 0; at = NextIndex(ispe, "ispe"u8, at + 4))
+        {
+            if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(ispe.AsSpan(at + 8)) == 5712)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(ispe.AsSpan(at + 8), 10_000);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(ispe.AsSpan(at + 12), 10_000);
+                patched++;
+            }
+        }
+
+        Assert.True(patched > 0);
+        AssertRefusedFromHeader(ispe, 10_000, 10_000);
+
+        var grid = (byte[])original.Clone();
+        var descriptor = grid.AsSpan().IndexOf("idat"u8) + 4; // ImageGrid: version, flags (0: 16-bit sizes), rows-1, columns-1, width, height
+        Assert.Equal(5712, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(grid.AsSpan(descriptor + 4)));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(grid.AsSpan(descriptor + 4), 16_000);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(grid.AsSpan(descriptor + 6), 16_000);
+        var clock = Stopwatch.StartNew();
+        var error = Assert.ThrowsAny<Exception>(() => PhotoDecoder.Decode(grid, DecodeBudget.Default));
+        Assert.True(error is UnsupportedPhotoException or PhotoTooLargeException, error.ToString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
+    }
+
     [Fact]
     public void The_settings_carry_both_limits_and_default_to_the_budget()
     {
@@ -132,9 +170,21 @@ public sealed class DecodeBudgetTests
         Assert.Equal(HttpStatusCode.OK, photo.StatusCode);
     }
 
+    private static int NextIndex(byte[] bytes, ReadOnlySpan<byte> pattern, int from)
+    {
+        var index = bytes.AsSpan(from).IndexOf(pattern);
+        return index < 0 ? -1 : from + index;
+    }
+
+    private static byte[] SmallBomb(PhotoFormat format, int width, int height)
+    {
+        var bytes = PixelBombs.Declaring(format, width, height);
+        Assert.InRange(bytes.Length, 1, 8192);
+        return bytes;
+    }
+
     private static void AssertRefusedFromHeader(byte[] bytes, int width, int height)
     {
-        Assert.InRange(bytes.Length, 1, 8192);
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         var clock = Stopwatch.StartNew();
 
