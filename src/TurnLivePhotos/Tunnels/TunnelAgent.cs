@@ -22,13 +22,23 @@ public sealed class TunnelAgent : IAsyncDisposable
         this.provider = provider;
         process.OutputDataReceived += (_, e) => Read(e.Data);
         process.ErrorDataReceived += (_, e) => Read(e.Data);
-        process.EnableRaisingEvents = true;
+    }
+
+    /// <summary>
+    /// Starts reading the agent's output, then watches for its exit. In that order: WaitForExit drains the output only
+    /// once reading has begun, so an agent that fails at once still has its reason read before the exit is judged.
+    /// </summary>
+    private void Watch()
+    {
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         process.Exited += (_, _) =>
         {
             process.WaitForExit(); // the last lines (the URL, or the reason it failed) are read before deciding
             url.TrySetException(new TunnelException(
                 $"the {provider.Executable} agent stopped (exit code {SafeExitCode()}) before it reported a public URL" + (lastError is null ? string.Empty : $": {lastError}")));
         };
+        process.EnableRaisingEvents = true;
     }
 
     public Uri PublicUrl => url.Task.IsCompletedSuccessfully ? url.Task.Result : throw new InvalidOperationException("no public URL yet");
@@ -78,8 +88,7 @@ public sealed class TunnelAgent : IAsyncDisposable
         }
 
         var agent = new TunnelAgent(process, provider);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        agent.Watch();
         try
         {
             await agent.url.Task.WaitAsync(timeout, cancellationToken);
