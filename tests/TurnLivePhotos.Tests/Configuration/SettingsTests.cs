@@ -137,6 +137,13 @@ public sealed class SettingsTests
     [InlineData("ModelOptions", "NoiseAugStrength", "2")]
     [InlineData("WebOptions", "MaxContentLength", "ten megabytes")]
     [InlineData("WebOptions", "MaxQueuedJobs", "0")]
+    [InlineData("WebOptions", "JobTimeoutMinutes", "0")]
+    [InlineData("WebOptions", "JobTimeoutMinutes", "an hour")]
+    [InlineData("WebOptions", "JobTimeoutMinutes", "NaN")]
+    [InlineData("StoreOptions", "RetentionIntervalMinutes", "-5")]
+    [InlineData("StoreOptions", "RetentionIntervalMinutes", "Infinity")]
+    [InlineData("StoreOptions", "MaxOutputsGb", "-1")]
+    [InlineData("StoreOptions", "MaxOutputsGb", "20GB")]
     public void A_bad_value_is_one_line_naming_section_key_and_value(string section, string key, string value)
     {
         using var folder = new TempFolder();
