@@ -31,7 +31,7 @@ public static class LargePhotoMemory
             {
                 _ = MallocTrim(0);
             }
-            catch (EntryPointNotFoundException)
+            catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
             {
                 // Not glibc (musl has no malloc_trim): its allocator returns memory its own way.
             }
