@@ -26,7 +26,15 @@ public static class PhotoDecoder
         var (format, settings) = Inspect(bytes, budget);
         try
         {
-            using var image = new MagickImage(bytes, settings);
+            using var image = new MagickImage();
+            string? cutShort = null;
+            image.Warning += (_, warning) => cutShort ??= CutShort(warning.Message);
+            image.Read(bytes, settings);
+            if (cutShort is not null)
+            {
+                throw new UnsupportedPhotoException($"the {Describe(format)} data ends before the image does; the file is cut short or damaged ({Reason(cutShort)})");
+            }
+
             Normalise(image);
             return new DecodedPhoto(MagickInterop.ToRgb(image), format);
         }
@@ -132,6 +140,15 @@ public static class PhotoDecoder
             image.Alpha(AlphaAction.Off);
         }
     }
+
+    /// <summary>
+    /// libjpeg's warning that the file ended before the image did (JWRN_JPEG_EOF, "Premature end of JPEG file"): the
+    /// decoder fills the rest with grey, so nothing may be made from it. Its other warnings leave the image whole and
+    /// real phone files carry them ("premature end of data segment" in a Pixel's motion photo, extraneous bytes
+    /// before a marker).
+    /// </summary>
+    private static string? CutShort(string message) =>
+        message.Contains("Premature end of JPEG file", StringComparison.OrdinalIgnoreCase) ? message : null;
 
     /// <summary>
     /// The colour space of the embedded ICC profile, or null when there is none or Magick.NET cannot read its header

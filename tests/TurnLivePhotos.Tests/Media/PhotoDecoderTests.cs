@@ -39,6 +39,22 @@ public sealed class PhotoDecoderTests
         Assert.Equal((64, 48), (decoded.Image.Width, decoded.Image.Height));
     }
 
+    [Theory]
+    [InlineData(2, 3)]
+    [InlineData(9, 10)]
+    [InlineData(1, 1)]
+    public void A_jpeg_cut_short_is_refused_instead_of_decoded_with_a_grey_rest(int keep, int of)
+    {
+        var whole = TestPhotos.Scene(320, 240, seed: 3);
+        // 1 of 1: the whole file but its end-of-image marker, which libjpeg also reports as a premature end.
+        var cut = keep == of ? whole[..^2] : whole[..(whole.Length * keep / of)];
+
+        var error = Assert.Throws<UnsupportedPhotoException>(() => PhotoDecoder.Decode(cut));
+
+        Assert.Contains("cut short", error.Message, StringComparison.Ordinal);
+        Assert.Equal((320, 240), (PhotoDecoder.Decode(whole).Image.Width, PhotoDecoder.Decode(whole).Image.Height));
+    }
+
     [Fact]
     public void Exif_orientation_6_gives_an_upright_portrait()
     {
