@@ -1,5 +1,6 @@
 using ImageMagick;
 using TurnLivePhotos.Media.Imaging;
+using TurnLivePhotos.Media.Jpeg;
 
 namespace TurnLivePhotos.Media.Formats;
 
@@ -177,12 +178,14 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
             : ((int)image.Width, (int)image.Height);
     }
 
-    private static string MotionPhotoPath(string directory, string baseName)
-    {
-        // Google's naming, IMG_<date>_<time>_MP.jpg; the base name keeps files of one run apart.
-        var stamp = DateTime.Now.ToString("yyyyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture);
-        return Path.Combine(directory, $"IMG_{stamp}_{baseName}_MP.jpg");
-    }
+    /// <summary>
+    /// The Motion Photo's file name: Google's <c>IMG_&lt;date&gt;_&lt;time&gt;_MP.jpg</c> with the photo's own capture time (its
+    /// Exif DateTimeOriginal, as the phone's clock read it) and its name, or <c>&lt;name&gt;_MP.jpg</c> when it has no capture
+    /// time — never the time of the conversion, so converting the same photo again replaces the same file.
+    /// </summary>
+    public static string MotionPhotoName(string baseName, DateTimeOffset? captured) => captured is { } time
+        ? $"IMG_{time.DateTime.ToString("yyyyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture)}_{baseName}_MP.jpg"
+        : $"{baseName}_MP.jpg";
 
     private static int Even(double value) => Math.Max(2, (int)Math.Round(value / 2) * 2);
 
@@ -249,7 +252,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         var stillSeconds = clip.StillIndex / LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps);
                         if (format == OutputFormat.Motion)
                         {
-                            var path = MotionPhotoPath(directory, baseName);
+                            var path = Path.Combine(directory, MotionPhotoName(baseName, ExifWriter.CaptureTime(prepared.Jpeg)));
                             MotionPhotoWriter.Write(prepared, phoneVideo["mp4"], (long)Math.Round(stillSeconds * 1e6), path, options.SamsungTrailer);
                             return new Outcome(format, path);
                         }

@@ -52,7 +52,8 @@ public sealed class PhoneFolderRunTests
                 Assert.True(new FileInfo(folder[$"out/{file}"]) is { Exists: true, Length: > 0 }, $"{file} was not written");
             }
 
-            Assert.Single(Directory.GetFiles(folder["out"], $"IMG_*_{stem}_MP.jpg"));
+            Assert.Single(Directory.GetFiles(folder["out"], $"*{stem}_MP.jpg"), file => System.Text.RegularExpressions.Regex.IsMatch(
+                Path.GetFileName(file), $@"^(IMG_\d{{8}}_\d{{6}}_)?{System.Text.RegularExpressions.Regex.Escape(stem)}_MP\.jpg$"));
         }
 
         Assert.Empty(Directory.GetFiles(folder["out"], "*.partial", SearchOption.AllDirectories));
