@@ -27,8 +27,8 @@ public static class LivePhotoWriter
     {
         var id = contentIdentifier ?? Guid.NewGuid().ToString("D").ToUpperInvariant();
         var still = WithoutMotionPhotoXmp(ExifWriter.WithMakerNote(stillJpeg, ExifWriter.AppleMakerNote(id), stillWidth, stillHeight), gainMap);
-        // The movie says when it was taken, as an iPhone's does: the photo's capture time, else now.
-        var mov = LivePhotoMovie.AddLivePhotoMetadata(movie, id, stillSeconds, ExifWriter.CaptureTime(stillJpeg) ?? DateTimeOffset.Now);
+        // The movie says when it was taken, as an iPhone's does, as far as the photo says it (no date: none).
+        var mov = LivePhotoMovie.AddLivePhotoMetadata(movie, id, stillSeconds, ExifWriter.CaptureTime(stillJpeg));
 
         var files = new LivePhotoFiles(
             Path.Combine(directory, name + ".JPG"),

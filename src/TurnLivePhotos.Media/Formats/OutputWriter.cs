@@ -183,8 +183,8 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
     /// Exif DateTimeOriginal, as the phone's clock read it) and its name, or <c>&lt;name&gt;_MP.jpg</c> when it has no capture
     /// time — never the time of the conversion, so converting the same photo again replaces the same file.
     /// </summary>
-    public static string MotionPhotoName(string baseName, DateTimeOffset? captured) => captured is { } time
-        ? $"IMG_{time.DateTime.ToString("yyyyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture)}_{baseName}_MP.jpg"
+    public static string MotionPhotoName(string baseName, CaptureTime? captured) => captured is { } time
+        ? $"IMG_{time.Local.ToString("yyyyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture)}_{baseName}_MP.jpg"
         : $"{baseName}_MP.jpg";
 
     private static int Even(double value) => Math.Max(2, (int)Math.Round(value / 2) * 2);

@@ -183,10 +183,10 @@ public static class ExifWriter
     }
 
     /// <summary>
-    /// When the photo was taken: Exif DateTimeOriginal (0x9003) with OffsetTimeOriginal (0x9011) when present, else
-    /// read in this machine's time zone. Null when the photo has no readable capture time.
+    /// When the photo was taken: Exif DateTimeOriginal (0x9003), with OffsetTimeOriginal (0x9011) when the photo has
+    /// it. Null when the photo has no readable capture time.
     /// </summary>
-    public static DateTimeOffset? CaptureTime(byte[] jpeg)
+    public static CaptureTime? CaptureTime(byte[] jpeg)
     {
         var exif = JpegFile.Parse(jpeg).Segments.Find(segment => segment.IsExif);
         if (exif is null)
@@ -206,8 +206,8 @@ public static class ExifWriter
 
             var offsetText = tiff.Exif.Find(e => e.Tag == 0x9011) is { } offset ? Encoding.ASCII.GetString(offset.Value).TrimEnd('\0', ' ') : null;
             return offsetText is not null && TimeSpan.TryParseExact(offsetText.TrimStart('+', '-'), @"hh\:mm", System.Globalization.CultureInfo.InvariantCulture, out var span)
-                ? new DateTimeOffset(local, offsetText.StartsWith('-') ? -span : span)
-                : new DateTimeOffset(local, TimeZoneInfo.Local.GetUtcOffset(local));
+                ? new CaptureTime(local, offsetText.StartsWith('-') ? -span : span)
+                : new CaptureTime(local, null);
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException)
         {

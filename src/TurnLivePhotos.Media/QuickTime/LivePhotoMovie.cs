@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using TurnLivePhotos.Media.Jpeg;
 using static TurnLivePhotos.Media.QuickTime.Atoms;
 
 namespace TurnLivePhotos.Media.QuickTime;
@@ -32,8 +33,12 @@ public static class LivePhotoMovie
 
     private static readonly DateTime MacEpoch = new(1904, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
-    /// <param name="captureTime">When the photo was taken (its Exif DateTimeOriginal); the movie carries it as iPhones do.</param>
-    public static byte[] AddLivePhotoMetadata(byte[] movie, string contentIdentifier, double stillSeconds, DateTimeOffset captureTime)
+    /// <param name="captureTime">
+    /// When the photo was taken (Exif DateTimeOriginal and, if the photo has it, its offset); the movie carries it as
+    /// iPhones do. The headers' times need an instant: without an offset, or without a capture time, they keep
+    /// QuickTime's 0 ("not set"), and without a capture time creationdate is left out.
+    /// </param>
+    public static byte[] AddLivePhotoMetadata(byte[] movie, string contentIdentifier, double stillSeconds, CaptureTime? captureTime)
     {
         ArgumentNullException.ThrowIfNull(movie);
         var top = Children(movie, 0, movie.Length);
@@ -43,7 +48,7 @@ public static class LivePhotoMovie
             throw new FormatException("the movie's moov atom must come last (write it without +faststart)");
         }
 
-        var macTime = MacTime(captureTime);
+        var macTime = captureTime?.Instant is { } instant ? MacTime(instant) : 0u;
         var children = Children(movie, moov.PayloadStart, moov.End);
         var mvhd = children.First(a => a.Type == "mvhd");
         var movieHeader = movie[(int)mvhd.Start..(int)mvhd.End];
@@ -94,22 +99,34 @@ public static class LivePhotoMovie
         rebuilt.Add(orientationTrack);
         rebuilt.Add(infoTrack);
         rebuilt.Add(stillTrack);
-        rebuilt.Add(MovieMetadata(
+        List<(string, uint, byte[])> items =
         [
             (ContentIdentifierKey, Utf8, Encoding.UTF8.GetBytes(contentIdentifier)),
             (LivePhotoAutoKey, BigEndianUnsigned, [1]),
             (VitalityScoreKey, Float32, U32(BitConverter.SingleToUInt32Bits(1f))),
-            (CreationDateKey, Utf8, Encoding.UTF8.GetBytes(CreationDate(captureTime))),
-        ]));
+        ];
+        if (captureTime is not null)
+        {
+            items.Add((CreationDateKey, Utf8, Encoding.UTF8.GetBytes(CreationDate(captureTime))));
+        }
+
+        rebuilt.Add(MovieMetadata([.. items]));
         var newMoov = Atom("moov", [.. rebuilt]);
         return Bytes.Concat(movie[..(int)moov.Start], mdat, newMoov);
     }
 
-    /// <summary>ISO 8601 with the photo's UTC offset, as iPhones write creationdate ("2025-01-01T11:06:46+0900").</summary>
-    public static string CreationDate(DateTimeOffset time) =>
-        time.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture)
-        + (time.Offset < TimeSpan.Zero ? "-" : "+")
-        + time.Offset.Duration().ToString("hhmm", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// ISO 8601 with the photo's UTC offset, as iPhones write creationdate ("2025-01-01T11:06:46+0900"); a photo that
+    /// records no offset gets ISO 8601's local time, without one ("2025-01-01T11:06:46").
+    /// </summary>
+    public static string CreationDate(CaptureTime time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var local = time.Local.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+        return time.Offset is { } offset
+            ? local + (offset < TimeSpan.Zero ? "-" : "+") + offset.Duration().ToString("hhmm", CultureInfo.InvariantCulture)
+            : local;
+    }
 
     private static uint MacTime(DateTimeOffset time)
     {

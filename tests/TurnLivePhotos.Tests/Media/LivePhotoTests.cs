@@ -132,7 +132,7 @@ public sealed class LivePhotoTests
         using var folder = new TempFolder();
         var iphone = PhoneSamples.Shared("iphone_IMG_3853.MOV");
 
-        var live = await WriteLiveAsync(TestPhotos.CameraJpeg(xmpTitle: null), folder, frames: 6);
+        var live = await WriteLiveAsync(TestPhotos.CameraJpeg(xmpTitle: null, offsetTime: "+09:00"), folder, frames: 6);
 
         // Field by field against the real iPhone 15 Plus movie: the same keys, the same timed-metadata tracks.
         const string keys = "-Keys:all";
@@ -147,15 +147,32 @@ public sealed class LivePhotoTests
         Assert.Equal(theirs["LivePhotoAuto"], ours["LivePhotoAuto"]);
         Assert.Equal(theirs["StillImageTime"], ours["StillImageTime"]);
         Assert.Equal(theirs["VideoOrientation"], ours["VideoOrientation"]);
-        Assert.StartsWith("2024:05:01 12:34:56", ours["CreationDate"], StringComparison.Ordinal); // the photo's DateTimeOriginal
-        var captured = new DateTimeOffset(new DateTime(2024, 5, 1, 12, 34, 56), TimeZoneInfo.Local.GetUtcOffset(new DateTime(2024, 5, 1, 12, 34, 56))).UtcDateTime;
-        Assert.Equal(captured.ToString("yyyy:MM:dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), ours["CreateDate"]);
+        Assert.Equal("2024:05:01 12:34:56+09:00", ours["CreationDate"]); // the photo's DateTimeOriginal and OffsetTimeOriginal
+        Assert.Equal("2024:05:01 03:34:56", ours["CreateDate"]); // the same instant in UTC, as QuickTime's headers keep it
         Assert.Equal(ours["CreateDate"], ours["TrackCreateDate"]);
         Assert.Equal(ours["CreateDate"], ours["MediaCreateDate"]);
 
         // ffprobe sees the metadata streams as iPhones' (mebx, "Core Media Metadata") next to the video.
         var (_, streams, _) = ExternalTools.Run("ffprobe", "-v", "error", "-show_entries", "stream=codec_tag_string:stream_tags=handler_name", "-of", "csv=p=0", live.Movie);
         Assert.Equal(3, streams.Split('\n').Count(line => line.StartsWith("mebx,Core Media Metadata", StringComparison.Ordinal)));
+    }
+
+    [RequiresToolsFact("exiftool", "ffmpeg")]
+    public async Task The_movie_states_no_date_or_zone_the_photo_does_not_have()
+    {
+        using var zoneFolder = new TempFolder();
+        using var dateFolder = new TempFolder();
+
+        var noZone = await WriteLiveAsync(TestPhotos.CameraJpeg(xmpTitle: null), zoneFolder, frames: 4);
+        var noDate = await WriteLiveAsync(TestPhotos.Scene(240, 160), dateFolder, frames: 4);
+
+        var zoneless = Tags(noZone.Movie, "-Keys:CreationDate", "-QuickTime:CreateDate", "-Track1:TrackCreateDate");
+        var dateless = Tags(noDate.Movie, "-Keys:CreationDate", "-QuickTime:CreateDate", "-Track1:TrackCreateDate");
+        Assert.Equal("2024:05:01 12:34:56", zoneless["CreationDate"]); // the camera's clock, no offset made up
+        Assert.Equal("0000:00:00 00:00:00", zoneless["CreateDate"]); // an instant needs the offset: QuickTime's "not set"
+        Assert.Equal("0000:00:00 00:00:00", zoneless["TrackCreateDate"]);
+        Assert.False(dateless.ContainsKey("CreationDate"), string.Join(", ", dateless));
+        Assert.Equal("0000:00:00 00:00:00", dateless["CreateDate"]);
     }
 
     internal static async Task<LivePhotoFiles> WriteLiveAsync(byte[] photo, TempFolder folder, int frames)

@@ -31,14 +31,19 @@ public static class TestPhotos
         return image;
     }
 
-    /// <summary>A JPEG as a camera writes it: EXIF make, model, date and GPS, and optionally an XMP title.</summary>
-    public static byte[] CameraJpeg(string? xmpTitle)
+    /// <summary>A JPEG as a camera writes it: EXIF make, model, date (and its UTC offset when given) and GPS, and optionally an XMP title.</summary>
+    public static byte[] CameraJpeg(string? xmpTitle, string? offsetTime = null)
     {
         using var image = SceneImage(240, 160);
         var exif = new ExifProfile();
         exif.SetValue(ExifTag.Make, "TestCam");
         exif.SetValue(ExifTag.Model, "T-1");
         exif.SetValue(ExifTag.DateTimeOriginal, "2024:05:01 12:34:56");
+        if (offsetTime is not null)
+        {
+            exif.SetValue(ExifTag.OffsetTimeOriginal, offsetTime);
+        }
+
         exif.SetValue(ExifTag.GPSLatitudeRef, "N");
         exif.SetValue(ExifTag.GPSLatitude, [new Rational(48, 1), new Rational(51, 1), new Rational(0, 1)]);
         image.SetProfile(exif);
