@@ -203,11 +203,12 @@ public static class ServeCommand
 
     /// <summary>
     /// The first network link as a QR code for a phone's camera. Printed in logs too (a container's output is read by
-    /// people as well); coloured only on a terminal, where escape codes are not noise.
+    /// people as well); coloured only on a terminal that takes colours (not with NO_COLOR), where escape codes are not noise.
     /// </summary>
     private static async Task WriteQrCodeAsync(TextWriter output, string link)
     {
-        var colours = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Capabilities.Ansi;
+        var terminal = Spectre.Console.AnsiConsole.Profile.Capabilities;
+        var colours = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && terminal.Ansi && terminal.ColorSystem != Spectre.Console.ColorSystem.NoColors;
         await output.WriteLineAsync("Scan to open the first link on a phone on the same network (--no-qr leaves this out):");
         foreach (var line in TerminalQrCode.Lines(link, colours))
         {
