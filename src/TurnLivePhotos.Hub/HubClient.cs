@@ -11,7 +11,7 @@ public sealed record HubClientOptions
     /// <summary>Files fetched at once (one connection each).</summary>
     public int Connections { get; init; } = 4;
 
-    /// <summary>Retries of one request (5xx, 408, 429 honouring Retry-After, refused or reset connections, timeouts); 0: none.</summary>
+    /// <summary>Retries of one request (5xx, 408, 429 honouring Retry-After, refused or reset connections, timeouts; not a name that does not resolve or a network with no route); 0: none.</summary>
     public int RetryAttempts { get; init; } = 6;
 
     /// <summary>First backoff delay; it doubles on every retry (with jitter).</summary>
@@ -60,6 +60,10 @@ public sealed class HubClient : IDisposable
                 UseJitter = true,
                 Delay = options.RetryDelay,
                 ShouldRetryAfterHeader = true,
+
+                // An offline machine (no name resolution, no route) is told so at once rather than after a minute of backoff.
+                ShouldHandle = arguments => ValueTask.FromResult(
+                    HttpClientResiliencePredicates.IsTransient(arguments.Outcome) && !HubUnreachable.IsOffline(arguments.Outcome.Exception)),
             });
         }
 

@@ -13,6 +13,9 @@ public static class Cli
     public const int SomeFailed = 1;
     public const int UsageError = 2;
 
+    /// <summary>The program's name as a person types it (the root command's own name is the host's, e.g. testhost, in tests).</summary>
+    public const string ProgramName = "turn-live-photos";
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -22,6 +25,16 @@ public static class Cli
             var root = Build(output, error);
             var parsed = root.Parse(args);
             var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            if (CommandMenu.For(parsed) is { } menu)
+            {
+                foreach (var line in menu)
+                {
+                    await error.WriteLineAsync(line);
+                }
+
+                return UsageError;
+            }
+
             if (parsed.Errors.Count > 0)
             {
                 await error.WriteLineAsync("error: " + (UnknownOptions.FirstIn(parsed) ?? parsed.Errors[0].Message) + " (see --help)");

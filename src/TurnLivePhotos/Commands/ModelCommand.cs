@@ -112,7 +112,10 @@ public static class ModelCommand
             }
             catch (Exception ex) when (ex is HubException or HttpRequestException or NotEnoughSpaceException or TimeoutRejectedException or IOException or UnauthorizedAccessException)
             {
-                var message = ex.Message.ReplaceLineEndings(" ");
+                var message = HubUnreachable.Find(ex) is { } unreachable
+                    ? HubUnreachable.Describe(unreachable, ModelDownloads.For(kind, settings, Environment.GetEnvironmentVariable).Repository, settings.ModelRepositoryUrl,
+                        endpointFromVariable: !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(HubRepository.EndpointVariable)))
+                    : ex.Message.ReplaceLineEndings(" ");
                 await error.WriteLineAsync("error: " + (token?.Redact(message) ?? message));
                 return Cli.SomeFailed;
             }

@@ -33,9 +33,10 @@ public static class ServeCommand
         var ngrok = new Option<bool>("--ngrok") { Description = "Open a public ngrok tunnel to the server and print its URL (same as --tunnel ngrok)" };
         var ngrokAuthtoken = new Option<string?>("--ngrok-authtoken") { Description = "The ngrok account's authtoken, handed to the ngrok agent in its environment (implies --ngrok; or set NGROK_AUTHTOKEN)" };
         var noWorker = new Option<bool>("--no-worker") { Description = "Serve the page and the API without running jobs (workers run them; needs a PostgreSQL [StoreOptions] JobStore)" };
+        var noQr = new Option<bool>("--no-qr") { Description = "Leave out the QR code of the network link that is printed when serving beyond this machine" };
         var tunnel = new Option<TunnelKind?>("--tunnel") { Description = "Open a public tunnel: ngrok, or cloudflared (a Cloudflare quick tunnel, no account needed)" };
         tunnel.AcceptOnlyFromAmong("ngrok", "cloudflared");
-        foreach (var option in new Option[] { outputTemp, progressBar, host, port, noWorker, ngrok, ngrokAuthtoken, tunnel })
+        foreach (var option in new Option[] { outputTemp, progressBar, host, port, noWorker, ngrok, ngrokAuthtoken, tunnel, noQr })
         {
             command.Options.Add(option);
         }
@@ -109,9 +110,15 @@ public static class ServeCommand
                         await output.WriteLineAsync($"Serving TurnLivePhotos on {url}");
                     }
 
-                    foreach (var address in NetworkAddresses.Of(app.Urls))
+                    var links = NetworkAddresses.Of(app.Urls).Select(address => WithToken(address, settings.Web.AccessToken)).ToList();
+                    foreach (var link in links)
                     {
-                        await output.WriteLineAsync($"On this network: {WithToken(address, settings.Web.AccessToken)}");
+                        await output.WriteLineAsync($"On this network: {link}");
+                    }
+
+                    if (links.Count > 0 && !parse.GetValue(noQr))
+                    {
+                        await WriteQrCodeAsync(output, links[0]);
                     }
 
                     if (temporary is not null)
@@ -191,6 +198,21 @@ public static class ServeCommand
         finally
         {
             listener.Stop();
+        }
+    }
+
+    /// <summary>
+    /// The first network link as a QR code for a phone's camera. Printed in logs too (a container's output is read by
+    /// people as well); coloured only on a terminal that takes colours (not with NO_COLOR), where escape codes are not noise.
+    /// </summary>
+    private static async Task WriteQrCodeAsync(TextWriter output, string link)
+    {
+        var terminal = Spectre.Console.AnsiConsole.Profile.Capabilities;
+        var colours = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && terminal.Ansi && terminal.ColorSystem != Spectre.Console.ColorSystem.NoColors;
+        await output.WriteLineAsync("Scan to open the first link on a phone on the same network (--no-qr leaves this out):");
+        foreach (var line in TerminalQrCode.Lines(link, colours))
+        {
+            await output.WriteLineAsync(line);
         }
     }
 
