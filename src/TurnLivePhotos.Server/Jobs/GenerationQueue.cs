@@ -125,7 +125,6 @@ public sealed class GenerationQueue : BackgroundService
     private async Task RunJobAsync(GenerationJob job, CancellationToken stoppingToken)
     {
         using var bounds = new JobRun(jobTimeout, job.ClientAborted, stoppingToken);
-        Task<ConversionResult>? run = null;
         try
         {
             job.OnStarted?.Invoke();
@@ -137,10 +136,7 @@ public sealed class GenerationQueue : BackgroundService
                     logger.LogInformation("Job {Job}: {Stage} {Step}/{Total}", job.Id, step.Stage, step.Step, step.TotalSteps);
                 }
             });
-            // On the thread pool: the decode and an engine's first steps run before ConvertAsync first yields, and a
-            // lane must be free to stop waiting for them.
-            run = Task.Run(() => converter.ConvertAsync(job.Request, job.Engine!, progress, bounds.Token), CancellationToken.None);
-            var result = await bounds.WaitAsync(run);
+            var result = await bounds.RunAsync(token => converter.ConvertAsync(job.Request, job.Engine!, progress, token));
             RecordDuration(result.Elapsed);
             job.CompletionSource.TrySetResult(result);
         }
@@ -159,10 +155,7 @@ public sealed class GenerationQueue : BackgroundService
             job.CompletionSource.TrySetException(ex);
         }
 
-        if (run is not null)
-        {
-            await JobRun.LetUnwindAsync(run, job.Id, logger);
-        }
+        await bounds.LetUnwindAsync(job.Id, logger);
     }
 
     private void RecordDuration(TimeSpan elapsed)

@@ -33,6 +33,7 @@ public sealed class JobRun : IDisposable
     private readonly TimeSpan limit;
     private readonly CancellationToken canceled;
     private readonly CancellationToken stopping;
+    private Task<ConversionResult>? started;
 
     /// <param name="limit">The job's wall-clock limit.</param>
     /// <param name="canceled">A cancel of this job (by its owner, or its client leaving).</param>
@@ -49,25 +50,24 @@ public sealed class JobRun : IDisposable
     /// <summary>The token every stage of the run is given.</summary>
     public CancellationToken Token => stops.Token;
 
-    /// <summary>The limit passed (and nothing else stopped the run first).</summary>
-    public bool TimedOut { get; private set; }
-
     /// <summary>
-    /// The run's result, or as soon as <see cref="Token"/> is cancelled: <see cref="JobTimedOutException"/> when the
-    /// limit passed, else <see cref="OperationCanceledException"/> — whether or not the run has ended.
+    /// Starts <paramref name="convert"/> on the thread pool with <see cref="Token"/> (the decode and an engine's first
+    /// steps run before a conversion first yields, and the caller must be free to stop waiting for them) and returns its
+    /// result, or as soon as <see cref="Token"/> is cancelled: <see cref="JobTimedOutException"/> when the limit
+    /// passed, else <see cref="OperationCanceledException"/> — whether or not the run has ended.
     /// </summary>
-    public async Task<ConversionResult> WaitAsync(Task<ConversionResult> run)
+    public async Task<ConversionResult> RunAsync(Func<CancellationToken, Task<ConversionResult>> convert)
     {
-        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(convert);
+        started = Task.Run(() => convert(Token), CancellationToken.None);
         try
         {
-            return await run.WaitAsync(Token);
+            return await started.WaitAsync(Token);
         }
         catch (OperationCanceledException) when (Token.IsCancellationRequested)
         {
             // A cancel or a stop that came first keeps its meaning even if the deadline passed meanwhile.
-            TimedOut = deadline.IsCancellationRequested && !StoppedOtherwise();
-            if (TimedOut)
+            if (deadline.IsCancellationRequested && !StoppedOtherwise())
             {
                 throw new JobTimedOutException(limit);
             }
@@ -76,12 +76,14 @@ public sealed class JobRun : IDisposable
         }
     }
 
-    /// <summary>After the job has ended: waits up to <see cref="UnwindGrace"/> for a stopped run, then leaves it (logged when it finally ends).</summary>
-    public static async Task LetUnwindAsync(Task run, string jobId, ILogger logger)
+    /// <summary>
+    /// After the job has ended: waits up to <see cref="UnwindGrace"/> for a run that was stopped, then leaves it
+    /// (logged when it finally ends). Nothing to wait for when no run was started.
+    /// </summary>
+    public async Task LetUnwindAsync(string jobId, ILogger logger)
     {
-        ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(logger);
-        if (run.IsCompleted)
+        if (started is not { IsCompleted: false } run)
         {
             return;
         }

@@ -97,7 +97,6 @@ public sealed class StoreWorker(
         using var heartbeat = new Timer(_ => Renew(null), null, Lease / 3, Lease / 3);
         using var following = new CancellationTokenSource();
         var watching = WatchForCancelAsync(job.Id, canceled, following.Token);
-        Task<ConversionResult>? run = null;
         Task<ConversionResult> conversion;
         if (files.ReadInput(job.Id) is not { } input)
         {
@@ -109,10 +108,7 @@ public sealed class StoreWorker(
             {
                 var request = job.Request.ToConversion(await File.ReadAllBytesAsync(input, bounds.Token), files.Folder(job.Id), job.CreatedAt, settings.Output);
                 var engine = converter.Engines.Resolve(job.Request.Engine);
-
-                // On the thread pool: the decode and an engine's first steps run before ConvertAsync first yields.
-                run = Task.Run(() => converter.ConvertAsync(request, engine, new SynchronousProgress<MotionProgress>(Renew), bounds.Token), CancellationToken.None);
-                conversion = Task.FromResult(await bounds.WaitAsync(run));
+                conversion = Task.FromResult(await bounds.RunAsync(token => converter.ConvertAsync(request, engine, new SynchronousProgress<MotionProgress>(Renew), token)));
             }
             catch (OperationCanceledException ex) when (bounds.Token.IsCancellationRequested)
             {
@@ -144,10 +140,7 @@ public sealed class StoreWorker(
             }
         }
 
-        if (run is not null)
-        {
-            await JobRun.LetUnwindAsync(run, job.Id, logger);
-        }
+        await bounds.LetUnwindAsync(job.Id, logger);
     }
 
     /// <summary>Cancels the run as soon as the job's row says someone asked to (the store announces every change of it).</summary>

@@ -13,8 +13,8 @@ public static class NetworkAddresses
         var addresses = new List<Uri>();
         foreach (var url in listening)
         {
-            var uri = new Uri(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal));
-            if (uri.Host is not ("0.0.0.0" or "[::]"))
+            var uri = Listening(url);
+            if (!EveryInterface(uri))
             {
                 continue;
             }
@@ -23,6 +23,20 @@ public static class NetworkAddresses
         }
 
         return addresses;
+    }
+
+    /// <summary>A listening URL as the server reports it, its wildcard hosts (<c>+</c>, <c>*</c>) written as 0.0.0.0.</summary>
+    public static Uri Listening(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return new Uri(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal));
+    }
+
+    /// <summary>Whether a listening URL (<see cref="Listening"/>) stands for every interface.</summary>
+    public static bool EveryInterface(Uri listening)
+    {
+        ArgumentNullException.ThrowIfNull(listening);
+        return listening.Host is "0.0.0.0" or "[::]" or "::";
     }
 
     /// <summary>The IPv4 addresses of the interfaces that are up, loopback left out.</summary>

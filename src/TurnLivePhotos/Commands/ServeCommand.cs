@@ -223,8 +223,8 @@ public static class ServeCommand
     /// <summary>The address a local agent reaches the server on: a wildcard listen address is reached through loopback.</summary>
     private static Uri LocalAddress(string listening)
     {
-        var uri = new Uri(listening.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal));
-        var wildcard = uri.Host is "0.0.0.0" or "[::]" or "::" or "localhost";
-        return new UriBuilder(uri) { Host = wildcard ? "127.0.0.1" : uri.Host, Path = "/" }.Uri;
+        var uri = NetworkAddresses.Listening(listening);
+        var throughLoopback = NetworkAddresses.EveryInterface(uri) || uri.Host == "localhost";
+        return new UriBuilder(uri) { Host = throughLoopback ? "127.0.0.1" : uri.Host, Path = "/" }.Uri;
     }
 }
