@@ -127,7 +127,7 @@ public static class ServerHost
         services.AddSingleton(new OutputLocation(options.OutputDirectoryOverride ?? settings.Store.OutputsHome));
         services.AddSingleton(provider => options.Engines ?? EngineCatalog.FromSettings(settings, provider.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(provider => new PhotoConverter(
-            provider.GetRequiredService<EngineCatalog>(), settings.Input.MaxPixels, provider.GetRequiredService<ILogger<PhotoConverter>>(), new FfmpegEncoder(settings.FFmpegPath)));
+            provider.GetRequiredService<EngineCatalog>(), settings.Input.Budget, provider.GetRequiredService<ILogger<PhotoConverter>>(), new FfmpegEncoder(settings.FFmpegPath)));
         services.AddSingleton<JobFiles>();
         services.AddSingleton<OutputsQuota>();
         if (settings.Store.JobStore.Kind == JobStoreKind.Sqlite)

@@ -39,7 +39,8 @@ public sealed record ConversionResult(
 }
 
 /// <summary>Photo bytes in, output files out: decode, pick an engine, generate frames, write every format atomically.</summary>
-public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogger<PhotoConverter> logger, FfmpegEncoder? ffmpeg = null)
+/// <param name="budget">How large a photo may be decoded (<c>[InputOptions] MaxMegapixels</c>, <c>MaxSidePixels</c>).</param>
+public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, ILogger<PhotoConverter> logger, FfmpegEncoder? ffmpeg = null)
 {
     private readonly OutputWriter writer = new(ffmpeg ?? new FfmpegEncoder());
 
@@ -75,7 +76,7 @@ public sealed class PhotoConverter(EngineCatalog engines, long maxPixels, ILogge
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(choice);
         var clock = Stopwatch.StartNew();
-        var photo = PhotoDecoder.Decode(request.Photo, maxPixels);
+        var photo = PhotoDecoder.Decode(request.Photo, budget);
         decoded((long)photo.Image.Width * photo.Image.Height);
         logger.LogInformation(
             "Generating {Frames} frames at {Fps} fps from a {Width}x{Height} {Format} with the {Engine} engine ({Reason})",

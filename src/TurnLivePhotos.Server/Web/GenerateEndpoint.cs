@@ -24,7 +24,7 @@ public static class GenerateEndpoint
         Task<ConversionResult> run;
         try
         {
-            var upload = await UploadReader.ReadAsync(context.Request, settings.Web.MaxContentLength, settings.Input.MaxPixels, context.RequestAborted);
+            var upload = await UploadReader.ReadAsync(context.Request, settings.Web.MaxContentLength, settings.Input.Budget, context.RequestAborted);
             var parameters = GenerationForm.ReadParameters(upload.Form, settings.Model);
             // The seed's endpoint answers with a GIF; the other formats come with the jobs API. Names come from the
             // server (the job's id and time); the uploaded file name is never used for paths.

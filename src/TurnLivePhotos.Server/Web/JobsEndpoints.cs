@@ -50,7 +50,7 @@ public static class JobsEndpoints
         ArgumentNullException.ThrowIfNull(settings);
         try
         {
-            var upload = await UploadReader.ReadAsync(context.Request, settings.Web.MaxContentLength, settings.Input.MaxPixels, context.RequestAborted);
+            var upload = await UploadReader.ReadAsync(context.Request, settings.Web.MaxContentLength, settings.Input.Budget, context.RequestAborted);
             var view = manager.Submit(upload.Photo, GenerationForm.ReadJobRequest(upload.Form, settings));
             return TypedResults.Accepted(view.Links.Self, view);
         }

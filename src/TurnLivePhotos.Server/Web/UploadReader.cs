@@ -26,7 +26,7 @@ public static class UploadReader
     /// <exception cref="BadHttpRequestException">Kestrel refused the body (too large, too slow).</exception>
     /// <exception cref="UnsupportedPhotoException">The file is not a photo we can read.</exception>
     /// <exception cref="PhotoTooLargeException">The photo declares more pixels than allowed.</exception>
-    public static async Task<Upload> ReadAsync(HttpRequest request, long maxContentLength, long maxPixels, CancellationToken cancellationToken)
+    public static async Task<Upload> ReadAsync(HttpRequest request, long maxContentLength, DecodeBudget budget, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.ContentLength > maxContentLength)
@@ -74,7 +74,7 @@ public static class UploadReader
         using var buffer = new MemoryStream((int)Math.Min(file.Length, maxContentLength));
         await file.CopyToAsync(buffer, cancellationToken);
         var photo = buffer.ToArray();
-        PhotoDecoder.Check(photo, maxPixels);
+        PhotoDecoder.Check(photo, budget);
         return new Upload(photo, form);
     }
 }

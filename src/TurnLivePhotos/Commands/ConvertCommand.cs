@@ -89,7 +89,7 @@ public static class ConvertCommand
                 .AddSimpleConsole(console => console.SingleLine = true)
                 .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
             using var engines = EngineCatalog.FromSettings(settings, loggers);
-            var converter = new PhotoConverter(engines, settings.Input.MaxPixels, loggers.CreateLogger<PhotoConverter>(), new FfmpegEncoder(settings.FFmpegPath));
+            var converter = new PhotoConverter(engines, settings.Input.Budget, loggers.CreateLogger<PhotoConverter>(), new FfmpegEncoder(settings.FFmpegPath));
 
             EngineChoice choice;
             try

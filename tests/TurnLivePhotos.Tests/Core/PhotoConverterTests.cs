@@ -61,7 +61,7 @@ public sealed class PhotoConverterTests
         var photo = TestPhotos.Scene(120, 80);
         var parameters = new MotionParameters { Frames = 5 };
         var stages = new List<string>();
-        var arriving = new PhotoConverter(new EngineCatalog(folder["models/none"], classic: new ArrivingEngine()), 50_000_000, NullLogger<PhotoConverter>.Instance);
+        var arriving = new PhotoConverter(new EngineCatalog(folder["models/none"], classic: new ArrivingEngine()), DecodeBudget.Default, NullLogger<PhotoConverter>.Instance);
 
         var streamed = await arriving.ConvertAsync(new ConversionRequest(photo, parameters, EngineKind.Classic, folder["streamed"], "p"),
             new SynchronousProgress<MotionProgress>(step => stages.Add($"{step.Stage} {step.Step}/{step.TotalSteps}")), CancellationToken.None);
@@ -75,7 +75,7 @@ public sealed class PhotoConverterTests
     public async Task An_engine_that_breaks_while_its_frames_are_being_written_fails_the_conversion_and_writes_nothing()
     {
         using var folder = new TempFolder();
-        var converter = new PhotoConverter(new EngineCatalog(folder["models/none"], classic: new ArrivingEngine(failAt: 3)), 50_000_000, NullLogger<PhotoConverter>.Instance);
+        var converter = new PhotoConverter(new EngineCatalog(folder["models/none"], classic: new ArrivingEngine(failAt: 3)), DecodeBudget.Default, NullLogger<PhotoConverter>.Instance);
 
         var failure = await Assert.ThrowsAsync<EngineException>(() => converter.ConvertAsync(
             new ConversionRequest(TestPhotos.Scene(120, 80), new MotionParameters { Frames = 6 }, EngineKind.Classic, folder["out"], "x"), null, CancellationToken.None));
@@ -85,5 +85,5 @@ public sealed class PhotoConverterTests
     }
 
     private static PhotoConverter Converter(TempFolder folder) =>
-        new(new EngineCatalog(folder["models/none"]), maxPixels: 50_000_000, NullLogger<PhotoConverter>.Instance);
+        new(new EngineCatalog(folder["models/none"]), DecodeBudget.Default, NullLogger<PhotoConverter>.Instance);
 }

@@ -170,6 +170,21 @@ public sealed class DecodeBudgetTests
         Assert.Equal(HttpStatusCode.OK, photo.StatusCode);
     }
 
+    [Fact]
+    public async Task The_server_enforces_its_own_settings_side_limit_on_both_upload_routes()
+    {
+        await using var server = await RunningServer.StartAsync(s => s with { Input = s.Input with { MaxSidePixels = 200 } });
+        var wide = TestPhotos.Scene(240, 100);
+
+        using var generate = await server.GenerateAsync(wide, "wide.jpg");
+        using var job = await server.Client.PostAsync("api/v1/jobs", RunningServer.Form(wide, "wide.jpg"));
+        using var fitting = await server.GenerateAsync(TestPhotos.Scene(200, 100), "fitting.jpg");
+
+        await Server.GenerateEndpointTests.AssertMessageAsync(generate, HttpStatusCode.RequestEntityTooLarge, "200 pixels a side");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, job.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, fitting.StatusCode);
+    }
+
     private static int NextIndex(byte[] bytes, ReadOnlySpan<byte> pattern, int from)
     {
         var index = bytes.AsSpan(from).IndexOf(pattern);
