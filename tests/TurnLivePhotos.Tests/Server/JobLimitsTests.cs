@@ -92,7 +92,8 @@ public abstract class JobLimitsContract(ITestOutputHelper output)
         Directory.CreateDirectory(folder);
         await File.WriteAllBytesAsync(Path.Combine(folder, "a.gif"), [1, 2, 3]);
         store.Add(new JobRecord("expired", finished, JobState.Succeeded, request, null, new Dictionary<OutputFormat, string> { [OutputFormat.Gif] = "a.gif" }, 0, finished));
-        await WaitUntilAsync(() => !Directory.Exists(folder), "the expired job's folder is still there");
+        // A sweep deletes the files first, then the record: wait for both.
+        await WaitUntilAsync(() => !Directory.Exists(folder) && store.Get("expired") is null, "the expired job or its folder is still there");
 
         using var gone = await server.Client.GetAsync("api/v1/jobs/expired");
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
@@ -117,8 +118,7 @@ public abstract class JobLimitsContract(ITestOutputHelper output)
 
         // Two days old now: the next sweep takes it, folder and record.
         store.Update(job with { FinishedAt = DateTimeOffset.UtcNow.AddDays(-2) });
-        await WaitUntilAsync(() => !Directory.Exists(folder), "the /generate job's folder is still there");
-        Assert.Null(store.Get(job.Id));
+        await WaitUntilAsync(() => !Directory.Exists(folder) && store.Get(job.Id) is null, "the /generate job or its folder is still there");
         (store as IDisposable)?.Dispose();
     }
 
