@@ -117,8 +117,10 @@ public static class ServerHost
     }
 
     /// <summary>
-    /// Who keeps and runs the jobs. SQLite: this one process, as always (the in-memory queue, recovery after a restart).
-    /// PostgreSQL: the shared store; this process serves its API (<paramref name="serving"/>) and/or is one of its workers.
+    /// Who keeps and runs the jobs: one <see cref="JobService"/> over the store, which is the queue, and one
+    /// <see cref="JobWorker"/> per process that runs jobs. SQLite: this one process serves and runs, its events in
+    /// memory. PostgreSQL: this process serves the API (<paramref name="serving"/>) and/or is one of the workers, the
+    /// events through LISTEN/NOTIFY.
     /// </summary>
     private static void AddJobs(IServiceCollection services, AppSettings settings, ServerOptions options, bool serving)
     {
@@ -132,30 +134,28 @@ public static class ServerHost
         services.AddSingleton<OutputsQuota>();
         if (settings.Store.JobStore.Kind == JobStoreKind.Sqlite)
         {
-            services.AddSingleton(provider => new GenerationQueue(
-                provider.GetRequiredService<PhotoConverter>(), settings.Web.MaxQueuedJobs, settings.Web.JobTimeout, options.ReportProgress, provider.GetRequiredService<ILogger<GenerationQueue>>()));
-            services.AddHostedService(provider => provider.GetRequiredService<GenerationQueue>());
             services.AddSingleton(provider => JobStores.Open(settings.Store.JobStore, provider.GetRequiredService<OutputLocation>().Directory));
-            services.AddSingleton<JobManager>();
-            services.AddSingleton<IJobService>(provider => provider.GetRequiredService<JobManager>());
-            services.AddHostedService<JobRetention>();
-            services.AddHostedService<JobRecovery>();
-            return;
+            services.AddSingleton<IJobEvents, BroadcastJobEvents>();
+        }
+        else
+        {
+            services.AddSingleton(provider => (PostgresJobStore)JobStores.Open(settings.Store.JobStore, provider.GetRequiredService<OutputLocation>().Directory));
+            services.AddSingleton<IJobStore>(provider => provider.GetRequiredService<PostgresJobStore>());
+            services.AddSingleton<PostgresJobEvents>();
+            services.AddSingleton<IJobEvents>(provider => provider.GetRequiredService<PostgresJobEvents>());
+            services.AddHostedService(provider => provider.GetRequiredService<PostgresJobEvents>());
         }
 
-        services.AddSingleton(provider => (PostgresJobStore)JobStores.Open(settings.Store.JobStore, provider.GetRequiredService<OutputLocation>().Directory));
-        services.AddSingleton<IJobStore>(provider => provider.GetRequiredService<PostgresJobStore>());
-        services.AddSingleton<PostgresJobEvents>();
-        services.AddHostedService(provider => provider.GetRequiredService<PostgresJobEvents>());
+        // Retention sweeps once at start-up, before the worker takes (or recovers) a job.
         services.AddHostedService<JobRetention>();
         if (serving)
         {
-            services.AddSingleton<IJobService, SharedJobService>();
+            services.AddSingleton<IJobService, JobService>();
         }
 
         if (options.RunWorker)
         {
-            services.AddHostedService<StoreWorker>();
+            services.AddHostedService<JobWorker>();
         }
     }
 

@@ -3,16 +3,22 @@ using TurnLivePhotos.Media.Formats;
 
 namespace TurnLivePhotos.Server.Jobs;
 
-/// <summary>
-/// What the jobs API asks of the jobs, whoever runs them: <see cref="JobManager"/> (this process runs them, through
-/// the in-memory <see cref="GenerationQueue"/>; the SQLite default) or <see cref="SharedJobService"/> (workers take
-/// them from a shared PostgreSQL store; this process may be one of them).
-/// </summary>
+/// <summary>What the web endpoints ask of the jobs (<see cref="JobService"/>), whichever store keeps them and whoever runs them.</summary>
 public interface IJobService
 {
+    /// <param name="photoName">The uploaded file's name as the client sent it (made safe here, <see cref="PhotoName"/>).</param>
     /// <exception cref="QueueFullException">No room in the queue (nothing is kept).</exception>
     /// <exception cref="OutputsFullException">OutputsHome has reached [StoreOptions] MaxOutputsGb (nothing is kept).</exception>
-    JobView Submit(byte[] photo, JobRequest request);
+    JobView Submit(byte[] photo, string? photoName, JobRequest request);
+
+    /// <summary>
+    /// Submits a job and waits for it to end (<c>POST /generate</c>); its photo is deleted then, since nobody would
+    /// collect a result run again. <paramref name="clientAborted"/> cancels the job.
+    /// </summary>
+    /// <returns>The job's last record, or null when the client went away first.</returns>
+    /// <exception cref="QueueFullException">No room in the queue (nothing is kept).</exception>
+    /// <exception cref="OutputsFullException">OutputsHome has reached [StoreOptions] MaxOutputsGb (nothing is kept).</exception>
+    Task<JobRecord?> RunAsync(byte[] photo, string? photoName, JobRequest request, CancellationToken clientAborted);
 
     JobView? View(string id);
 
@@ -26,6 +32,9 @@ public interface IJobService
 
     /// <summary>The job's file for a format, or null.</summary>
     string? FilePath(string id, OutputFormat format);
+
+    /// <summary>Jobs waiting for a worker, in every process.</summary>
+    int QueuedCount { get; }
 
     /// <summary>When a client refused for a full queue should try again.</summary>
     TimeSpan SuggestedRetryAfter { get; }

@@ -3,12 +3,12 @@ using TurnLivePhotos.Engine;
 namespace TurnLivePhotos.Server.Jobs;
 
 /// <summary>
-/// The persistent job list. Written on every change of state and read for jobs that are not live in this process
-/// (finished ones, the list, recovery after a restart). Two implementations: <see cref="SqliteJobStore"/> (one
-/// process, the default) and <see cref="Postgres.PostgresJobStore"/> (a web front and workers on several machines).
-/// Besides the list, a store is a queue that processes share (<see cref="TryEnqueue"/> … <see cref="ExpireLeases"/>):
-/// workers claim the oldest queued job, hold it under a lease they renew, and finish it; a lease that runs out puts
-/// the job back once, then fails it — the rule <see cref="JobRecovery"/> applies after a restart.
+/// The persistent job list and the queue, the one place a job's state lives. Two implementations:
+/// <see cref="SqliteJobStore"/> (one process, the default) and <see cref="Postgres.PostgresJobStore"/> (a web front and
+/// workers on several machines). The queue (<see cref="TryEnqueue"/> … <see cref="ExpireLeases"/>): a
+/// <see cref="JobWorker"/> claims the oldest queued job, holds it under a lease it renews, and finishes it; a lease
+/// that runs out puts the job back once, then fails it (<see cref="InterruptionRule"/>), which is also how jobs
+/// interrupted by a restart are recovered.
 /// </summary>
 public interface IJobStore
 {
@@ -50,7 +50,8 @@ public interface IJobStore
     CancelOutcome RequestCancel(string id);
 
     /// <summary>Running jobs whose lease ran out: queued again after the first interruption, failed after the second (canceled when a cancel was asked). Returns them as changed.</summary>
-    IReadOnlyList<JobRecord> ExpireLeases();
+    /// <param name="everyRunningJob">Every running job counts as interrupted, whatever its lease: only for the one process of a SQLite store, at its start.</param>
+    IReadOnlyList<JobRecord> ExpireLeases(bool everyRunningJob = false);
 }
 
 /// <summary>What a worker learns when it renews its lease.</summary>

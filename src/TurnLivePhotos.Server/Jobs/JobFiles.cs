@@ -17,6 +17,15 @@ public sealed class JobFiles(OutputLocation outputs)
         AtomicFile.WriteAllBytes(InputPath(id), photo);
     }
 
+    /// <summary>Deletes the job's photo once nothing will run the job again (it ended, or was canceled while queued).</summary>
+    public void DeleteInput(string id)
+    {
+        if (Directory.Exists(Folder(id)))
+        {
+            File.Delete(InputPath(id));
+        }
+    }
+
     public void Delete(string id)
     {
         if (Directory.Exists(Folder(id)))

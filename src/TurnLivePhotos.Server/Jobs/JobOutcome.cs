@@ -3,7 +3,7 @@ using TurnLivePhotos.Core.Conversion;
 
 namespace TurnLivePhotos.Server.Jobs;
 
-/// <summary>The one mapping from how a run ended to the job's last record, for jobs run here and jobs run by a worker.</summary>
+/// <summary>The one mapping from how a run ended to the job's last record (<see cref="JobWorker"/>).</summary>
 public static class JobOutcome
 {
     /// <param name="canceledByUser">Someone canceled the job (else a cancellation means the process is stopping).</param>
@@ -28,11 +28,20 @@ public static class JobOutcome
             if (error is JobTimedOutException)
             {
                 // Not a fault of the server's: the limit is a setting, and the message names it.
-                return Finished(record, JobState.Failed, error.Message);
+                return Finished(record, JobState.Failed, error.Message) with { Failure = FailureKind.Internal };
             }
 
-            logger.LogError(error, "Job {Job} failed", record.Id);
-            return Finished(record, JobState.Failed, ConversionFailure.Of(error).Message);
+            var failure = ConversionFailure.Of(error);
+            if (failure.Kind == FailureKind.Internal)
+            {
+                logger.LogError(error, "Job {Job} failed", record.Id);
+            }
+            else
+            {
+                logger.LogWarning("Job {Job} failed: {Reason}", record.Id, failure.Message);
+            }
+
+            return Finished(record, JobState.Failed, failure.Message) with { Failure = failure.Kind };
         }
 
         var result = run.Result;
@@ -40,7 +49,12 @@ public static class JobOutcome
         // Metadata left out of the still is not a failure, but the person is told, as the CLI tells them.
         var notes = result.MetadataNotes.Count == 0 ? null : "left out of the still: " + string.Join("; ", result.MetadataNotes);
         var message = failures is null ? notes : notes is null ? failures : $"{failures}; {notes}";
-        return Finished(record, failures is null ? JobState.Succeeded : JobState.Failed, message) with { Files = JobFiles.Downloads(result) };
+        return Finished(record, failures is null ? JobState.Succeeded : JobState.Failed, message) with
+        {
+            Files = JobFiles.Downloads(result),
+            EngineName = result.EngineName,
+            Failure = failures is null ? null : FailureKind.Internal,
+        };
     }
 
     public static JobRecord Finished(JobRecord record, JobState state, string? message)

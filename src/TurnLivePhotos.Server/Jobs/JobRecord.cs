@@ -10,7 +10,10 @@ public enum JobState
     Canceled,
 }
 
-/// <summary>A job as stored: what was asked, where it is, and what it produced (format → file name in the job folder).</summary>
+/// <summary>
+/// A job as stored, the one shape of a job everywhere (submit, queue, worker, views, events): what was asked, where it
+/// is, and what it produced (format → file name in the job folder).
+/// </summary>
 public sealed record JobRecord(
     string Id,
     DateTimeOffset CreatedAt,
@@ -26,12 +29,21 @@ public sealed record JobRecord(
     /// <summary>Order of submission as the store numbered it (0 before the store has seen the job).</summary>
     public long Sequence { get; init; }
 
-    /// <summary>When a worker took the job (running jobs, in a shared store).</summary>
+    /// <summary>When a worker took the job (running jobs).</summary>
     public DateTimeOffset? StartedAt { get; init; }
 
-    /// <summary>The worker's last progress event (running jobs, in a shared store).</summary>
+    /// <summary>The worker's last progress event (running jobs).</summary>
     public TurnLivePhotos.Engine.MotionProgress? Progress { get; init; }
 
     /// <summary>Someone asked to cancel the job while a worker runs it; the worker stops at its next step.</summary>
     public bool CancelRequested { get; init; }
+
+    /// <summary>The uploaded photo's name, made safe (<see cref="PhotoName"/>): what the job's files are named after.</summary>
+    public string PhotoName { get; init; } = Jobs.PhotoName.Fallback;
+
+    /// <summary>The engine that made the clip, once the job has run.</summary>
+    public string? EngineName { get; init; }
+
+    /// <summary>Why a failed job failed, in the kinds a client is answered by (a timeout or a lost photo is <see cref="FailureKind.Internal"/>).</summary>
+    public TurnLivePhotos.Core.Conversion.FailureKind? Failure { get; init; }
 }

@@ -9,13 +9,13 @@ public sealed record JobRequest(MotionParameters Parameters, EngineKind Engine, 
 {
     /// <summary>
     /// The one mapping from a job to a conversion: the job's parameters, engine, formats and loop over the server's
-    /// output settings (metadata policy, Samsung trailer); named after the job's creation time.
+    /// output settings (metadata policy, Samsung trailer); its files are named after the uploaded photo, by the rule
+    /// <c>convert</c> uses.
     /// </summary>
-    public ConversionRequest ToConversion(byte[] photo, string folder, DateTimeOffset createdAt, OutputOptions outputDefaults)
+    public ConversionRequest ToConversion(byte[] photo, string folder, string photoName, OutputOptions outputDefaults)
     {
         ArgumentNullException.ThrowIfNull(outputDefaults);
-        var baseName = createdAt.ToLocalTime().ToString("yyyyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture);
-        return new ConversionRequest(photo, Parameters, Engine, folder, baseName)
+        return new ConversionRequest(photo, Parameters, Engine, folder, photoName)
         {
             Outputs = outputDefaults with { Formats = Formats, Loop = Loop, FormatsRequested = true },
         };

@@ -6,7 +6,7 @@ namespace TurnLivePhotos.Server.Jobs;
 
 /// <summary>
 /// Finished jobs older than <c>[StoreOptions] KeepJobsDays</c> are deleted with their files (0 keeps them): once at
-/// start-up, before <see cref="JobRecovery"/>, and then every <c>RetentionIntervalMinutes</c> while the process runs,
+/// start-up, before the <see cref="JobWorker"/> takes jobs, and then every <c>RetentionIntervalMinutes</c> while the process runs,
 /// so a server that stays up for weeks is bounded too. With a shared store every process sweeps; a job another one
 /// deleted first is simply gone. The GIFs earlier versions of <c>POST /generate</c> left in OutputsHome itself expire
 /// by their age the same way.

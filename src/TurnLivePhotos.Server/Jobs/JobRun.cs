@@ -15,7 +15,7 @@ public sealed class JobTimedOutException(TimeSpan limit)
 }
 
 /// <summary>
-/// One run of a job under its bounds, for both pipelines (<see cref="GenerationQueue"/> and <see cref="StoreWorker"/>):
+/// One run of a job under its bounds (<see cref="JobWorker"/>):
 /// its token is cancelled by a cancel, by the process stopping, or by the wall-clock limit, whichever comes first, and
 /// the worker waits for the run only until then. A stage that ignores the token (a parser looping inside a writer)
 /// cannot hold the queue: the job ends as cancelled or failed at once, the run is given a short grace to unwind, and

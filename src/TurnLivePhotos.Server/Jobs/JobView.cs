@@ -13,7 +13,11 @@ public sealed record JobView(
     double? EtaSeconds,
     string? Message,
     IReadOnlyDictionary<string, string> Files,
-    JobLinks Links);
+    JobLinks Links)
+{
+    /// <summary>The uploaded photo's name (made safe) that the job's files are named after; <c>photo_name</c> in JSON.</summary>
+    public required string PhotoName { get; init; }
+}
 
 public sealed record JobLinks(string Self, string Events);
 

@@ -1,4 +1,3 @@
-using TurnLivePhotos.Engine;
 using TurnLivePhotos.Server.Web;
 
 namespace TurnLivePhotos.Server.Jobs;
@@ -6,25 +5,11 @@ namespace TurnLivePhotos.Server.Jobs;
 /// <summary>How a job looks from outside: state, queue position, stage and step, percent, ETA, file links.</summary>
 public static class JobViews
 {
-    /// <param name="live">The job's live state when it is queued or running here; null for a stored job.</param>
     /// <param name="queuePosition">1 for the next job to start, when queued.</param>
-    public static JobView Of(JobRecord record, LiveJob? live, int? queuePosition) =>
-        Of(record, live?.Progress, live?.StartedAt, queuePosition);
-
-    /// <summary>A job as a shared store holds it: its progress and start come with the row.</summary>
     public static JobView Of(JobRecord record, int? queuePosition)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return Of(record, record.Progress, record.StartedAt, queuePosition);
-    }
-
-    /// <summary>A format's name in URLs and in a view's files: live, motion, mp4, gif, webp.</summary>
-    public static string FormatName(TurnLivePhotos.Media.Formats.OutputFormat format) => format.ToString().ToLowerInvariant();
-
-    private static JobView Of(JobRecord record, MotionProgress? runProgress, DateTimeOffset? startedAt, int? queuePosition)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        var progress = record.State == JobState.Running ? runProgress : null;
+        var progress = record.State == JobState.Running ? record.Progress : null;
         double? percent = record.State switch
         {
             JobState.Succeeded => 100,
@@ -42,14 +27,20 @@ public static class JobViews
             progress?.Step,
             progress?.TotalSteps,
             percent,
-            record.State == JobState.Running ? EtaSeconds(startedAt, progress) : null,
+            record.State == JobState.Running ? EtaSeconds(record.StartedAt, progress) : null,
             record.Message is { } message ? ClientText.Detail(message, ClientText.MaxJobMessage) : null,
             record.Files.ToDictionary(f => FormatName(f.Key), f => $"{self}/files/{FormatName(f.Key)}"),
-            new JobLinks(self, $"{self}/events"));
+            new JobLinks(self, $"{self}/events"))
+        {
+            PhotoName = record.PhotoName,
+        };
     }
 
+    /// <summary>A format's name in URLs and in a view's files: live, motion, mp4, gif, webp.</summary>
+    public static string FormatName(TurnLivePhotos.Media.Formats.OutputFormat format) => format.ToString().ToLowerInvariant();
+
     /// <summary>Time left, from the time taken so far and the share done; none until 2 % is done (too noisy before).</summary>
-    private static double? EtaSeconds(DateTimeOffset? startedAt, MotionProgress? progress)
+    private static double? EtaSeconds(DateTimeOffset? startedAt, TurnLivePhotos.Engine.MotionProgress? progress)
     {
         if (startedAt is not { } started || progress is not { OverallFraction: > 0.02 })
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using TurnLivePhotos.Core.Conversion;
 using TurnLivePhotos.Engine;
 
 namespace TurnLivePhotos.Server.Jobs;
@@ -9,7 +10,8 @@ namespace TurnLivePhotos.Server.Jobs;
 /// The job list in SQLite (OutputsHome/jobs.db): the request and the files as JSON in the jobs' own types (enums
 /// by name). Queued and finished jobs survive a restart; progress within a run stays in memory. The schema is
 /// versioned by <c>PRAGMA user_version</c>: version 1 is the table as the first release made it (so an existing
-/// jobs.db is taken as it is), version 2 adds the lease columns of the shared queue. Times are ISO 8601 text in UTC
+/// jobs.db is taken as it is), version 2 adds the lease columns of the shared queue, version 3 the photo's name and
+/// the outcome's engine and failure kind. Times are ISO 8601 text in UTC
 /// from this machine's clock (one machine uses a SQLite file).
 /// </summary>
 public sealed class SqliteJobStore : IJobStore
@@ -35,6 +37,11 @@ public sealed class SqliteJobStore : IJobStore
         ALTER TABLE jobs ADD COLUMN progress TEXT;
         CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);
         """,
+        """
+        ALTER TABLE jobs ADD COLUMN photo_name TEXT NOT NULL DEFAULT 'photo';
+        ALTER TABLE jobs ADD COLUMN engine TEXT;
+        ALTER TABLE jobs ADD COLUMN failure TEXT;
+        """,
     ];
 
     private readonly string connectionString;
@@ -50,11 +57,11 @@ public sealed class SqliteJobStore : IJobStore
     public static int SchemaVersion => Migrations.Length;
 
     public void Add(JobRecord job) => Execute(
-        "INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at) VALUES ($id, $created, $state, $request, $message, $files, $attempts, $finished)",
+        "INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at, photo_name, engine, failure) VALUES ($id, $created, $state, $request, $message, $files, $attempts, $finished, $photo, $engine, $failure)",
         Parameters(job));
 
     public void Update(JobRecord job) => Execute(
-        "UPDATE jobs SET state = $state, message = $message, files = $files, attempts = $attempts, finished_at = $finished WHERE id = $id",
+        "UPDATE jobs SET state = $state, message = $message, files = $files, attempts = $attempts, finished_at = $finished, engine = $engine, failure = $failure WHERE id = $id",
         Parameters(job));
 
     public JobRecord? Get(string id) => Query("SELECT rowid, * FROM jobs WHERE id = $id", ("$id", id)).FirstOrDefault();
@@ -79,8 +86,8 @@ public sealed class SqliteJobStore : IJobStore
     // insert cannot be split by another process.
     public bool TryEnqueue(JobRecord job, int maxQueued) => Execute(
         """
-        INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at)
-        SELECT $id, $created, $state, $request, $message, $files, $attempts, $finished
+        INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at, photo_name, engine, failure)
+        SELECT $id, $created, $state, $request, $message, $files, $attempts, $finished, $photo, $engine, $failure
         WHERE (SELECT COUNT(*) FROM jobs WHERE state = 'Queued') < $max
         """,
         [.. Parameters(job with { State = JobState.Queued }), ("$max", maxQueued)]) == 1;
@@ -127,7 +134,7 @@ public sealed class SqliteJobStore : IJobStore
         return Execute(
             """
             UPDATE jobs SET state = $state, message = $message, files = $files, attempts = $attempts, finished_at = $finished,
-                worker = NULL, lease_until = NULL, progress = NULL, cancel_requested = 0,
+                engine = $engine, failure = $failure, worker = NULL, lease_until = NULL, progress = NULL, cancel_requested = 0,
                 started_at = CASE WHEN $state = 'Queued' THEN NULL ELSE started_at END
             WHERE id = $id AND worker = $worker AND state = 'Running'
             """,
@@ -156,7 +163,7 @@ public sealed class SqliteJobStore : IJobStore
         };
     }
 
-    public IReadOnlyList<JobRecord> ExpireLeases()
+    public IReadOnlyList<JobRecord> ExpireLeases(bool everyRunningJob = false)
     {
         var now = Text(DateTimeOffset.UtcNow);
         return Query(
@@ -166,10 +173,11 @@ public sealed class SqliteJobStore : IJobStore
                 message = CASE WHEN cancel_requested THEN 'canceled' WHEN attempts + 1 > $allowed THEN $failed ELSE message END,
                 finished_at = CASE WHEN cancel_requested OR attempts + 1 > $allowed THEN $now ELSE NULL END,
                 attempts = attempts + 1, worker = NULL, lease_until = NULL, progress = NULL, started_at = NULL
-            WHERE state = 'Running' AND lease_until IS NOT NULL AND lease_until < $now
+            WHERE state = 'Running' AND ($every OR (lease_until IS NOT NULL AND lease_until < $now))
             RETURNING rowid, *
             """,
-            ("$now", now), ("$allowed", InterruptionRule.Allowed), ("$failed", InterruptionRule.LeaseExpiredTwice));
+            ("$now", now), ("$every", everyRunningJob), ("$allowed", InterruptionRule.Allowed),
+            ("$failed", everyRunningJob ? InterruptionRule.RestartedTwice : InterruptionRule.LeaseExpiredTwice));
     }
 
     private void Migrate()
@@ -203,6 +211,9 @@ public sealed class SqliteJobStore : IJobStore
         ("$files", JsonSerializer.Serialize(job.Files, JobJsonContext.Default.IReadOnlyDictionaryOutputFormatString)),
         ("$attempts", job.Attempts),
         ("$finished", job.FinishedAt is { } finished ? Text(finished) : null),
+        ("$photo", job.PhotoName),
+        ("$engine", job.EngineName),
+        ("$failure", job.Failure?.ToString()),
     ];
 
     private SqliteConnection Open()
@@ -269,6 +280,9 @@ public sealed class SqliteJobStore : IJobStore
                 StartedAt = Time("started_at"),
                 Progress = Optional("progress") is { } progress ? JsonSerializer.Deserialize(progress, JobJsonContext.Default.MotionProgress) : null,
                 CancelRequested = reader.GetInt64(reader.GetOrdinal("cancel_requested")) != 0,
+                PhotoName = reader.GetString(reader.GetOrdinal("photo_name")),
+                EngineName = Optional("engine"),
+                Failure = Optional("failure") is { } failure ? Enum.Parse<FailureKind>(failure) : null,
             });
         }
 

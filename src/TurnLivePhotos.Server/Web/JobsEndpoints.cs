@@ -51,7 +51,7 @@ public static class JobsEndpoints
         try
         {
             var upload = await UploadReader.ReadAsync(context.Request, settings.Web.MaxContentLength, settings.Input.Budget, context.RequestAborted);
-            var view = manager.Submit(upload.Photo, GenerationForm.ReadJobRequest(upload.Form, settings));
+            var view = manager.Submit(upload.Photo, upload.FileName, GenerationForm.ReadJobRequest(upload.Form, settings));
             return TypedResults.Accepted(view.Links.Self, view);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -40,7 +40,8 @@ public sealed record RequestError(int Status, string Title, string Detail, strin
         _ => Of(ConversionFailure.Of(error), retryAfter),
     };
 
-    private static RequestError Of(ConversionFailure failure, TimeSpan retryAfter) => failure.Kind switch
+    /// <summary>What the client hears about a conversion that failed (a job's stored failure, or an exception's).</summary>
+    public static RequestError Of(ConversionFailure failure, TimeSpan retryAfter) => failure.Kind switch
     {
         FailureKind.UnsupportedPhoto => new(StatusCodes.Status415UnsupportedMediaType, "Unsupported photo", failure.Message),
         FailureKind.PhotoTooLarge => new(StatusCodes.Status413PayloadTooLarge, "Photo too large", failure.Message),

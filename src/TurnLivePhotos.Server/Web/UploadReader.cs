@@ -9,14 +9,18 @@ public sealed class RequestErrorException(RequestError error) : Exception(error.
     public RequestError Error { get; } = error;
 }
 
-/// <summary>An accepted upload: the photo's bytes (checked to be a photo we can read, within the pixel limit) and the other form fields.</summary>
-public sealed record Upload(byte[] Photo, IFormCollection Form);
+/// <summary>
+/// An accepted upload: the photo's bytes (checked to be a photo we can read, within the pixel limit), the file name
+/// the client gave it (untrusted: only <see cref="Jobs.PhotoName"/> makes a name of it) and the other form fields.
+/// </summary>
+public sealed record Upload(byte[] Photo, string? FileName, IFormCollection Form);
 
 /// <summary>
 /// The one way a photo comes in, for <c>POST /generate</c> and <c>POST /api/v1/jobs</c> alike: multipart/form-data
 /// with exactly one part named <c>file</c>. The body is read under Kestrel's limits (size, slow-client rate); every
 /// way it can be malformed ends in a <see cref="RequestErrorException"/> or an exception
-/// <see cref="RequestError.Classify"/> maps to 4xx. The upload's file name is never used.
+/// <see cref="RequestError.Classify"/> maps to 4xx. The upload's file name is never a path: a job's files are named
+/// after it through <see cref="Jobs.PhotoName.FromUpload"/>, inside the job's own folder.
 /// </summary>
 public static class UploadReader
 {
@@ -75,6 +79,6 @@ public static class UploadReader
         await file.CopyToAsync(buffer, cancellationToken);
         var photo = buffer.ToArray();
         PhotoDecoder.Check(photo, budget);
-        return new Upload(photo, form);
+        return new Upload(photo, file.FileName, form);
     }
 }

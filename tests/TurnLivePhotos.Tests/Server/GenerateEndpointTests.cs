@@ -144,11 +144,11 @@ public sealed class GenerateEndpointTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var everything = Directory.EnumerateFiles(server.Root, "*", SearchOption.AllDirectories).Where(path => !Path.GetFileName(path).StartsWith("jobs.db", StringComparison.Ordinal)).ToList();
-        Assert.DoesNotContain(everything, path => path.Contains("evil", StringComparison.OrdinalIgnoreCase));
         var output = Assert.Single(everything);
         Assert.Equal(Path.Combine(server.OutputsHome, "jobs"), Path.GetDirectoryName(Path.GetDirectoryName(output)));
         Assert.Matches("^[0-9a-f]{32}$", Path.GetFileName(Path.GetDirectoryName(output)));
-        Assert.Matches(@"^\d{8}_\d{6}\.gif$", Path.GetFileName(output));
+        // Only the name's last segment names the file (issue 25 item 5: named after the photo), inside the job's folder.
+        Assert.Equal("evil.gif", Path.GetFileName(output));
     }
 
     [Fact]

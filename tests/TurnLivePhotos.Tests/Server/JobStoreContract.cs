@@ -234,4 +234,40 @@ public abstract class JobStoreContract
 
         Assert.Equal(JobState.Canceled, store.ExpireLeases().Single().State);
     }
+    [SuiteFact]
+    public void The_photo_name_and_the_outcome_s_engine_and_failure_come_back_through_the_queue()
+    {
+        var store = OpenStore();
+        store.TryEnqueue(Queued("n1") with { PhotoName = "lakeside" }, 10);
+        store.TryEnqueue(Queued("n2", 1) with { PhotoName = "harbour at dusk" }, 10);
+        var first = store.Claim("w1", TimeSpan.FromMinutes(1))!;
+        var second = OpenStore().Claim("w1", TimeSpan.FromMinutes(1))!;
+
+        Assert.Equal("lakeside", first.PhotoName);
+        Assert.True(store.Finish("w1", first with { State = JobState.Succeeded, EngineName = "classic", FinishedAt = DateTimeOffset.UtcNow }));
+        Assert.True(store.Finish("w1", second with { State = JobState.Failed, Failure = TurnLivePhotos.Core.Conversion.FailureKind.OutOfMemory, Message = "out of memory", FinishedAt = DateTimeOffset.UtcNow }));
+
+        var done = OpenStore().Get("n1")!;
+        var failed = OpenStore().Get("n2")!;
+        Assert.Equal(("lakeside", "classic", (TurnLivePhotos.Core.Conversion.FailureKind?)null), (done.PhotoName, done.EngineName, done.Failure));
+        Assert.Equal(("harbour at dusk", (string?)null, TurnLivePhotos.Core.Conversion.FailureKind.OutOfMemory), (failed.PhotoName, failed.EngineName, failed.Failure));
+    }
+
+    [SuiteFact]
+    public void At_the_start_of_its_only_process_every_running_job_counts_as_interrupted_whatever_its_lease()
+    {
+        var store = OpenStore();
+        store.TryEnqueue(Queued("s1"), 10);
+        store.TryEnqueue(Queued("s2", 1), 10);
+        store.Claim("before-restart", TimeSpan.FromHours(1));
+        store.Add(new JobRecord("s3", Created, JobState.Running, Request(), null, new Dictionary<OutputFormat, string>(), 1, null));
+
+        Assert.Empty(OpenStore().ExpireLeases());
+        var expired = OpenStore().ExpireLeases(everyRunningJob: true).OrderBy(job => job.Id, StringComparer.Ordinal).ToList();
+
+        Assert.Equal(["s1", "s3"], expired.Select(job => job.Id));
+        Assert.Equal((JobState.Queued, 1), (expired[0].State, expired[0].Attempts));
+        Assert.Equal((JobState.Failed, InterruptionRule.RestartedTwice), (expired[1].State, expired[1].Message));
+        Assert.Equal("s1", store.Claim("after-restart", TimeSpan.FromMinutes(1))?.Id);
+    }
 }

@@ -53,6 +53,30 @@ public sealed class JobsApiTests
     }
 
     [Fact]
+    public async Task A_job_keeps_the_photo_s_name_and_its_files_download_under_the_names_convert_gives()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var formats = ExternalTools.Ffmpeg is null ? "gif,webp" : "live,motion,mp4,gif,webp";
+
+        using var created = await server.Client.PostAsync("api/v1/jobs", RunningServer.Form(TestPhotos.CameraJpeg(null), @"C:\fakepath\lakeside.jpg", ("formats", formats), ("frames", "3")));
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var done = await WaitForStateAsync(server, id, "succeeded");
+
+        Assert.Equal("lakeside", done.GetProperty("photo_name").GetString());
+        var expected = new Dictionary<string, string>
+        {
+            ["live"] = "LAKESIDE.zip", ["motion"] = "IMG_20240501_123456_lakeside_MP.jpg", ["mp4"] = "lakeside.mp4", ["gif"] = "lakeside.gif", ["webp"] = "lakeside.webp",
+        };
+        foreach (var format in formats.Split(','))
+        {
+            using var download = await server.Client.GetAsync(done.GetProperty("files").GetProperty(format).GetString());
+            var disposition = download.Content.Headers.ContentDisposition;
+            Assert.Equal("attachment", disposition?.DispositionType);
+            Assert.Equal(expected[format], disposition?.FileNameStar ?? disposition?.FileName?.Trim('"'));
+        }
+    }
+
+    [Fact]
     public async Task Jobs_move_from_queued_to_running_to_succeeded_with_queue_positions_and_progress()
     {
         var engine = new GatedEngine();

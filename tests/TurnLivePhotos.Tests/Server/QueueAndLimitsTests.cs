@@ -17,7 +17,7 @@ public sealed class QueueAndLimitsTests
         var running = server.GenerateAsync(Photo);
         await engine.WaitUntilStartedAsync(1);
         var queued = server.GenerateAsync(Photo);
-        await WaitForAsync(() => server.Queue.QueuedCount == 1);
+        await WaitForAsync(() => server.Jobs.QueuedCount == 1);
 
         using var refused = await server.GenerateAsync(Photo);
 
@@ -41,11 +41,11 @@ public sealed class QueueAndLimitsTests
         await engine.WaitUntilStartedAsync(1);
         using var leaving = new CancellationTokenSource();
         var abandoned = server.Client.PostAsync("generate", RunningServer.Form(Photo), leaving.Token);
-        await WaitForAsync(() => server.Queue.QueuedCount == 1);
+        await WaitForAsync(() => server.Jobs.QueuedCount == 1);
 
         await leaving.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
-        await WaitForAsync(() => server.Queue.QueuedCount == 0);
+        await WaitForAsync(() => server.Jobs.QueuedCount == 0);
         engine.Open();
         using var first = await running;
 

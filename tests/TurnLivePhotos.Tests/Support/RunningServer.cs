@@ -35,7 +35,8 @@ public sealed class RunningServer : IAsyncDisposable
 
     public Uri BaseAddress => Client.BaseAddress!;
 
-    public GenerationQueue Queue => app.Services.GetRequiredService<GenerationQueue>();
+    /// <summary>The job service: its queue is the store's, counted there.</summary>
+    public IJobService Jobs => app.Services.GetRequiredService<IJobService>();
 
     public IServiceProvider Services => app.Services;
 

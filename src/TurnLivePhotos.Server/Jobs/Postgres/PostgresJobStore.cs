@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using TurnLivePhotos.Core.Conversion;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Media.Formats;
 
@@ -18,7 +19,7 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
     /// <summary>pg_advisory_xact_lock key that makes the count of queued jobs and the insert one step ("TLPQUEUE").</summary>
     private const long EnqueueLockKey = 0x544C5051554555;
 
-    private const string Columns = "seq, id, created_at, state, request, message, files, attempts, finished_at, started_at, cancel_requested, progress";
+    private const string Columns = "seq, id, created_at, state, request, message, files, attempts, finished_at, started_at, cancel_requested, progress, photo_name, engine, failure";
 
     public PostgresJobStore(string connectionString)
     {
@@ -29,11 +30,11 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
     public NpgsqlDataSource Database { get; }
 
     public void Add(JobRecord job) => Execute(
-        "INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at) VALUES (@id, @created, @state, @request, @message, @files, @attempts, @finished)",
+        "INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at, photo_name, engine, failure) VALUES (@id, @created, @state, @request, @message, @files, @attempts, @finished, @photo, @engine, @failure)",
         Parameters(job));
 
     public void Update(JobRecord job) => Execute(
-        "UPDATE jobs SET state = @state, message = @message, files = @files, attempts = @attempts, finished_at = @finished WHERE id = @id",
+        "UPDATE jobs SET state = @state, message = @message, files = @files, attempts = @attempts, finished_at = @finished, engine = @engine, failure = @failure WHERE id = @id",
         Parameters(job));
 
     public JobRecord? Get(string id) => Query($"SELECT {Columns} FROM jobs WHERE id = @id", ("id", id)).FirstOrDefault();
@@ -63,8 +64,8 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
 
         using var insert = Command(connection,
             """
-            INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at)
-            SELECT @id, @created, @state, @request, @message, @files, @attempts, @finished
+            INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at, photo_name, engine, failure)
+            SELECT @id, @created, @state, @request, @message, @files, @attempts, @finished, @photo, @engine, @failure
             WHERE (SELECT COUNT(*) FROM jobs WHERE state = 'Queued') < @max
             """,
             [.. Parameters(job with { State = JobState.Queued }), ("max", maxQueued)]);
@@ -114,7 +115,7 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
         return Execute(
             """
             UPDATE jobs SET state = @state, message = @message, files = @files, attempts = @attempts, finished_at = @finished,
-                worker = NULL, lease_until = NULL, progress = NULL, cancel_requested = false,
+                engine = @engine, failure = @failure, worker = NULL, lease_until = NULL, progress = NULL, cancel_requested = false,
                 started_at = CASE WHEN @state = 'Queued' THEN NULL ELSE started_at END
             WHERE id = @id AND worker = @worker AND state = 'Running'
             """,
@@ -143,17 +144,18 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
         };
     }
 
-    public IReadOnlyList<JobRecord> ExpireLeases() => Query(
+    public IReadOnlyList<JobRecord> ExpireLeases(bool everyRunningJob = false) => Query(
         $"""
         UPDATE jobs SET
             state = CASE WHEN cancel_requested THEN 'Canceled' WHEN attempts + 1 > @allowed THEN 'Failed' ELSE 'Queued' END,
             message = CASE WHEN cancel_requested THEN 'canceled' WHEN attempts + 1 > @allowed THEN @failed ELSE message END,
             finished_at = CASE WHEN cancel_requested OR attempts + 1 > @allowed THEN now() ELSE NULL END,
             attempts = attempts + 1, worker = NULL, lease_until = NULL, progress = NULL, started_at = NULL
-        WHERE state = 'Running' AND lease_until < now()
+        WHERE state = 'Running' AND (@every OR lease_until < now())
         RETURNING {Columns}
         """,
-        ("allowed", InterruptionRule.Allowed), ("failed", InterruptionRule.LeaseExpiredTwice));
+        ("every", everyRunningJob), ("allowed", InterruptionRule.Allowed),
+        ("failed", everyRunningJob ? InterruptionRule.RestartedTwice : InterruptionRule.LeaseExpiredTwice));
 
     public void Dispose() => Database.Dispose();
 
@@ -169,6 +171,9 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
         ("files", Json(JsonSerializer.Serialize(job.Files, JobJsonContext.Default.IReadOnlyDictionaryOutputFormatString))),
         ("attempts", job.Attempts),
         ("finished", job.FinishedAt?.ToUniversalTime()),
+        ("photo", job.PhotoName),
+        ("engine", job.EngineName),
+        ("failure", job.Failure?.ToString()),
     ];
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters)
@@ -227,6 +232,9 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
                 StartedAt = Time(9),
                 CancelRequested = reader.GetBoolean(10),
                 Progress = reader.IsDBNull(11) ? null : JsonSerializer.Deserialize(reader.GetString(11), JobJsonContext.Default.MotionProgress),
+                PhotoName = reader.GetString(12),
+                EngineName = reader.IsDBNull(13) ? null : reader.GetString(13),
+                Failure = reader.IsDBNull(14) ? null : Enum.Parse<FailureKind>(reader.GetString(14)),
             });
         }
 

@@ -48,6 +48,11 @@ public static class PostgresMigrations
             END $$;
             CREATE TRIGGER jobs_notify AFTER INSERT OR UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION tlp_jobs_notify();
             """),
+        (2, "the uploaded photo's name, the engine that ran and the failure kind", """
+            ALTER TABLE jobs ADD COLUMN photo_name text NOT NULL DEFAULT 'photo';
+            ALTER TABLE jobs ADD COLUMN engine text;
+            ALTER TABLE jobs ADD COLUMN failure text;
+            """),
     ];
 
     /// <summary>The channel the trigger of step 1 notifies.</summary>

@@ -3,28 +3,39 @@ using Microsoft.Extensions.Logging;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
 using TurnLivePhotos.Engine;
-using TurnLivePhotos.Server.Jobs.Postgres;
 
 namespace TurnLivePhotos.Server.Jobs;
 
 /// <summary>
-/// A worker of a shared store (<c>turn-live-photos worker</c>, or inside <c>serve</c>): takes the oldest queued job
-/// (<see cref="IJobStore.Claim"/>), runs it with this machine's engines, and holds it under a lease that its progress
-/// events and a heartbeat renew. A cancel reaches the worker as soon as the store announces it (the job's row, through
-/// <see cref="PostgresJobEvents"/>), and each renewal says so too in case the announcement was lost. The run is bounded
-/// by <see cref="JobRun"/> (the cancel, this process stopping, <c>[WebOptions] JobTimeoutMinutes</c>), so a stage that
-/// ignores its token cannot hold the worker. Leases of vanished workers are expired by every worker in passing. When
+/// The one worker, for both stores: inside <c>serve</c> with SQLite or PostgreSQL, and in <c>worker</c> processes with
+/// PostgreSQL. It takes the oldest queued job (<see cref="IJobStore.Claim"/>), runs it with this machine's engines, one
+/// job at a time (so a GPU is never shared by two jobs), and holds it under a lease that its progress events and a
+/// heartbeat renew. A cancel reaches it as soon as <see cref="IJobEvents"/> announce the row's change, and each renewal
+/// says so too in case the announcement was lost. The run is bounded by <see cref="JobRun"/> (the cancel, this process
+/// stopping, <c>[WebOptions] JobTimeoutMinutes</c>), so a stage that ignores its token cannot hold the worker. When
 /// this process stops, a running job is given back to the queue (not counted as an interruption).
+/// Recovery is lease expiry: every worker expires the leases of vanished workers in passing; with SQLite this process
+/// is the store's only worker, so at start every job still running was a dead process's and is expired at once.
 /// </summary>
-public sealed class StoreWorker(
-    IJobStore store, JobFiles files, PhotoConverter converter, PostgresJobEvents events, AppSettings settings, ServerOptions options, ILogger<StoreWorker> logger) : BackgroundService
+public sealed class JobWorker(
+    IJobStore store, IJobEvents events, JobFiles files, PhotoConverter converter, AppSettings settings, ServerOptions options, ILogger<JobWorker> logger) : BackgroundService
 {
-    /// <summary>How long the worker waits for a notification before looking at the queue (and at expired leases) again.</summary>
+    /// <summary>How long the worker waits for a change before looking at the queue (and at expired leases) again.</summary>
     private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(1);
 
     public string WorkerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..6]}";
 
     private TimeSpan Lease => TimeSpan.FromSeconds(settings.Store.LeaseSeconds);
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (settings.Store.JobStore.Kind == JobStoreKind.Sqlite)
+        {
+            Expire(store.ExpireLeases(everyRunningJob: true));
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,14 +45,10 @@ public sealed class StoreWorker(
             JobRecord? job = null;
             try
             {
-                foreach (var expired in store.ExpireLeases())
-                {
-                    logger.LogWarning("Job {Job}: its worker stopped answering; now {State}", expired.Id, expired.State);
-                }
-
+                Expire(store.ExpireLeases());
                 job = store.Claim(WorkerId, Lease);
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or IOException)
+            catch (Exception ex) when (IsStoreUnreachable(ex))
             {
                 logger.LogWarning("Worker {Worker}: the job store cannot be reached ({Reason})", WorkerId, ex.Message);
             }
@@ -52,13 +59,34 @@ public sealed class StoreWorker(
                 continue;
             }
 
-            await RunAsync(job, stoppingToken);
+            using (logger.BeginScope(new Dictionary<string, object> { ["Job"] = job.Id }))
+            {
+                await RunAsync(job, stoppingToken);
+            }
+        }
+    }
+
+    private static bool IsStoreUnreachable(Exception ex) =>
+        ex is Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException or TimeoutException or IOException;
+
+    private void Expire(IReadOnlyList<JobRecord> expired)
+    {
+        foreach (var job in expired)
+        {
+            logger.LogWarning("Job {Job}: its worker stopped answering; now {State}", job.Id, job.State);
+            if (job.IsFinished)
+            {
+                files.DeleteInput(job.Id);
+            }
+
+            events.Changed(job.Id);
         }
     }
 
     private async Task RunAsync(JobRecord job, CancellationToken stoppingToken)
     {
         logger.LogInformation("Worker {Worker} runs job {Job}", WorkerId, job.Id);
+        events.Changed(job.Id);
         using var canceled = new CancellationTokenSource();
         using var bounds = new JobRun(settings.Web.JobTimeout, canceled.Token, stoppingToken);
         var lost = false;
@@ -86,8 +114,12 @@ public sealed class StoreWorker(
             try
             {
                 Apply(store.Renew(job.Id, WorkerId, Lease, progress));
+                if (progress is not null)
+                {
+                    events.Changed(job.Id);
+                }
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or IOException)
+            catch (Exception ex) when (IsStoreUnreachable(ex))
             {
                 // The lease still runs; the next renewal tries again.
                 logger.LogWarning("Job {Job}: lease not renewed ({Reason})", job.Id, ex.Message);
@@ -100,13 +132,13 @@ public sealed class StoreWorker(
         Task<ConversionResult> conversion;
         if (files.ReadInput(job.Id) is not { } input)
         {
-            conversion = Task.FromException<ConversionResult>(new InvalidDataException("its photo is gone from the shared outputs folder"));
+            conversion = Task.FromException<ConversionResult>(new InvalidDataException("its photo is gone from the outputs folder"));
         }
         else
         {
             try
             {
-                var request = job.Request.ToConversion(await File.ReadAllBytesAsync(input, bounds.Token), files.Folder(job.Id), job.CreatedAt, settings.Output);
+                var request = job.Request.ToConversion(await File.ReadAllBytesAsync(input, bounds.Token), files.Folder(job.Id), job.PhotoName, settings.Output);
                 var engine = converter.Engines.Resolve(job.Request.Engine);
                 conversion = Task.FromResult(await bounds.RunAsync(token => converter.ConvertAsync(request, engine, new SynchronousProgress<MotionProgress>(Renew), token)));
             }
@@ -129,21 +161,40 @@ public sealed class StoreWorker(
         }
         else
         {
-            var last = JobOutcome.Of(job, conversion, canceled.IsCancellationRequested, logger);
-            if (store.Finish(WorkerId, last))
-            {
-                logger.LogInformation("Worker {Worker} ended job {Job}: {State}", WorkerId, job.Id, last.State);
-            }
-            else
-            {
-                logger.LogWarning("Job {Job}: finished by worker {Worker} after its lease ran out; result not recorded", job.Id, WorkerId);
-            }
+            Finish(JobOutcome.Of(job, conversion, canceled.IsCancellationRequested, logger));
         }
 
         await bounds.LetUnwindAsync(job.Id, logger);
     }
 
-    /// <summary>Cancels the run as soon as the job's row says someone asked to (the store announces every change of it).</summary>
+    /// <summary>Stores the job's last record (its photo goes once the job has ended) and announces it.</summary>
+    private void Finish(JobRecord last)
+    {
+        try
+        {
+            if (!store.Finish(WorkerId, last))
+            {
+                logger.LogWarning("Job {Job}: finished by worker {Worker} after its lease ran out; result not recorded", last.Id, WorkerId);
+                return;
+            }
+        }
+        catch (Exception ex) when (IsStoreUnreachable(ex))
+        {
+            // The lease runs out and another worker runs the job again.
+            logger.LogWarning("Job {Job}: its end could not be recorded ({Reason})", last.Id, ex.Message);
+            return;
+        }
+
+        logger.LogInformation("Worker {Worker} ended job {Job}: {State}", WorkerId, last.Id, last.State);
+        if (last.IsFinished)
+        {
+            files.DeleteInput(last.Id);
+        }
+
+        events.Changed(last.Id);
+    }
+
+    /// <summary>Cancels the run as soon as the job's row says someone asked to.</summary>
     private async Task WatchForCancelAsync(string id, CancellationTokenSource canceled, CancellationToken stop)
     {
         if (events.Subscribe(id, row => row.CancelRequested) is not { } rows)
