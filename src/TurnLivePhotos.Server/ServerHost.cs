@@ -166,7 +166,13 @@ public static class ServerHost
         {
             console.SingleLine = true;
             console.TimestampFormat = "HH:mm:ss ";
+
+            // A job's worker logs inside a "job <id>" scope, so the converter's and the engine's lines name the job too.
+            console.IncludeScopes = true;
         });
+
+        // Trace and span ids would ride along as scopes on every line; the job's own id is the one that matters here.
+        logging.Configure(factory => factory.ActivityTrackingOptions = ActivityTrackingOptions.None);
         logging.SetMinimumLevel(level);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);

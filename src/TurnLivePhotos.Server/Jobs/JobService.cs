@@ -34,7 +34,6 @@ public sealed class JobService(IJobStore store, IJobEvents events, JobFiles file
     public async Task<JobRecord?> RunAsync(byte[] photo, string? photoName, JobRequest request, CancellationToken clientAborted)
     {
         var record = Enqueue(photo, photoName, request);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["Job"] = record.Id });
         var last = record;
         try
         {

@@ -23,6 +23,13 @@ public sealed class JobWorker(
     /// <summary>How long the worker waits for a change before looking at the queue (and at expired leases) again.</summary>
     private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Within a stage, progress is stored at most this often: the engine waits for each write (the lease renewal that
+    /// carries it), and a SQLite commit costs more than a classic engine's frame. A stage's first and last steps are
+    /// always stored, so followers see every stage begin and end.
+    /// </summary>
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
+
     public string WorkerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..6]}";
 
     private TimeSpan Lease => TimeSpan.FromSeconds(settings.Store.LeaseSeconds);
@@ -59,7 +66,8 @@ public sealed class JobWorker(
                 continue;
             }
 
-            using (logger.BeginScope(new Dictionary<string, object> { ["Job"] = job.Id }))
+            // Every line logged while the job runs (the converter's and the engine's too) carries its id.
+            using (logger.BeginScope("job {Job}", job.Id))
             {
                 await RunAsync(job, stoppingToken);
             }
@@ -104,13 +112,34 @@ public sealed class JobWorker(
             }
         }
 
-        void Renew(MotionProgress? progress)
+        var progressGate = new Lock();
+        MotionProgress? stored = null;
+        var storedAt = 0L;
+
+        void Report(MotionProgress progress)
         {
-            if (progress is not null && options.ReportProgress)
+            if (options.ReportProgress)
             {
                 logger.LogInformation("Job {Job}: {Stage} {Step}/{Total}", job.Id, progress.Stage, progress.Step, progress.TotalSteps);
             }
 
+            lock (progressGate)
+            {
+                if (stored is not null && stored.Stage == progress.Stage && progress.Step < progress.TotalSteps
+                    && System.Diagnostics.Stopwatch.GetElapsedTime(storedAt) < ProgressInterval)
+                {
+                    return;
+                }
+
+                stored = progress;
+                storedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+
+            Renew(progress);
+        }
+
+        void Renew(MotionProgress? progress)
+        {
             try
             {
                 Apply(store.Renew(job.Id, WorkerId, Lease, progress));
@@ -140,7 +169,7 @@ public sealed class JobWorker(
             {
                 var request = job.Request.ToConversion(await File.ReadAllBytesAsync(input, bounds.Token), files.Folder(job.Id), job.PhotoName, settings.Output);
                 var engine = converter.Engines.Resolve(job.Request.Engine);
-                conversion = Task.FromResult(await bounds.RunAsync(token => converter.ConvertAsync(request, engine, new SynchronousProgress<MotionProgress>(Renew), token)));
+                conversion = Task.FromResult(await bounds.RunAsync(token => converter.ConvertAsync(request, engine, new SynchronousProgress<MotionProgress>(Report), token)));
             }
             catch (OperationCanceledException ex) when (bounds.Token.IsCancellationRequested)
             {
