@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TurnLivePhotos.Core.Configuration;
@@ -22,13 +23,6 @@ public sealed class JobWorker(
 {
     /// <summary>How long the worker waits for a change before looking at the queue (and at expired leases) again.</summary>
     private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// Within a stage, progress is stored at most this often: the engine waits for each write (the lease renewal that
-    /// carries it), and a SQLite commit costs more than a classic engine's frame. A stage's first and last steps are
-    /// always stored, so followers see every stage begin and end.
-    /// </summary>
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
 
     public string WorkerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..6]}";
 
@@ -112,9 +106,9 @@ public sealed class JobWorker(
             }
         }
 
-        var progressGate = new Lock();
-        MotionProgress? stored = null;
-        var storedAt = 0L;
+        // The engine never waits for the store: it leaves its latest step here, and one loop stores whatever is
+        // latest when the previous write is done (a SQLite commit can take longer than a classic engine's frame).
+        var steps = Channel.CreateBounded<MotionProgress>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
         void Report(MotionProgress progress)
         {
@@ -123,19 +117,7 @@ public sealed class JobWorker(
                 logger.LogInformation("Job {Job}: {Stage} {Step}/{Total}", job.Id, progress.Stage, progress.Step, progress.TotalSteps);
             }
 
-            lock (progressGate)
-            {
-                if (stored is not null && stored.Stage == progress.Stage && progress.Step < progress.TotalSteps
-                    && System.Diagnostics.Stopwatch.GetElapsedTime(storedAt) < ProgressInterval)
-                {
-                    return;
-                }
-
-                stored = progress;
-                storedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-            }
-
-            Renew(progress);
+            steps.Writer.TryWrite(progress);
         }
 
         void Renew(MotionProgress? progress)
@@ -156,6 +138,21 @@ public sealed class JobWorker(
         }
 
         using var heartbeat = new Timer(_ => Renew(null), null, Lease / 3, Lease / 3);
+        var storing = Task.Run(async () =>
+        {
+            await foreach (var step in steps.Reader.ReadAllAsync(CancellationToken.None))
+            {
+                try
+                {
+                    Renew(step);
+                }
+                catch (Exception ex)
+                {
+                    // A follower's failure must not end the worker; the job runs on, its progress unseen for a step.
+                    logger.LogWarning(ex, "Job {Job}: progress not stored", job.Id);
+                }
+            }
+        }, CancellationToken.None);
         using var following = new CancellationTokenSource();
         var watching = WatchForCancelAsync(job.Id, canceled, following.Token);
         Task<ConversionResult> conversion;
@@ -181,6 +178,8 @@ public sealed class JobWorker(
             }
         }
 
+        steps.Writer.TryComplete();
+        await storing;
         await heartbeat.DisposeAsync();
         await following.CancelAsync();
         await watching;
