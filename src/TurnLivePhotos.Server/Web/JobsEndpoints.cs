@@ -91,6 +91,7 @@ public static class JobsEndpoints
             return ErrorResponses.Problem(new RequestError(StatusCodes.Status404NotFound, "Not found", $"job {id} has no {format} file"), response);
         }
 
+        // Content-Disposition: attachment with the file's own name, which is the photo's (JobRequest.ToConversion).
         return TypedResults.PhysicalFile(path, Downloads.ContentType(parsed), Path.GetFileName(path));
     }
 
