@@ -97,6 +97,12 @@ public sealed class ServerModelDownloads(AppSettings settings, IHostApplicationL
             run.Fail(message);
             logger.LogWarning("Model download from the page failed: {Message}", message);
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Anything else still ends the run, so the page never waits on a download that is no longer going.
+            logger.LogError(ex, "Model download from the page failed");
+            run.Fail($"the download failed: {(token?.Redact(ex.Message) ?? ex.Message).ReplaceLineEndings(" ")}");
+        }
     }
 
     /// <summary>One download: its state and byte counts, fed by the downloader's progress calls from several threads.</summary>

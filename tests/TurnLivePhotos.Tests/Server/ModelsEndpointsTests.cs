@@ -103,6 +103,11 @@ public sealed class ModelsEndpointsTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, start.StatusCode);
+        using var holder = new HttpRequestMessage(HttpMethod.Get, "api/v1/models");
+        holder.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "models-token");
+        using var listed = await server.Client.SendAsync(holder);
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        Assert.Equal(3, (await listed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("engines").GetArrayLength());
     }
 
     [RequiresToolsFact("ffmpeg")]
