@@ -25,6 +25,14 @@ public sealed class BrowserTests
         using var folder = new TempFolder();
         await using var browser = await LaunchAsync();
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 }, AcceptDownloads = true });
+        var elsewhere = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (!request.Url.StartsWith(server.BaseAddress.ToString(), StringComparison.Ordinal) && !request.Url.StartsWith("blob:", StringComparison.Ordinal) && !request.Url.StartsWith("data:", StringComparison.Ordinal))
+            {
+                elsewhere.Add(request.Url);
+            }
+        };
         await page.GotoAsync(server.BaseAddress.ToString());
         await page.WaitForFunctionAsync("() => document.getElementById('frames').value === '12'"); // the server's default reached the page
         Assert.Contains("up to 10 MB", await page.Locator("#limit").TextContentAsync(), StringComparison.Ordinal); // 10485760 bytes, said in MB
@@ -114,6 +122,7 @@ public sealed class BrowserTests
         await SaveScreenshotAsync(page, "page-phone.png");
         await page.SetViewportSizeAsync(1280, 900);
         await SaveScreenshotAsync(page, "page-desktop.png");
+        Assert.Empty(elsewhere); // nothing is loaded from another site
     }
 
     /// <summary>
