@@ -16,7 +16,7 @@ public sealed class BrowserTests
     /// <summary>
     /// The whole flow at phone width: two photos dropped at once queue and run one after the other; the result plays at
     /// once, looping; before/after and press-and-hold LIVE work; a changed setting runs the same photo again; every
-    /// download arrives; Recent names each photo. Screenshots at phone and desktop width go to docs/images.
+    /// download arrives; Recent names each photo. Screenshots at phone and desktop width are saved (see SaveScreenshotAsync).
     /// </summary>
     [RequiresToolsFact("chromium", "ffmpeg")]
     public async Task A_person_drops_two_photos_generates_plays_compares_runs_again_with_more_motion_and_downloads_every_format()
@@ -385,10 +385,17 @@ public sealed class BrowserTests
         return page;
     }
 
-    /// <summary>Screenshots the README and docs show, taken from the real page in the flow above.</summary>
+    /// <summary>
+    /// Screenshots the README and docs show, taken from the real page in the flow above. They go into the folder that
+    /// <c>TLP_SCREENSHOTS</c> names (<c>TLP_SCREENSHOTS=docs/images</c> retakes the docs' pictures), else into a
+    /// temporary folder, so a test run never edits the repository's files.
+    /// </summary>
     private static async Task SaveScreenshotAsync(IPage page, string name)
     {
-        var path = Path.Combine(SettingsTests.RepositoryRoot(), "docs", "images", name);
+        var folder = Environment.GetEnvironmentVariable("TLP_SCREENSHOTS") is { Length: > 0 } chosen
+            ? Path.GetFullPath(chosen, SettingsTests.RepositoryRoot())
+            : Path.Combine(Path.GetTempPath(), "turn-live-photos-screenshots");
+        var path = Path.Combine(folder, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         Assert.True(new FileInfo(path).Length > 1000);
