@@ -40,12 +40,12 @@ public sealed record MotionProgress(string Stage, int Step, int TotalSteps)
     private static readonly Dictionary<string, (double Start, double End)> StageSpans = new()
     {
         ["encode"] = (0.00, 0.05),
-        ["denoise"] = (0.05, 0.85),
-        ["decode"] = (0.85, 0.97),
-        ["animate"] = (0.00, 0.95),
+        ["denoise"] = (0.05, 0.80),
+        ["decode"] = (0.80, 0.90),
+        ["animate"] = (0.00, 0.90),
         ["depth"] = (0.00, 0.30),
-        ["render"] = (0.30, 0.95),
-        ["write"] = (0.97, 1.00),
+        ["render"] = (0.30, 0.90),
+        ["write"] = (0.90, 1.00), // one step per format; a short job's writing is a visible share of it
     };
 
     /// <summary>Progress within this stage.</summary>

@@ -81,6 +81,7 @@ public static class ServerHost
         builder.Services.AddProblemDetails();
         builder.Services.AddAccessControl(settings.Web, options.BehindLocalProxy);
         builder.Services.AddOpenApi();
+        builder.Services.AddSingleton<TurnLivePhotos.Server.Models.ServerModelDownloads>();
 
         var app = builder.Build();
         var engines = app.Services.GetRequiredService<EngineCatalog>();
@@ -90,6 +91,8 @@ public static class ServerHost
         MapEndpoints(app);
         JobsEndpoints.Map(app);
         SessionEndpoints.Map(app);
+        ModelsEndpoints.Map(app);
+        LivePhotoParts.Map(app);
         app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(AccessControl.OwnerPolicy);
         return app;
     }

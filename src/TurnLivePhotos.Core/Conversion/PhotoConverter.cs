@@ -86,11 +86,12 @@ public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, I
         cancellationToken.ThrowIfCancellationRequested();
 
         // An engine may hand over frames still being made: writing starts at once and takes each frame as it comes.
-        var writing = writer.WriteAsync(request.Photo, clip.Frames, clip.Fps, request.OutputDirectory, request.BaseName, request.Outputs, cancellationToken);
+        // The writing stage counts formats ended of formats asked for, once every frame is made (before that the engine's stage runs).
+        var writingProgress = new WritingProgress(progress, request.Outputs.Formats.Count);
+        var writing = writer.WriteAsync(request.Photo, clip.Frames, clip.Fps, request.OutputDirectory, request.BaseName, request.Outputs, cancellationToken, _ => writingProgress.FormatEnded());
         await FramesMadeAsync(choice.Engine, clip, writing);
-        progress?.Report(new MotionProgress("write", 0, 1));
+        writingProgress.Begin();
         var written = await writing;
-        progress?.Report(new MotionProgress("write", 1, 1));
         decoded(((long)photo.Image.Width * photo.Image.Height) + clip.Frames.Sum(frame => (long)frame.Width * frame.Height));
 
         logger.LogInformation("Wrote {Files} in {Elapsed:0.0} s", string.Join(", ", written.Files.Values), clock.Elapsed.TotalSeconds);
@@ -105,6 +106,35 @@ public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, I
         }
 
         return new ConversionResult(written, clip.EngineName, clip.IsGenerative, choice.Reason, clip.Frames.Count, clock.Elapsed);
+    }
+
+    /// <summary>The "write" stage: step k of n formats ended; silent until <see cref="Begin"/>, so it never runs ahead of the engine's stage.</summary>
+    private sealed class WritingProgress(IProgress<MotionProgress>? progress, int formats)
+    {
+        private readonly Lock gate = new();
+        private int ended;
+        private bool begun;
+
+        public void Begin()
+        {
+            lock (gate)
+            {
+                begun = true;
+                progress?.Report(new MotionProgress("write", ended, formats));
+            }
+        }
+
+        public void FormatEnded()
+        {
+            lock (gate)
+            {
+                ended++;
+                if (begun)
+                {
+                    progress?.Report(new MotionProgress("write", ended, formats));
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -101,12 +101,13 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
     /// <summary>The long side of an iPhone Live Photo movie (1440×1080); within the 1920 a phone video may have.</summary>
     public const int MaxVideoLongSide = 1440;
 
-    public async Task<WrittenOutputs> WriteAsync(byte[] photo, IReadOnlyList<RgbImage> frames, int fps, string directory, string baseName, OutputOptions options, CancellationToken cancellationToken)
+    /// <param name="formatEnded">Told each format as it ends (written, failed or skipped), from whichever thread ended it; the writing stage's progress.</param>
+    public async Task<WrittenOutputs> WriteAsync(byte[] photo, IReadOnlyList<RgbImage> frames, int fps, string directory, string baseName, OutputOptions options, CancellationToken cancellationToken, Action<OutputFormat>? formatEnded = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         cancellationToken.ThrowIfCancellationRequested();
         var work = new Work(ffmpeg, photo, frames, fps, options, cancellationToken);
-        var outcomes = options.Formats.Select(format => work.WriteAsync(format, directory, baseName)).ToList();
+        var outcomes = options.Formats.Select(format => Ended(work.WriteAsync(format, directory, baseName), formatEnded)).ToList();
         try
         {
             await Task.WhenAll(outcomes);
@@ -140,6 +141,13 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         }
 
         return new WrittenOutputs(files, failures) { Live = livePhoto, Skipped = skipped, MetadataNotes = work.StillNotes };
+    }
+
+    private static async Task<Outcome> Ended(Task<Outcome> writing, Action<OutputFormat>? formatEnded)
+    {
+        var outcome = await writing;
+        formatEnded?.Invoke(outcome.Format);
+        return outcome;
     }
 
     /// <summary>When the still's frame plays in a live or motion photo's video, in microseconds (phone-capture timing).</summary>

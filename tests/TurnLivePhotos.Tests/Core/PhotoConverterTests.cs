@@ -51,7 +51,34 @@ public sealed class PhotoConverterTests
             new SynchronousProgress<MotionProgress>(step => stages.Add($"{step.Stage} {step.Step}/{step.TotalSteps}")),
             CancellationToken.None);
 
-        Assert.Equal(["animate 1/4", "animate 2/4", "animate 3/4", "animate 4/4", "write 0/1", "write 1/1"], stages);
+        Assert.Equal(["animate 1/4", "animate 2/4", "animate 3/4", "animate 4/4"], stages.Take(4));
+        AssertWritingCountsFormats(stages.Skip(4).ToList(), formats: 3); // the default formats: live, motion, gif
+    }
+
+    [Fact]
+    public async Task The_writing_stage_reports_one_step_per_format_asked_for()
+    {
+        using var folder = new TempFolder();
+        var steps = new List<MotionProgress>();
+        var formats = new[] { OutputFormat.Gif, OutputFormat.WebP, OutputFormat.Mp4, OutputFormat.Motion, OutputFormat.Live };
+
+        await Converter(folder).ConvertAsync(
+            new ConversionRequest(TestPhotos.Scene(120, 80), new MotionParameters { Frames = 4 }, EngineKind.Classic, folder["out"], "p") { Outputs = new OutputOptions { Formats = formats } },
+            new SynchronousProgress<MotionProgress>(steps.Add),
+            CancellationToken.None);
+
+        AssertWritingCountsFormats(steps.Where(s => s.Stage == "write").Select(s => s.ToString()).ToList(), formats.Length);
+        var overall = steps.Select(s => s.OverallFraction).ToList();
+        Assert.Equal(overall.Order(), overall);
+        Assert.True(steps.First(s => s.Stage == "write").OverallFraction <= 0.9, "writing has a visible share of the bar");
+    }
+
+    /// <summary>Writing counts formats ended of those asked for, from where it stood when the frames were made, one by one to all of them.</summary>
+    private static void AssertWritingCountsFormats(IReadOnlyList<string> writeStages, int formats)
+    {
+        Assert.NotEmpty(writeStages);
+        var first = int.Parse(writeStages[0].Split(' ', '/')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(Enumerable.Range(first, formats - first + 1).Select(k => $"write {k}/{formats}"), writeStages);
     }
 
     [Fact]
@@ -68,7 +95,8 @@ public sealed class PhotoConverterTests
         var finished = await Converter(folder).ConvertAsync(new ConversionRequest(photo, parameters, EngineKind.Classic, folder["finished"], "p"), null, CancellationToken.None);
 
         Assert.Equal(await File.ReadAllBytesAsync(finished.Files[OutputFormat.Gif]), await File.ReadAllBytesAsync(streamed.Files[OutputFormat.Gif]));
-        Assert.Equal(["render 1/5", "render 2/5", "render 3/5", "render 4/5", "render 5/5", "write 0/1", "write 1/1"], stages);
+        Assert.Equal(["render 1/5", "render 2/5", "render 3/5", "render 4/5", "render 5/5"], stages.Take(5));
+        AssertWritingCountsFormats(stages.Skip(5).ToList(), formats: 3);
     }
 
     [Fact]
