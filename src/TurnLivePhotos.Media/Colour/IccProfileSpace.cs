@@ -7,11 +7,15 @@ namespace TurnLivePhotos.Media.Colour;
 /// rXYZ/gXYZ/bXYZ and rTRC/gTRC/bTRC, §10.6 curv, §10.18 para): the colorants must be sRGB's or Display P3's as
 /// adapted to the D50 connection space, and each curve must follow the sRGB transfer. Written here because Magick.NET
 /// reads only a profile's header and description, and a description is a name, not a promise about the numbers.
-/// The profile is untrusted bytes: at most <see cref="MaxTags"/> tags, every offset checked against its length.
+/// The profile is untrusted bytes: at most <see cref="MaxTags"/> tags and <see cref="MaxCurvePoints"/> curve points,
+/// every offset checked against its length.
 /// </summary>
 public static class IccProfileSpace
 {
     public const int MaxTags = 256;
+
+    /// <summary>Real profiles sample their curves at up to 4096 points; more is refused rather than read.</summary>
+    public const int MaxCurvePoints = 65536;
 
     private const int HeaderLength = 128;
     private const double ColorantTolerance = 0.003;
@@ -108,7 +112,7 @@ public static class IccProfileSpace
         if (type.SequenceEqual("curv"u8))
         {
             var points = BinaryPrimitives.ReadUInt32BigEndian(profile.AsSpan(at.Offset + 8));
-            if (points < 2 || 12 + (points * 2L) > at.Length)
+            if (points < 2 || points > MaxCurvePoints || 12 + (points * 2L) > at.Length)
             {
                 return null; // 0 is the identity and 1 a pure gamma: neither is the sRGB curve
             }
