@@ -1,4 +1,5 @@
 using ImageMagick;
+using TurnLivePhotos.Media.Colour;
 using TurnLivePhotos.Media.Imaging;
 
 namespace TurnLivePhotos.Media.Decoding;
@@ -9,8 +10,11 @@ public sealed class UnsupportedPhotoException(string message, Exception? inner =
 /// <summary>A photo whose declared size is beyond the configured limit (a decompression bomb, or simply too big).</summary>
 public sealed class PhotoTooLargeException(string message) : Exception(message);
 
-/// <summary>A decoded photo: upright sRGB pixels with alpha flattened on white.</summary>
-public sealed record DecodedPhoto(RgbImage Image, PhotoFormat Format);
+/// <summary>
+/// A decoded photo: upright pixels in <paramref name="Space"/> (the working space, docs/decisions/0001-colour.md) with
+/// alpha flattened on white.
+/// </summary>
+public sealed record DecodedPhoto(RgbImage Image, PhotoFormat Format, RgbSpace Space = RgbSpace.Srgb);
 
 public static class PhotoDecoder
 {
@@ -36,7 +40,7 @@ public static class PhotoDecoder
             }
 
             Normalise(image);
-            return new DecodedPhoto(MagickInterop.ToRgb(image), format);
+            return new DecodedPhoto(MagickInterop.ToRgb(image), format, WorkingSpace.Of(image));
         }
         catch (MagickException ex) when (IsOverLimit(ex))
         {
@@ -124,7 +128,8 @@ public static class PhotoDecoder
     {
         image.AutoOrient();
         image.ResetPage();
-        if (ProfileColorSpace(image) is { } space && space != ColorSpace.sRGB)
+        // Pixels stay in the working space: sRGB or Display P3 as they are, any other profile's converted to sRGB.
+        if (ProfileColorSpace(image) is { } space && (space != ColorSpace.sRGB || IccProfileSpace.Classify(image.GetProfile("icc")?.ToByteArray()) is null))
         {
             image.TransformColorSpace(ColorProfiles.SRGB);
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using TurnLivePhotos.Media.Colour;
 using TurnLivePhotos.Media.Imaging;
 
 namespace TurnLivePhotos.Media.Formats;
@@ -21,11 +22,9 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         $"install it ({(OperatingSystem.IsWindows() ? "winget install ffmpeg" : OperatingSystem.IsMacOS() ? "brew install ffmpeg" : "Debian/Ubuntu: sudo apt-get install ffmpeg")}) or set [ToolOptions] FFmpegPath";
 
     /// <summary>
-    /// x264's speed preset. <c>superfast</c>, not <c>veryfast</c>: the encode of the phone video (up to 90 frames of
-    /// 1440×1080) was the largest cost of every conversion after the engine, and superfast takes about a third less
-    /// CPU (measured on 3 s of 1440×1080 at 30 fps, CRF 18: 2.18 → 1.47 CPU-s) for files about 60 % larger at the same
-    /// CRF (2.5 → 4.1 MB; an iPhone's own 1.4 s Live Photo movie is 3.4 MB). Rejected: a higher CRF to win the size
-    /// back (visibly softer frames), and ultrafast (no CABAC, B-frames or deblocking: twice the size again).
+    /// x264's speed preset: <c>superfast</c> takes about a third less CPU than <c>veryfast</c> for larger files at the
+    /// same CRF, still near an iPhone's own movie size (docs/benchmarks.md, "Formats"). Rejected: a higher CRF to win
+    /// the size back (visibly softer frames), and ultrafast (no CABAC, B-frames or deblocking: twice the size again).
     /// </summary>
     public const string Preset = "superfast";
 
@@ -40,15 +39,17 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
     /// <paramref name="container"/> is "mp4" (with +faststart) or "mov" (moov at the end, for later atom edits).
     /// </summary>
     /// <param name="width">Output width: frames are centre-cropped to this aspect ratio, then scaled (Lanczos).</param>
+    /// <remarks>The frames are sRGB; the video is tagged BT.709.</remarks>
     public async Task<byte[]> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int? outputFps, string container, int width, int height, CancellationToken cancellationToken = default) =>
-        (await EncodeAsync(frames, inputFps, outputFps, [container], width, height, cancellationToken))[0];
+        (await EncodeAsync(frames, inputFps, outputFps, [container], width, height, RgbSpace.Srgb, cancellationToken))[0];
 
     /// <summary>
     /// One encode written in every container of <paramref name="containers"/> by the same ffmpeg process (its tee
     /// muxer), so a Live Photo's MOV and a Motion Photo's MP4 cost one encode and no second process to remux.
     /// Returns the files in the order of <paramref name="containers"/>.
     /// </summary>
-    public async Task<IReadOnlyList<byte[]>> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int? outputFps, IReadOnlyList<string> containers, int width, int height, CancellationToken cancellationToken = default)
+    /// <param name="space">The frames' RGB space; the video keeps it and says so (<see cref="VideoColour"/>).</param>
+    public async Task<IReadOnlyList<byte[]>> EncodeAsync(IReadOnlyList<RgbImage> frames, double inputFps, int? outputFps, IReadOnlyList<string> containers, int width, int height, RgbSpace space, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(frames);
         ArgumentNullException.ThrowIfNull(containers);
@@ -68,9 +69,11 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
             UseShellExecute = false,
             WorkingDirectory = folder,
         };
+        // write_colr: the colour tags go into the sample entry's colr nclx box too, not only the H.264 VUI.
         IEnumerable<string> muxing = outputs.Count == 1
-            ? (containers[0] == "mp4" ? new[] { "-movflags", "+faststart", "-f", "mp4" } : ["-f", containers[0]]).Append(outputs[0])
-            : ["-map", "0:v", "-f", "tee", string.Join('|', outputs.Select((output, i) => containers[i] == "mp4" ? $"[f=mp4:movflags=+faststart]{output}" : $"[f={containers[i]}]{output}"))];
+            ? new[] { "-movflags", containers[0] == "mp4" ? "+faststart+write_colr" : "+write_colr", "-f", containers[0], outputs[0] }
+            : ["-map", "0:v", "-f", "tee", string.Join('|', outputs.Select((output, i) => containers[i] == "mp4" ? $"[f=mp4:movflags=+faststart+write_colr]{output}" : $"[f={containers[i]}:movflags=+write_colr]{output}"))];
+        var colour = VideoColour.For(space);
         // A fractional rate (8⅓ fps: 25 frames in 3 s) goes to ffmpeg as a fraction, so the timestamps are exact.
         var rate = Rational(inputFps);
         IEnumerable<string> repeat = outputFps is { } constant ? ["-r", constant.ToString(CultureInfo.InvariantCulture)] : [];
@@ -78,8 +81,10 @@ public sealed class FfmpegEncoder(string? configuredPath = null)
         {
             "-hide_banner", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{first.Width}x{first.Height}", "-framerate", rate, "-i", "-",
-            "-vf", $"crop={cropWidth}:{cropHeight},scale={width}:{height}:flags=lanczos,setsar=1" + (outputFps is { } fps ? $",fps={fps}" : string.Empty),
+            // The scaler makes the YUV itself, with the matrix the tags name (its default would be BT.601 whatever the tags).
+            "-vf", $"crop={cropWidth}:{cropHeight},scale={width}:{height}:flags=lanczos:out_color_matrix={colour.ScaleMatrix}:out_range=tv,format=yuv420p,setsar=1" + (outputFps is { } fps ? $",fps={fps}" : string.Empty),
             "-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", Preset,
+            "-color_primaries", colour.Primaries, "-color_trc", colour.Transfer, "-colorspace", colour.Matrix, "-color_range", "tv",
             "-tag:v", "avc1",
         }.Concat(repeat).Concat(muxing))
         {

@@ -30,9 +30,12 @@ public static class MotionPhotoWriter
 
     /// <param name="samsungTrailer">
     /// Wrap the video in Samsung's SEF trailer (a MotionPhoto_Data field and the SEFH…SEFT directory) as Samsung
-    /// cameras do; the XMP then counts the field header as the primary's padding and the directory as part of the
-    /// video item, so "end of file − Length" still lands on the MP4. The field header is the padding of the image
-    /// item it follows (the gain map's, when there is one).
+    /// cameras do; the directory (SEFH…SEFT) counts as part of the video item, so "end of file − Length" still lands
+    /// on the MP4. The field header goes to the item before the video: Media3 (MotionPhotoDescription) documents
+    /// Padding for the primary item only — bytes between it and the next item — and 0 for every other, so with no
+    /// gain map it is the primary's padding, and after a gain map it is counted in the gain map item's Length (the
+    /// JPEG ends at its EOI; Ultra HDR readers find it through the MPF index). Either way Media3's walk back from the
+    /// end of the file and exiftool's walk forward from the primary both land on every item's first byte.
     /// </param>
     /// <param name="gainMap">An Ultra HDR gain-map JPEG to keep after the primary (see <see cref="PreparedStill.GainMap"/>).</param>
     public static byte[] Compose(byte[] stillJpeg, byte[] mp4, long presentationTimestampUs, bool samsungTrailer = false, byte[]? gainMap = null)
@@ -46,7 +49,7 @@ public static class MotionPhotoWriter
         MotionPhotoXmp.Apply(xmp,
             gainMap is null
                 ? [new ContainerItem("image/jpeg", "Primary", 0, before.Length), video]
-                : [new ContainerItem("image/jpeg", "Primary", 0, 0), new ContainerItem("image/jpeg", "GainMap", gainMap.Length, before.Length), video],
+                : [new ContainerItem("image/jpeg", "Primary", 0, 0), new ContainerItem("image/jpeg", "GainMap", gainMap.Length + before.Length, 0), video],
             presentationTimestampUs);
         JpegXmp.Write(jpeg, xmp, MotionPhotoXmp.KeepInStandardPacket);
         var images = gainMap is null ? jpeg.ToArray() : UltraHdrGainMap.Join(jpeg, gainMap);

@@ -1,4 +1,5 @@
 using ImageMagick;
+using TurnLivePhotos.Media.Colour;
 using TurnLivePhotos.Media.Imaging;
 using TurnLivePhotos.Media.Jpeg;
 
@@ -34,17 +35,6 @@ public sealed record OutputOptions
     /// without ffmpeg) are then skipped with a note instead of failing the conversion.
     /// </summary>
     public bool FormatsRequested { get; init; } = true;
-
-    /// <summary>
-    /// A constant frame rate for the phone videos (a Live Photo's MOV, a Motion Photo's MP4), reached by repeating
-    /// frames; null (the default) plays them at the clip's own playback rate, each frame once. Repeats were the
-    /// default until we measured them: they look the same (a repeated frame shows the same picture for the same
-    /// time), but encoding 90 frames where 25 would do cost a quarter of the phone video's CPU (1.13 → 0.82 user-s
-    /// for 25 frames of 1024×576 into 1440×1080), the largest single cost of a conversion after the engine; Photos,
-    /// Google Photos and Samsung Gallery play any constant rate. Phones' own 30 fps comes back when frames are
-    /// interpolated, not repeated.
-    /// </summary>
-    public int? VideoFps { get; init; }
 
     public static IReadOnlyList<OutputFormat> ParseFormats(string text)
     {
@@ -211,6 +201,8 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         private readonly Dictionary<LoopMode, Task<Dictionary<string, byte[]>>> phoneVideos = [];
         private Task<(int Width, int Height)>? uprightSize;
         private Task<PreparedStill>? still;
+        private Task<RgbSpace>? space;
+        private SrgbFrames? srgbFrames;
 
         public async Task<Outcome> WriteAsync(OutputFormat format, string directory, string baseName)
         {
@@ -245,7 +237,8 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                     {
                         var (stillWidth, stillHeight) = await UprightSize();
                         var (width, height) = PlainVideoSize(stillWidth, stillHeight, frames[0].Width, frames[0].Height);
-                        var mp4 = await ffmpeg.EncodeAsync(clip.Frames, fps, null, "mp4", width, height, cancellationToken);
+                        var srgb = LoopSequence.Build(await SrgbFrames(), options.LoopFor(format));
+                        var mp4 = await ffmpeg.EncodeAsync(srgb.Frames, fps, null, "mp4", width, height, cancellationToken);
                         cancellationToken.ThrowIfCancellationRequested();
                         var path = Path.Combine(directory, baseName + ".mp4");
                         AtomicFile.WriteAllBytes(path, mp4);
@@ -307,12 +300,35 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
             }
         }
 
-        /// <summary>A GIF or WebP of this format's loop, written on the thread pool; the task gives its path.</summary>
-        private Task<string> Animation(OutputFormat format, Action<IReadOnlyList<RgbImage>, double, string> write, string path) => Task.Run(() =>
+        /// <summary>A GIF or WebP of this format's loop in sRGB, written on the thread pool; the task gives its path.</summary>
+        private Task<string> Animation(OutputFormat format, Action<IReadOnlyList<RgbImage>, double, string> write, string path) => Task.Run(async () =>
         {
-            write(LoopSequence.Build(frames, options.LoopFor(format)).Frames, fps, path);
+            write(LoopSequence.Build(await SrgbFrames(), options.LoopFor(format)).Frames, fps, path);
             return path;
         }, CancellationToken.None);
+
+        /// <summary>The working space of the frames, read from the photo as the decoder read it (no token: animations need it to finish).</summary>
+        private Task<RgbSpace> Space()
+        {
+            lock (gate)
+            {
+                return space ??= Start(() => Task.Run(() => WorkingSpace.Of(photo), CancellationToken.None));
+            }
+        }
+
+        /// <summary>The frames as sRGB, for the formats that are shown as sRGB (MP4, GIF, WebP): converted once, shared.</summary>
+        private async Task<IReadOnlyList<RgbImage>> SrgbFrames()
+        {
+            if (await Space() == RgbSpace.Srgb)
+            {
+                return frames;
+            }
+
+            lock (gate)
+            {
+                return srgbFrames ??= new SrgbFrames(frames);
+            }
+        }
 
         private Task<(int Width, int Height)> UprightSize()
         {
@@ -333,8 +349,9 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         }
 
         /// <summary>
-        /// Live and motion photos share one encode when they share a loop mode: phone-capture timing (1.5–3 s),
-        /// written by one ffmpeg run as the MOV and/or the MP4 they need, at the still's aspect ratio.
+        /// Live and motion photos share one encode when they share a loop mode: phone-capture timing (1.5–3 s), each
+        /// frame played once, written by one ffmpeg run as the MOV and/or the MP4 they need, at the still's aspect
+        /// ratio, in the frames' own space (Display P3 stays P3, as a phone's video does).
         /// </summary>
         private Task<Dictionary<string, byte[]>> PhoneVideo(LoopMode loop)
         {
@@ -351,7 +368,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         var clip = LoopSequence.Build(frames, loop);
                         var (stillWidth, stillHeight) = await UprightSize();
                         var (width, height) = VideoSize(stillWidth, stillHeight, frames[0].Width, frames[0].Height);
-                        var encoded = await ffmpeg.EncodeAsync(clip.Frames, LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps), options.VideoFps, containers, width, height, cancellationToken);
+                        var encoded = await ffmpeg.EncodeAsync(clip.Frames, LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps), null, containers, width, height, await Space(), cancellationToken);
                         return containers.Zip(encoded).ToDictionary(pair => pair.First, pair => pair.Second);
                     });
                     phoneVideos[loop] = encode;

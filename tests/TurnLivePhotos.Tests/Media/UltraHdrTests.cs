@@ -61,6 +61,38 @@ public sealed class UltraHdrTests
     }
 
     [RequiresToolsFact("ffmpeg", "exiftool")]
+    public async Task With_the_samsung_trailer_only_the_primary_may_pad_and_every_item_is_found_both_ways()
+    {
+        using var folder = new TempFolder();
+        var photo = UltraHdrPhotos.Make(Width, Height);
+
+        var written = await ConvertAsync(photo.File, folder, samsungTrailer: true);
+
+        var path = written.Files[OutputFormat.Motion];
+        var bytes = await File.ReadAllBytesAsync(path);
+        AssertValid(path);
+        AssertGainMapReadsBack(path, photo);
+        var tags = Tags(path, "-XMP-GContainer:all", "-Samsung:all");
+        Assert.Equal("Primary, GainMap, MotionPhoto", tags["DirectoryItemSemantic"]);
+        Assert.Equal("MotionPhoto_Data", tags["EmbeddedVideoType"]);
+        var lengths = tags["DirectoryItemLength"].Split(", ").Select(long.Parse).ToArray();
+        var paddings = tags["DirectoryItemPadding"].Split(", ").Select(long.Parse).ToArray();
+        // Media3 documents Padding on the primary only (0 for secondary items); nothing lies between primary and gain map.
+        Assert.Equal([0L, 0L, 0L], paddings);
+
+        // Media3 walks back from the end of the file: the video starts at its ftyp and the primary ends at its EOI.
+        var primary = JpegFile.Parse(bytes);
+        var videoStart = bytes.Length - lengths[2];
+        Assert.Equal("ftyp"u8.ToArray(), bytes[(int)(videoStart + 4)..(int)(videoStart + 8)]);
+        Assert.Equal(primary.SourceLength, videoStart - lengths[1] - paddings[0]);
+        // exiftool walks forward from the primary's end: the gain map first, the video after its Length.
+        Assert.Equal(photo.GainMap, bytes[primary.SourceLength..(primary.SourceLength + photo.GainMap.Length)]);
+        Assert.Equal(videoStart, primary.SourceLength + lengths[1]);
+        Assert.Equal(ExternalTools.ExtractBinary(path, "MotionPhotoVideo"), bytes[(int)videoStart..(int)(videoStart + ExternalTools.ExtractBinary(path, "MotionPhotoVideo").Length)]);
+        AssertIndex(bytes, primary, photo.GainMap.Length);
+    }
+
+    [RequiresToolsFact("ffmpeg", "exiftool")]
     public async Task The_apple_still_keeps_the_gain_map_with_its_mpf_index_rewritten()
     {
         using var folder = new TempFolder();
@@ -160,12 +192,13 @@ public sealed class UltraHdrTests
         return ((int)image.Width, (int)image.Height);
     }
 
-    private static async Task<WrittenOutputs> ConvertAsync(byte[] photo, TempFolder folder)
+    private static async Task<WrittenOutputs> ConvertAsync(byte[] photo, TempFolder folder, bool samsungTrailer = false)
     {
         var decoded = PhotoDecoder.Decode(photo).Image;
         var clip = await new ClassicMotionEngine().GenerateAsync(new MotionRequest(decoded, new MotionParameters { Frames = 4 }), null, CancellationToken.None);
         var formats = new[] { OutputFormat.Live, OutputFormat.Motion };
-        var written = await new OutputWriter(new FfmpegEncoder()).WriteAsync(photo, clip.Frames, clip.Fps, folder["out"], "photo", new OutputOptions { Formats = formats }, CancellationToken.None);
+        var options = new OutputOptions { Formats = formats, SamsungTrailer = samsungTrailer };
+        var written = await new OutputWriter(new FfmpegEncoder()).WriteAsync(photo, clip.Frames, clip.Fps, folder["out"], "photo", options, CancellationToken.None);
         Assert.Empty(written.Failures);
         return written;
     }
