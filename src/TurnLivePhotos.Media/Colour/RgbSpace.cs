@@ -2,7 +2,7 @@ namespace TurnLivePhotos.Media.Colour;
 
 /// <summary>
 /// The RGB space of the engines' frames: the photo's own when it is sRGB or Display P3, sRGB for everything else
-/// (converted at decode). See docs/decisions/0001-colour.md.
+/// (converted at decode). See docs/decisions/0002-colour.md.
 /// </summary>
 public enum RgbSpace
 {

@@ -3,7 +3,7 @@ using ImageMagick;
 namespace TurnLivePhotos.Media.Colour;
 
 /// <summary>
-/// The working space of a photo's frames (docs/decisions/0001-colour.md): Display P3 when its ICC profile is Display
+/// The working space of a photo's frames (docs/decisions/0002-colour.md): Display P3 when its ICC profile is Display
 /// P3, otherwise sRGB — a photo without a profile is sRGB, and any other profile is converted to sRGB at decode. The
 /// decoder and the output writer both ask here, so they agree.
 /// </summary>

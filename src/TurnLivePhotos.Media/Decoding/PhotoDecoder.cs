@@ -11,7 +11,7 @@ public sealed class UnsupportedPhotoException(string message, Exception? inner =
 public sealed class PhotoTooLargeException(string message) : Exception(message);
 
 /// <summary>
-/// A decoded photo: upright pixels in <paramref name="Space"/> (the working space, docs/decisions/0001-colour.md) with
+/// A decoded photo: upright pixels in <paramref name="Space"/> (the working space, docs/decisions/0002-colour.md) with
 /// alpha flattened on white.
 /// </summary>
 public sealed record DecodedPhoto(RgbImage Image, PhotoFormat Format, RgbSpace Space = RgbSpace.Srgb);

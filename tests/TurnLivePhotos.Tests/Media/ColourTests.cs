@@ -9,7 +9,7 @@ using TurnLivePhotos.Tests.Support;
 namespace TurnLivePhotos.Tests.Media;
 
 /// <summary>
-/// Every output's pixels are in the space it declares (docs/decisions/0001-colour.md): a Display P3 photo's Live
+/// Every output's pixels are in the space it declares (docs/decisions/0002-colour.md): a Display P3 photo's Live
 /// Photo movie and Motion Photo video stay P3 and are tagged as an iPhone tags its movies, the plain MP4 is sRGB
 /// tagged BT.709, GIF and WebP are sRGB. Checked with ffprobe, ffmpeg's own decode and LittleCMS (Magick.NET):
 /// still and movie frame are both converted to sRGB by what they declare and compared.
