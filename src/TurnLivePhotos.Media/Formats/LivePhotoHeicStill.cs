@@ -1,5 +1,6 @@
 using TurnLivePhotos.Media.Heif;
 using TurnLivePhotos.Media.Jpeg;
+using TurnLivePhotos.Media.Xmp;
 
 namespace TurnLivePhotos.Media.Formats;
 
@@ -18,7 +19,8 @@ public sealed record HeicStill(byte[] Heic, string ContentIdentifier, CaptureTim
 /// grid and tiles, the thumbnail, an HDR gain map, depth and matte auxiliary images), every property and every
 /// reference stay byte for byte — no re-encode — and only the Exif item changes: its Apple MakerNote gets our
 /// ContentIdentifier and loses LivePhotoVideoIndex (<see cref="AppleMakerNote"/>), the rest of the Exif kept. A
-/// photo without an Exif item gets one holding only that MakerNote, attached to the primary image.
+/// photo without an Exif item gets one holding only that MakerNote, attached to the primary image. The one other
+/// change: XMP announcing a motion photo's video (which is not carried over) loses those fields.
 /// </summary>
 public static class LivePhotoHeicStill
 {
@@ -48,9 +50,43 @@ public static class LivePhotoHeicStill
         ExifWriter.SetContentIdentifier(tiff, contentIdentifier, notes);
         var captured = ExifWriter.CaptureTime(tiff);
         var payload = Bytes.Concat(prefix, tiff.Write());
-        var still = exifItem is { } item
-            ? HeifRewriter.WithItemBytes(file, item, payload)
-            : HeifRewriter.WithNewItem(file, "Exif", payload, file.PrimaryItemId);
-        return new HeicStill(still, contentIdentifier, captured) { Notes = notes };
+        var replacements = WithoutMotionPhotoXmp(file);
+        NewItem? added = null;
+        if (exifItem is { } item)
+        {
+            replacements[item] = payload;
+        }
+        else
+        {
+            added = new NewItem("Exif", payload, file.PrimaryItemId);
+        }
+
+        return new HeicStill(HeifRewriter.Rewrite(file, replacements, added), contentIdentifier, captured) { Notes = notes };
+    }
+
+    /// <summary>
+    /// The XMP items (mime application/rdf+xml, not content-encoded) that announce a motion photo's video — a
+    /// Samsung HEIC motion photo's, whose mpvd box is not carried over — rewritten without those fields, as the
+    /// JPEG still's XMP is (<see cref="MotionPhotoXmp.RemoveMotion"/>); every other XMP item stays as it is.
+    /// </summary>
+    private static Dictionary<uint, byte[]> WithoutMotionPhotoXmp(HeifFile file)
+    {
+        var replacements = new Dictionary<uint, byte[]>();
+        foreach (var info in file.Items.Where(i => i is { Type: "mime", ContentType: "application/rdf+xml", ContentEncoding: null or "" }))
+        {
+            if (!file.Locations.Any(location => location.ItemId == info.ItemId) || XmpPacket.TryParse(file.ItemBytes(info.ItemId)) is not { } xmp)
+            {
+                continue;
+            }
+
+            var before = XmpPacket.TopLevelProperties(xmp).Count;
+            MotionPhotoXmp.RemoveMotion(xmp);
+            if (XmpPacket.TopLevelProperties(xmp).Count != before)
+            {
+                replacements[info.ItemId] = XmpPacket.Serialize(xmp);
+            }
+        }
+
+        return replacements;
     }
 }

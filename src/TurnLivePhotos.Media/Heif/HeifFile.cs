@@ -2,8 +2,8 @@ using System.Text;
 
 namespace TurnLivePhotos.Media.Heif;
 
-/// <summary>An item's entry in iinf: its id, type (hvc1, grid, Exif, mime, …) and, for mime items, the content type.</summary>
-public sealed record ItemInfo(uint ItemId, string Type, string? ContentType);
+/// <summary>An item's entry in iinf: its id, type (hvc1, grid, Exif, mime, …) and, for mime items, the content type and encoding (empty: none).</summary>
+public sealed record ItemInfo(uint ItemId, string Type, string? ContentType, string? ContentEncoding = null);
 
 /// <summary>One iref reference: <see cref="From"/> refers to each of <see cref="To"/> as <see cref="Type"/> (dimg, thmb, auxl, cdsc…).</summary>
 public sealed record ItemReference(string Type, uint From, IReadOnlyList<uint> To);
@@ -197,7 +197,8 @@ public sealed class HeifFile
             infe.U16(); // item_protection_index
             var type = Encoding.Latin1.GetString(infe.Take(4));
             infe.NulTerminated(); // item_name
-            items.Add(new ItemInfo(id, type, type == "mime" ? infe.NulTerminated() : null));
+            var contentType = type == "mime" ? infe.NulTerminated() : null;
+            items.Add(new ItemInfo(id, type, contentType, type == "mime" && infe.Remaining > 0 ? infe.NulTerminated() : null));
         }
 
         return items;

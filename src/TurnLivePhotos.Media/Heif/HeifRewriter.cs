@@ -3,8 +3,11 @@ using System.Text;
 
 namespace TurnLivePhotos.Media.Heif;
 
+/// <summary>An item to add: its type, bytes, and the item it describes (a cdsc reference).</summary>
+public sealed record NewItem(string Type, byte[] Content, uint Describes);
+
 /// <summary>
-/// Writes a HEIF file with one item's bytes replaced (or one metadata item added) and every other item's bytes
+/// Writes a HEIF file with some items' bytes replaced (and maybe one metadata item added) and every other item's bytes
 /// copied unchanged: ftyp as it was, then meta with its children in their order (iloc rewritten for the new
 /// offsets; iinf and iref extended when an item is added; everything else — iprp, idat, grpl, dinf… — byte for
 /// byte), then one mdat holding the items' file-offset extents in their original order, each shared extent once.
@@ -13,104 +16,99 @@ namespace TurnLivePhotos.Media.Heif;
 /// </summary>
 public static class HeifRewriter
 {
-    /// <summary>The file with item <paramref name="itemId"/>'s bytes replaced by <paramref name="content"/> (one extent in mdat).</summary>
-    public static byte[] WithItemBytes(HeifFile file, uint itemId, byte[] content)
+    /// <summary>
+    /// The file with each item of <paramref name="replacements"/> holding its new bytes (one extent in mdat, where
+    /// its first extent was), and, when <paramref name="added"/> is given, one more item that describes (cdsc)
+    /// another, such as an Exif item for the primary image.
+    /// </summary>
+    public static byte[] Rewrite(HeifFile file, IReadOnlyDictionary<uint, byte[]> replacements, NewItem? added = null)
     {
         ArgumentNullException.ThrowIfNull(file);
-        if (!file.Locations.Any(location => location.ItemId == itemId))
+        ArgumentNullException.ThrowIfNull(replacements);
+        foreach (var id in replacements.Keys.Where(id => !file.Locations.Any(location => location.ItemId == id)))
         {
-            throw new HeifFormatException($"item {itemId} has no location in iloc");
+            throw new HeifFormatException($"item {id} has no location in iloc");
         }
 
-        return Write(file, itemId, content, added: null);
-    }
-
-    /// <summary>
-    /// The file with a new item of <paramref name="type"/> (such as Exif) holding <paramref name="content"/>, which
-    /// describes (cdsc) item <paramref name="describes"/>.
-    /// </summary>
-    public static byte[] WithNewItem(HeifFile file, string type, byte[] content, uint describes)
-    {
-        ArgumentNullException.ThrowIfNull(file);
-        ArgumentNullException.ThrowIfNull(type);
-        var used = file.Items.Select(item => item.ItemId).Concat(file.Locations.Select(location => location.ItemId)).Append(file.PrimaryItemId);
-        var id = used.Max() + 1;
-        return Write(file, id, content, (type, describes));
-    }
-
-    private static byte[] Write(HeifFile file, uint itemId, byte[] content, (string Type, uint Describes)? added)
-    {
-        var data = file.Data;
-
-        // The extents to copy into the new mdat: each distinct file-offset extent of every other item, in file order.
-        var replaced = file.Locations.FirstOrDefault(location => location.ItemId == itemId);
-        var extents = file.Locations
-            .Where(location => location.ItemId != itemId && location.Method == ConstructionMethod.FileOffset)
-            .SelectMany(location => location.Extents)
-            .Distinct()
-            .OrderBy(extent => extent.Offset)
-            .ToList();
-        var contentAt = replaced is { Method: ConstructionMethod.FileOffset } ? replaced.Extents.Min(e => e.Offset) : long.MaxValue;
-
-        // meta's children, with iloc sized by a placeholder (its size depends only on the number of extents).
-        var locations = file.Locations.Where(location => location.ItemId != itemId).ToList();
-        var newLocation = new ItemLocation(itemId, ConstructionMethod.FileOffset, [new ItemExtent(0, content.Length)]);
-        var order = file.Locations.Select(location => location.ItemId).ToList();
+        var contents = new Dictionary<uint, byte[]>(replacements);
+        uint? addedId = null;
         if (added is not null)
         {
-            order.Add(itemId);
+            var used = file.Items.Select(item => item.ItemId).Concat(file.Locations.Select(location => location.ItemId)).Append(file.PrimaryItemId);
+            addedId = used.Max() + 1;
+            contents[addedId.Value] = added.Content;
         }
 
-        List<ItemLocation> Ordered(List<ItemLocation> others, ItemLocation mine)
+        var data = file.Data;
+
+        // What goes into the new mdat, in the original order: each distinct file-offset extent of the items kept,
+        // and each new content where its item's first extent was (at the end for idat items and the added item).
+        var pieces = file.Locations
+            .Where(location => !contents.ContainsKey(location.ItemId) && location.Method == ConstructionMethod.FileOffset)
+            .SelectMany(location => location.Extents)
+            .Distinct()
+            .Select(extent => (Key: extent.Offset, Extent: (ItemExtent?)extent, Item: 0u))
+            .Concat(contents.Keys.Select(id => file.Locations.FirstOrDefault(location => location.ItemId == id) is { Method: ConstructionMethod.FileOffset } replaced
+                ? (Key: replaced.Extents.Min(e => e.Offset), Extent: (ItemExtent?)null, Item: id)
+                : (Key: long.MaxValue, Extent: (ItemExtent?)null, Item: id)))
+            .OrderBy(piece => piece.Key).ThenBy(piece => piece.Extent is null ? 1 : 0).ThenBy(piece => piece.Item)
+            .ToList();
+
+        // meta's children, with iloc sized by a placeholder (its size depends only on the number of extents).
+        var order = file.Locations.Select(location => location.ItemId).ToList();
+        if (addedId is { } newId)
         {
-            var byId = others.ToDictionary(location => location.ItemId);
-            return order.Select(id => id == itemId ? mine : byId[id]).ToList();
+            order.Add(newId);
         }
 
-        var placeholder = ItemLocations.Write(file.IlocVersion, Ordered(locations, newLocation));
+        List<ItemLocation> Locations(Func<ItemExtent, long> moved, Func<uint, long> contentAt)
+        {
+            var byId = file.Locations.ToDictionary(location => location.ItemId);
+            return order.Select(id => contents.TryGetValue(id, out var content)
+                ? new ItemLocation(id, ConstructionMethod.FileOffset, [new ItemExtent(contentAt(id), content.Length)])
+                : byId[id].Method == ConstructionMethod.FileOffset
+                    ? byId[id] with { Extents = byId[id].Extents.Select(e => e with { Offset = moved(e) }).ToList() }
+                    : byId[id]).ToList();
+        }
+
+        var placeholder = ItemLocations.Write(file.IlocVersion, Locations(_ => 0, _ => 0));
         var children = file.MetaChildren.Select(box => box.Type switch
         {
             "iloc" => placeholder,
-            "iinf" when added is not null => WithInfe(data, box, itemId, added.Value.Type),
-            "iref" when added is not null => WithReference(data, box, itemId, added.Value.Describes),
+            "iinf" when added is not null => WithInfe(data, box, addedId!.Value, added.Type),
+            "iref" when added is not null => WithReference(data, box, addedId!.Value, added.Describes),
             _ => data[(int)box.Start..(int)box.End],
         }).ToList();
         if (added is not null && !file.MetaChildren.Any(box => box.Type == "iref"))
         {
-            children.Add(Reference(version: 0, itemId, added.Value.Describes, withHeader: true));
+            children.Add(Reference(version: 0, addedId!.Value, added.Describes, withHeader: true));
         }
 
         var metaVersionAndFlags = data[(int)file.Meta.BodyStart..(int)(file.Meta.BodyStart + 4)];
         var metaSize = 12L + children.Sum(child => (long)child.Length);
-        var mdatBody = extents.Sum(extent => extent.Length) + content.Length;
+        var mdatBody = pieces.Sum(piece => piece.Extent?.Length ?? contents[piece.Item].Length);
         var mdatStart = file.Ftyp.Size + metaSize;
         var wideMdat = mdatBody + 8 > uint.MaxValue;
+
+        // Where each piece lands.
+        var movedExtents = new Dictionary<ItemExtent, long>();
+        var movedContents = new Dictionary<uint, long>();
         var at = mdatStart + (wideMdat ? 16 : 8);
-
-        // Where each extent lands, in the original order, with the new content where the old one was.
-        var moved = new Dictionary<ItemExtent, long>();
-        var contentOffset = -1L;
-        foreach (var extent in extents)
+        foreach (var piece in pieces)
         {
-            if (contentOffset < 0 && extent.Offset > contentAt)
+            if (piece.Extent is { } extent)
             {
-                contentOffset = at;
-                at += content.Length;
+                movedExtents[extent] = at;
+                at += extent.Length;
             }
-
-            moved[extent] = at;
-            at += extent.Length;
+            else
+            {
+                movedContents[piece.Item] = at;
+                at += contents[piece.Item].Length;
+            }
         }
 
-        if (contentOffset < 0)
-        {
-            contentOffset = at;
-        }
-
-        var final = locations.Select(location => location.Method == ConstructionMethod.FileOffset
-            ? location with { Extents = location.Extents.Select(e => e with { Offset = moved[e] }).ToList() }
-            : location).ToList();
-        var iloc = ItemLocations.Write(file.IlocVersion, Ordered(final, newLocation with { Extents = [new ItemExtent(contentOffset, content.Length)] }));
+        var iloc = ItemLocations.Write(file.IlocVersion, Locations(e => movedExtents[e], id => movedContents[id]));
         if (iloc.Length != placeholder.Length)
         {
             throw new HeifFormatException("the rewritten iloc changed size while the offsets were filled in");
@@ -129,19 +127,9 @@ public static class HeifRewriter
         }
 
         PutBoxHeader(mdatBody + (wideMdat ? 16 : 8), "mdat"u8, wideMdat);
-        foreach (var extent in extents)
+        foreach (var piece in pieces)
         {
-            if (write == contentOffset)
-            {
-                Put(content);
-            }
-
-            Put(data.AsSpan((int)extent.Offset, (int)extent.Length));
-        }
-
-        if (write == contentOffset)
-        {
-            Put(content);
+            Put(piece.Extent is { } extent ? data.AsSpan((int)extent.Offset, (int)extent.Length) : contents[piece.Item]);
         }
 
         return output;

@@ -105,18 +105,41 @@ public sealed class HeicLiveStillTests
         Assert.Empty(Directory.GetFiles(folder.Path, "JPEG.*"));
     }
 
+    [RequiresToolsFact("heif-enc", "ffmpeg", "exiftool")]
+    public void A_samsung_heic_motion_photos_still_loses_the_video_and_the_xmp_fields_announcing_it()
+    {
+        using var folder = new TempFolder();
+        var heic = PhoneInputTests.Make("samsung-heic", folder);
+        var photo = folder.Write("samsung.heic", heic);
+        Assert.Equal("1", VideoFormatTests.Exif(photo, "-XMP-GCamera:MotionPhoto", "-n")["MotionPhoto"]);
+        var original = HeifFile.Parse(heic);
+        var xmp = original.Items.Single(i => i.ContentType == "application/rdf+xml").ItemId;
+
+        var made = LivePhotoHeicStill.Make(heic, "9D1C2B3A-4E5F-4061-8273-94A5B6C7D8E9");
+
+        var path = folder.Write("still.heic", made.Heic);
+        Assert.Equal(["ftyp", "meta", "mdat"], IsoBox.ReadAll(made.Heic, 0, made.Heic.Length, "the file").Select(b => b.Type));
+        Assert.Contains("mpvd", IsoBox.ReadAll(heic, 0, heic.Length, "the file").Select(b => b.Type));
+        var tags = VideoFormatTests.Exif(path, "-XMP-GCamera:all", "-Apple:ContentIdentifier");
+        Assert.DoesNotContain(tags.Keys, key => key.StartsWith("MotionPhoto", StringComparison.Ordinal) || key.StartsWith("MicroVideo", StringComparison.Ordinal));
+        Assert.Equal("9D1C2B3A-4E5F-4061-8273-94A5B6C7D8E9", tags["ContentIdentifier"]);
+        AssertItemsKept(heic, made.Heic, added: true, xmp);
+        var (_, warnings, _) = ExternalTools.Run("exiftool", "-a", "-s", "-Warning", "-Error", path);
+        Assert.True(string.IsNullOrWhiteSpace(warnings), warnings);
+    }
+
     /// <summary>
     /// Every item of <paramref name="before"/> but its Exif is in <paramref name="after"/> with the same bytes, the
     /// same item info, and every reference; the properties (iprp) and ftyp are byte for byte the same.
     /// </summary>
-    internal static void AssertItemsKept(byte[] before, byte[] after, bool added)
+    internal static void AssertItemsKept(byte[] before, byte[] after, bool added, params uint[] changed)
     {
         var original = HeifFile.Parse(before);
         var still = HeifFile.Parse(after);
         var exif = HeifExif.ItemOf(original);
         Assert.Equal(original.PrimaryItemId, still.PrimaryItemId);
         Assert.Equal(original.Locations.Count + (added ? 1 : 0), still.Locations.Count);
-        foreach (var location in original.Locations.Where(l => l.ItemId != exif))
+        foreach (var location in original.Locations.Where(l => l.ItemId != exif && !changed.Contains(l.ItemId)))
         {
             Assert.True(original.ItemBytes(location.ItemId).AsSpan().SequenceEqual(still.ItemBytes(location.ItemId)), $"item {location.ItemId} changed");
         }
