@@ -9,7 +9,7 @@ namespace TurnLivePhotos.Media.Formats;
 public sealed record LivePhotoFiles(string Still, string Movie, string Zip, string Package, string ContentIdentifier);
 
 /// <summary>
-/// Apple Live Photo: NAME.JPG and NAME.MOV joined by one upper-case UUID — the Apple MakerNote tag 0x0011 in the
+/// Apple Live Photo: NAME.JPG (or NAME.HEIC, see <see cref="WriteHeic"/>) and NAME.MOV joined by one upper-case UUID — the Apple MakerNote tag 0x0011 in the
 /// still's Exif and com.apple.quicktime.content.identifier in the movie, which also carries the still-image-time
 /// track. Also offered as NAME.zip (both files) and NAME.pvt (the package macOS Photos imports on double-click).
 /// </summary>
@@ -34,14 +34,9 @@ public static class LivePhotoWriter
     }
 
     /// <summary>
-    /// A Live Photo whose still is the HEIC photo itself with only its Exif item changed (see
-    /// <see cref="LivePhotoHeicStill"/>): NAME.HEIC + NAME.MOV, as an iPhone writes them.
+    /// A Live Photo whose still is the HEIC photo itself with only its Exif item changed, as made by
+    /// <see cref="LivePhotoHeicStill.Make"/>: NAME.HEIC + NAME.MOV, as an iPhone writes them.
     /// </summary>
-    /// <exception cref="Heif.HeifFormatException">The photo is not a HEIF file whose items we can carry over.</exception>
-    public static LivePhotoFiles WriteHeic(byte[] heic, byte[] movie, double stillSeconds, string directory, string name, string? contentIdentifier = null) =>
-        WriteHeic(LivePhotoHeicStill.Make(heic, contentIdentifier ?? NewContentIdentifier()), movie, stillSeconds, directory, name);
-
-    /// <summary>Writes the files of a HEIC still already made by <see cref="LivePhotoHeicStill.Make"/>.</summary>
     public static LivePhotoFiles WriteHeic(HeicStill still, byte[] movie, double stillSeconds, string directory, string name)
     {
         ArgumentNullException.ThrowIfNull(still);

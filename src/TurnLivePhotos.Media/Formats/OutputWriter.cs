@@ -7,7 +7,7 @@ namespace TurnLivePhotos.Media.Formats;
 /// <summary>The files a conversion can produce.</summary>
 public enum OutputFormat
 {
-    /// <summary>Apple Live Photo: NAME.JPG + NAME.MOV sharing one content identifier (also as .zip and .pvt).</summary>
+    /// <summary>Apple Live Photo: NAME.JPG (NAME.HEIC from a HEIC photo) + NAME.MOV sharing one content identifier (also as .zip and .pvt).</summary>
     Live,
 
     /// <summary>Google/Samsung Motion Photo: one JPEG with the MP4 inside.</summary>

@@ -156,13 +156,26 @@ public sealed class HeicLiveStillTests
         Assert.False(exif is { } id && original.ItemBytes(id).AsSpan().SequenceEqual(stillExif), "the Exif item should carry the new identifier");
     }
 
-    /// <summary>libheif reads the still exactly when it reads the photo (its own version decides); ImageMagick decodes the same pixels from both.</summary>
+    /// <summary>
+    /// libheif (heif-info, heif-convert) reads the still exactly when it reads the photo — its version decides: 1.15
+    /// refuses the iPhone 15's metadata link to its tone-map item — and decodes the same pixels; so does ImageMagick.
+    /// </summary>
     internal static void AssertOpens(byte[] photo, byte[] still)
     {
         using var folder = new TempFolder();
         var (photoExit, _, photoErrors) = ExternalTools.Run("heif-info", folder.Write("photo.heic", photo));
         var (stillExit, _, stillErrors) = ExternalTools.Run("heif-info", folder.Write("still.heic", still));
         Assert.Equal((photoExit, photoErrors), (stillExit, stillErrors));
+        var (photoDecoded, _, _) = ExternalTools.Run("heif-convert", folder["photo.heic"], folder["photo.png"]);
+        var (stillDecoded, _, _) = ExternalTools.Run("heif-convert", folder["still.heic"], folder["still.png"]);
+        Assert.Equal(photoDecoded, stillDecoded);
+        if (stillDecoded == 0)
+        {
+            using var photoPng = new MagickImage(folder["photo.png"]);
+            using var stillPng = new MagickImage(folder["still.png"]);
+            Assert.Equal(0, photoPng.Compare(stillPng, ErrorMetric.Absolute));
+        }
+
         using var a = new MagickImage(photo);
         using var b = new MagickImage(still);
         Assert.Equal((a.Width, a.Height), (b.Width, b.Height));
