@@ -257,9 +257,9 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                     {
                         var phoneVideo = await PhoneVideo(options.LoopFor(format));
                         var stillSeconds = clip.StillIndex / LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps);
+                        cancellationToken.ThrowIfCancellationRequested();
                         if (format == OutputFormat.Live && UsesHeicStill() && HeicLiveStill() is { } heic)
                         {
-                            cancellationToken.ThrowIfCancellationRequested();
                             var heicLive = LivePhotoWriter.WriteHeic(heic, phoneVideo["mov"], stillSeconds, directory, baseName.ToUpperInvariant());
                             return new Outcome(format, heicLive.Still, Live: heicLive);
                         }

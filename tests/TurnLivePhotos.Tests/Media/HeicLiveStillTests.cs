@@ -91,6 +91,29 @@ public sealed class HeicLiveStillTests
         AssertOpens(heic, made.Heic);
     }
 
+    /// <summary>4,100 free boxes after the image: libheif and ImageMagick read past them, our reader refuses the file.</summary>
+    [RequiresToolsFact("heif-enc", "ffmpeg")]
+    public async Task A_heic_we_cannot_carry_over_gets_a_jpeg_still_and_a_note_under_auto_and_fails_its_live_photo_under_heic()
+    {
+        using var folder = new TempFolder();
+        var made = ApplePhotos.Heic(folder, TestPhotos.Scene(160, 120, MagickFormat.Png), "png");
+        var heic = Bytes(made, Enumerable.Range(0, 4100).SelectMany(_ => HostileMetadata.Box("free", Array.Empty<byte>())).ToArray());
+        var clip = await new TurnLivePhotos.Engine.Classic.ClassicMotionEngine().GenerateAsync(
+            new TurnLivePhotos.Engine.MotionRequest(TurnLivePhotos.Media.Decoding.PhotoDecoder.Decode(heic).Image, new TurnLivePhotos.Engine.MotionParameters { Frames = 3 }), null, CancellationToken.None);
+
+        var auto = await new OutputWriter(new FfmpegEncoder()).WriteAsync(heic, clip.Frames, 7, folder.Path, "auto",
+            new OutputOptions { Formats = [OutputFormat.Live] }, CancellationToken.None);
+        var insisted = await new OutputWriter(new FfmpegEncoder()).WriteAsync(heic, clip.Frames, 7, folder.Path, "insisted",
+            new OutputOptions { Formats = [OutputFormat.Live], AppleStill = AppleStill.Heic }, CancellationToken.None);
+
+        Assert.Equal(".JPG", Path.GetExtension(auto.Files[OutputFormat.Live]));
+        var note = Assert.Single(auto.MetadataNotes, n => n.Part == TurnLivePhotos.Media.MetadataPart.HeifItems);
+        Assert.Contains("more than 4096 boxes", note.Reason, StringComparison.Ordinal);
+        Assert.Equal("the file holds more than 4096 boxes", insisted.Failures[OutputFormat.Live]);
+
+        static byte[] Bytes(byte[] a, byte[] b) => [.. a, .. b];
+    }
+
     [RequiresToolsFact("ffmpeg")]
     public async Task With_apple_still_heic_a_jpeg_photo_fails_only_its_live_photo_with_the_reason()
     {
