@@ -8,6 +8,9 @@ public enum MetadataPart
     Exif,
     MultiPictureIndex,
     IccProfile,
+
+    /// <summary>A HEIC photo's items, which the Live Photo still carries over.</summary>
+    HeifItems,
 }
 
 /// <summary>
@@ -26,6 +29,7 @@ public sealed record MetadataNote(MetadataPart Part, string Reason)
         MetadataPart.Exif => "Exif",
         MetadataPart.MultiPictureIndex => "MPF index",
         MetadataPart.IccProfile => "ICC profile",
+        MetadataPart.HeifItems => "HEIF items",
         _ => part.ToString(),
     };
 }

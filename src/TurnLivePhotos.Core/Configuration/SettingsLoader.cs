@@ -147,6 +147,7 @@ public static class SettingsLoader
                 SamsungTrailer = read.Bool("OutputOptions", "SamsungTrailer", defaults.Output.SamsungTrailer),
                 Loop = read.OptionalEnum<TurnLivePhotos.Media.Formats.LoopMode>("OutputOptions", "Loop"),
                 StripMetadata = read.Bool("OutputOptions", "StripMetadata", defaults.Output.StripMetadata),
+                AppleStill = read.Enum("OutputOptions", "AppleStill", defaults.Output.AppleStill),
             },
             FFmpegPath = read.Raw("ToolOptions", "FFmpegPath") is { Length: > 0 } ffmpeg ? Path.GetFullPath(ffmpeg.Trim(), baseDirectory) : null,
             NgrokPath = read.Raw("ToolOptions", "NgrokPath") is { Length: > 0 } ngrok ? Path.GetFullPath(ngrok.Trim(), baseDirectory) : null,

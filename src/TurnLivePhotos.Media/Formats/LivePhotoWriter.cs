@@ -9,7 +9,7 @@ namespace TurnLivePhotos.Media.Formats;
 public sealed record LivePhotoFiles(string Still, string Movie, string Zip, string Package, string ContentIdentifier);
 
 /// <summary>
-/// Apple Live Photo: NAME.JPG and NAME.MOV joined by one upper-case UUID — the Apple MakerNote tag 0x0011 in the
+/// Apple Live Photo: NAME.JPG (or NAME.HEIC, see <see cref="WriteHeic"/>) and NAME.MOV joined by one upper-case UUID — the Apple MakerNote tag 0x0011 in the
 /// still's Exif and com.apple.quicktime.content.identifier in the movie, which also carries the still-image-time
 /// track. Also offered as NAME.zip (both files) and NAME.pvt (the package macOS Photos imports on double-click).
 /// </summary>
@@ -25,13 +25,32 @@ public static class LivePhotoWriter
     /// <param name="gainMap">An Ultra HDR gain map kept after the still's primary (see <see cref="PreparedStill.GainMap"/>).</param>
     public static LivePhotoFiles Write(byte[] stillJpeg, int stillWidth, int stillHeight, byte[] movie, double stillSeconds, string directory, string name, string? contentIdentifier = null, byte[]? gainMap = null)
     {
-        var id = contentIdentifier ?? Guid.NewGuid().ToString("D").ToUpperInvariant();
-        var still = WithoutMotionPhotoXmp(ExifWriter.WithMakerNote(stillJpeg, ExifWriter.AppleMakerNote(id), stillWidth, stillHeight), gainMap);
+        var id = contentIdentifier ?? NewContentIdentifier();
+        var still = WithoutMotionPhotoXmp(ExifWriter.WithContentIdentifier(stillJpeg, id, stillWidth, stillHeight), gainMap);
         // The movie says when it was taken, as an iPhone's does, as far as the photo says it (no date: none).
         var mov = LivePhotoMovie.AddLivePhotoMetadata(movie, id, stillSeconds, ExifWriter.CaptureTime(stillJpeg));
 
+        return WriteFiles(still, ".JPG", mov, directory, name, id);
+    }
+
+    /// <summary>
+    /// A Live Photo whose still is the HEIC photo itself with only its Exif item changed, as made by
+    /// <see cref="LivePhotoHeicStill.Make"/>: NAME.HEIC + NAME.MOV, as an iPhone writes them.
+    /// </summary>
+    public static LivePhotoFiles WriteHeic(HeicStill still, byte[] movie, double stillSeconds, string directory, string name)
+    {
+        ArgumentNullException.ThrowIfNull(still);
+        var mov = LivePhotoMovie.AddLivePhotoMetadata(movie, still.ContentIdentifier, stillSeconds, still.Captured);
+        return WriteFiles(still.Heic, ".HEIC", mov, directory, name, still.ContentIdentifier);
+    }
+
+    private static string NewContentIdentifier() => Guid.NewGuid().ToString("D").ToUpperInvariant();
+
+    /// <summary>NAME + <paramref name="stillExtension"/>, NAME.MOV, NAME.zip (both) and NAME.pvt/ (both and metadata.plist).</summary>
+    private static LivePhotoFiles WriteFiles(byte[] still, string stillExtension, byte[] mov, string directory, string name, string id)
+    {
         var files = new LivePhotoFiles(
-            Path.Combine(directory, name + ".JPG"),
+            Path.Combine(directory, name + stillExtension),
             Path.Combine(directory, name + ".MOV"),
             Path.Combine(directory, name + ".zip"),
             Path.Combine(directory, name + ".pvt"),
@@ -41,10 +60,10 @@ public static class LivePhotoWriter
         AtomicFile.Write(files.Zip, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            Add(zip, name + ".JPG", still);
+            Add(zip, name + stillExtension, still);
             Add(zip, name + ".MOV", mov);
         });
-        WritePackage(files.Package, name, still, mov);
+        WritePackage(files.Package, name + stillExtension, name, still, mov);
         return files;
     }
 
@@ -81,13 +100,13 @@ public static class LivePhotoWriter
     }
 
     /// <summary>NAME.pvt/ with both files and metadata.plist, built beside the target and renamed into place.</summary>
-    private static void WritePackage(string package, string name, byte[] still, byte[] mov)
+    private static void WritePackage(string package, string stillName, string name, byte[] still, byte[] mov)
     {
         var building = package + $".{Guid.NewGuid():N}.partial";
         Directory.CreateDirectory(building);
         try
         {
-            File.WriteAllBytes(Path.Combine(building, name + ".JPG"), still);
+            File.WriteAllBytes(Path.Combine(building, stillName), still);
             File.WriteAllBytes(Path.Combine(building, name + ".MOV"), mov);
             File.WriteAllText(Path.Combine(building, "metadata.plist"), """
                 <?xml version="1.0" encoding="UTF-8"?>

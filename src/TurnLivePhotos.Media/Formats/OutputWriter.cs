@@ -8,7 +8,7 @@ namespace TurnLivePhotos.Media.Formats;
 /// <summary>The files a conversion can produce.</summary>
 public enum OutputFormat
 {
-    /// <summary>Apple Live Photo: NAME.JPG + NAME.MOV sharing one content identifier (also as .zip and .pvt).</summary>
+    /// <summary>Apple Live Photo: NAME.JPG (NAME.HEIC from a HEIC photo) + NAME.MOV sharing one content identifier (also as .zip and .pvt).</summary>
     Live,
 
     /// <summary>Google/Samsung Motion Photo: one JPEG with the MP4 inside.</summary>
@@ -29,6 +29,9 @@ public sealed record OutputOptions
 
     /// <summary>Add Samsung's SEF trailer to motion photos (--samsung-trailer).</summary>
     public bool SamsungTrailer { get; init; }
+
+    /// <summary>The Live Photo still's format (--apple-still): auto is HEIC for a HEIC photo, JPEG otherwise.</summary>
+    public AppleStill AppleStill { get; init; } = AppleStill.Auto;
 
     /// <summary>
     /// False when the formats are the defaults rather than asked for: formats this machine cannot write (video
@@ -203,6 +206,8 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         private Task<PreparedStill>? still;
         private Task<RgbSpace>? space;
         private SrgbFrames? srgbFrames;
+        private readonly List<MetadataNote> heicNotes = [];
+        private bool? heicStill;
 
         public async Task<Outcome> WriteAsync(OutputFormat format, string directory, string baseName)
         {
@@ -217,7 +222,11 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
             };
             if (format is OutputFormat.Live or OutputFormat.Motion)
             {
-                _ = Still();
+                if (format == OutputFormat.Motion || !UsesHeicStillOrFailure())
+                {
+                    _ = Still();
+                }
+
                 _ = PhoneVideo(options.LoopFor(format));
             }
 
@@ -248,9 +257,16 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                     default:
                     {
                         var phoneVideo = await PhoneVideo(options.LoopFor(format));
+                        var stillSeconds = clip.StillIndex / LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps);
+                        cancellationToken.ThrowIfCancellationRequested();
+                        if (format == OutputFormat.Live && UsesHeicStill() && HeicLiveStill() is { } heic)
+                        {
+                            var heicLive = LivePhotoWriter.WriteHeic(heic, phoneVideo["mov"], stillSeconds, directory, baseName.ToUpperInvariant());
+                            return new Outcome(format, heicLive.Still, Live: heicLive);
+                        }
+
                         var prepared = await Still();
                         cancellationToken.ThrowIfCancellationRequested();
-                        var stillSeconds = clip.StillIndex / LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps);
                         if (format == OutputFormat.Motion)
                         {
                             var path = Path.Combine(directory, MotionPhotoName(baseName, ExifWriter.CaptureTime(prepared.Jpeg)));
@@ -267,7 +283,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
             {
                 return new Outcome(format, null, Skipped: ex.Message);
             }
-            catch (Exception ex) when (ex is FfmpegUnavailableException or FfmpegFailedException)
+            catch (Exception ex) when (ex is FfmpegUnavailableException or FfmpegFailedException or AppleStillUnavailableException or Heif.HeifFormatException)
             {
                 return new Outcome(format, null, Failure: ex.Message);
             }
@@ -286,7 +302,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
             {
                 lock (gate)
                 {
-                    return still is { IsCompletedSuccessfully: true } prepared ? prepared.Result.Notes : [];
+                    return [.. still is { IsCompletedSuccessfully: true } prepared ? prepared.Result.Notes : [], .. heicNotes];
                 }
             }
         }
@@ -345,6 +361,56 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                 // The token keeps a cancelled job from starting the still's metadata work; once started, the parsers
                 // run to their end (their limits bound them) and the server stops waiting for them.
                 return still ??= Start(() => Task.Run(() => StillPhoto.Prepare(photo, options.StripMetadata), cancellationToken));
+            }
+        }
+
+        /// <summary>Whether the Live Photo's still is the HEIC photo itself (<see cref="AppleStillChoice.UsesHeic"/>); an unusable choice throws for the Live Photo only.</summary>
+        private bool UsesHeicStill()
+        {
+            lock (gate)
+            {
+                return heicStill ??= AppleStillChoice.UsesHeic(photo, options);
+            }
+        }
+
+        /// <summary>Like <see cref="UsesHeicStill"/>, but true (no JPEG still is started) where the choice is unusable: the Live Photo then fails inside its own try.</summary>
+        private bool UsesHeicStillOrFailure()
+        {
+            try
+            {
+                return UsesHeicStill();
+            }
+            catch (AppleStillUnavailableException)
+            {
+                return true;
+            }
+        }
+
+        /// <summary>
+        /// The HEIC still, made on the calling thread (it copies the photo's items; no decode). With AppleStill=auto a
+        /// HEIC we cannot edit (a construction method or layout we do not carry over) falls back to the JPEG still
+        /// with a note; with AppleStill=heic it fails the Live Photo with the reason.
+        /// </summary>
+        private HeicStill? HeicLiveStill()
+        {
+            try
+            {
+                var made = LivePhotoHeicStill.Make(photo, Guid.NewGuid().ToString("D").ToUpperInvariant());
+                lock (gate)
+                {
+                    heicNotes.AddRange(made.Notes);
+                }
+
+                return made;
+            }
+            catch (Heif.HeifFormatException ex) when (options.AppleStill == AppleStill.Auto)
+            {
+                lock (gate)
+                {
+                    heicNotes.Add(new MetadataNote(MetadataPart.HeifItems, $"the Live Photo still is a JPEG: the HEIC could not be carried over ({ex.Message})"));
+                }
+
+                return null;
             }
         }
 

@@ -12,43 +12,38 @@ public static class ExifWriter
 {
     private const ushort MakerNote = 0x927C;
 
-    /// <summary>The 0x0011 ContentIdentifier of an Apple MakerNote (big-endian, offsets from the blob's start).</summary>
-    public static byte[] AppleMakerNote(string contentIdentifier)
-    {
-        var id = Encoding.ASCII.GetBytes(contentIdentifier + "\0");
-        const int entries = 2;
-        var dataOffset = 16 + (12 * entries) + 4;
-        var blob = new byte[dataOffset + id.Length + (id.Length % 2)];
-        "Apple iOS\0"u8.CopyTo(blob);
-        blob[10] = 0x00;
-        blob[11] = 0x01;
-        blob[12] = (byte)'M';
-        blob[13] = (byte)'M';
-        BinaryPrimitives.WriteUInt16BigEndian(blob.AsSpan(14), entries);
-        WriteEntry(blob.AsSpan(16), 0x0001, 9, 1, 14);                           // MakerNoteVersion (SLONG)
-        WriteEntry(blob.AsSpan(28), 0x0011, 2, (uint)id.Length, (uint)dataOffset); // ContentIdentifier (ASCII)
-        id.CopyTo(blob, dataOffset);
-        return blob;
-
-        static void WriteEntry(Span<byte> at, ushort tag, ushort type, uint count, uint value)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(at, tag);
-            BinaryPrimitives.WriteUInt16BigEndian(at[2..], type);
-            BinaryPrimitives.WriteUInt32BigEndian(at[4..], count);
-            BinaryPrimitives.WriteUInt32BigEndian(at[8..], value);
-        }
-    }
-
-    /// <summary>Returns the JPEG with its Exif carrying <paramref name="makerNote"/>; the image data is untouched.</summary>
-    public static byte[] WithMakerNote(byte[] jpeg, byte[] makerNote, int width, int height)
+    /// <summary>
+    /// Returns the JPEG with <paramref name="contentIdentifier"/> as its Apple MakerNote's ContentIdentifier: the
+    /// photo's own Apple note is kept whole (every other tag as it was, LivePhotoVideoIndex removed); a photo with
+    /// no readable Apple note gets one with MakerNoteVersion and the identifier. The image data is untouched.
+    /// </summary>
+    public static byte[] WithContentIdentifier(byte[] jpeg, string contentIdentifier, int width, int height, ICollection<MetadataNote>? notes = null)
     {
         var file = JpegFile.Parse(jpeg);
-        Edit(file, width, height, dropThumbnail: false, notes: null, tiff =>
-        {
-            tiff.Exif.RemoveAll(entry => entry.Tag == MakerNote);
-            tiff.Exif.Add(new TiffEntry(MakerNote, 7, (uint)makerNote.Length, makerNote));
-        });
+        Edit(file, width, height, dropThumbnail: false, notes, tiff => SetContentIdentifier(tiff, contentIdentifier, notes));
         return file.ToArray();
+    }
+
+    /// <summary>Puts the identifier into the Exif IFD's MakerNote as <see cref="WithContentIdentifier"/> describes.</summary>
+    internal static void SetContentIdentifier(ExifTiff tiff, string contentIdentifier, ICollection<MetadataNote>? notes)
+    {
+        var index = tiff.Exif.FindIndex(entry => entry.Tag == MakerNote);
+        AppleMakerNote? note = null;
+        if (index >= 0 && AppleMakerNote.IsApple(tiff.Exif[index].Value))
+        {
+            try
+            {
+                note = AppleMakerNote.Parse(tiff.Exif[index].Value, notes);
+            }
+            catch (FormatException ex)
+            {
+                notes?.Add(new MetadataNote(MetadataPart.Exif, $"the Apple MakerNote was replaced by one with only the identifier: {ex.Message}"));
+            }
+        }
+
+        var bytes = (note?.WithContentIdentifier(contentIdentifier) ?? AppleMakerNote.Create(contentIdentifier)).ToBytes();
+        tiff.Exif.RemoveAll(entry => entry.Tag == MakerNote);
+        tiff.Exif.Add(new TiffEntry(MakerNote, 7, (uint)bytes.Length, bytes));
     }
 
     /// <summary>
@@ -104,82 +99,27 @@ public static class ExifWriter
     }
 
     /// <summary>
-    /// An Apple MakerNote ("Apple iOS\0", big-endian IFD whose offsets count from the note's first byte) rebuilt
-    /// without <paramref name="tags"/>; null when it is not an Apple note or has none of them.
+    /// An Apple MakerNote rebuilt without <paramref name="tags"/> (see <see cref="AppleMakerNote"/>); null when it
+    /// is not a readable Apple note or has none of them.
     /// </summary>
     public static byte[]? AppleMakerNoteWithout(byte[] note, ushort[] tags)
     {
         ArgumentNullException.ThrowIfNull(note);
-        if (note.Length < 18 || !note.AsSpan().StartsWith("Apple iOS\0"u8) || note[12] != 'M' || note[13] != 'M')
+        ArgumentNullException.ThrowIfNull(tags);
+        if (!AppleMakerNote.IsApple(note))
         {
             return null;
         }
 
-        var count = BinaryPrimitives.ReadUInt16BigEndian(note.AsSpan(14));
-        var kept = new List<(ushort Tag, ushort Type, uint Count, byte[] Value)>();
-        var removed = false;
-        for (var i = 0; i < count; i++)
+        try
         {
-            var at = 16 + (12 * i);
-            if (at + 12 > note.Length)
-            {
-                return null;
-            }
-
-            var tag = BinaryPrimitives.ReadUInt16BigEndian(note.AsSpan(at));
-            var type = BinaryPrimitives.ReadUInt16BigEndian(note.AsSpan(at + 2));
-            var n = BinaryPrimitives.ReadUInt32BigEndian(note.AsSpan(at + 4));
-            if (tags.Contains(tag))
-            {
-                removed = true;
-                continue;
-            }
-
-            var size = type < ExifTiff.TypeSizes.Length ? (long)ExifTiff.TypeSizes[type] * n : -1;
-            long valueAt = size <= 4 ? at + 8 : BinaryPrimitives.ReadUInt32BigEndian(note.AsSpan(at + 8));
-            if (size < 0 || valueAt + size > note.Length)
-            {
-                continue; // an entry we cannot carry over intact is left out
-            }
-
-            kept.Add((tag, type, n, note[(int)valueAt..(int)(valueAt + size)]));
+            var parsed = AppleMakerNote.Parse(note);
+            return parsed.Entries.Any(e => tags.Contains(e.Tag)) ? parsed.Without(tags).ToBytes() : null;
         }
-
-        if (!removed)
+        catch (FormatException)
         {
             return null;
         }
-
-        var dataStart = 16 + (12 * kept.Count) + 4;
-        var output = new List<byte>(note[..14]);
-        var data = new List<byte>();
-        output.AddRange([(byte)(kept.Count >> 8), (byte)kept.Count]);
-        foreach (var (tag, type, n, value) in kept)
-        {
-            var entry = new byte[12];
-            BinaryPrimitives.WriteUInt16BigEndian(entry, tag);
-            BinaryPrimitives.WriteUInt16BigEndian(entry.AsSpan(2), type);
-            BinaryPrimitives.WriteUInt32BigEndian(entry.AsSpan(4), n);
-            if (value.Length <= 4)
-            {
-                value.CopyTo(entry, 8);
-            }
-            else
-            {
-                BinaryPrimitives.WriteUInt32BigEndian(entry.AsSpan(8), (uint)(dataStart + data.Count));
-                data.AddRange(value);
-                if (data.Count % 2 == 1)
-                {
-                    data.Add(0);
-                }
-            }
-
-            output.AddRange(entry);
-        }
-
-        output.AddRange(new byte[4]);
-        output.AddRange(data);
-        return [.. output];
     }
 
     /// <summary>
@@ -196,7 +136,19 @@ public static class ExifWriter
 
         try
         {
-            var tiff = ExifTiff.Parse(exif.Payload[JpegSegment.ExifHeader.Length..]);
+            return CaptureTime(ExifTiff.Parse(exif.Payload[JpegSegment.ExifHeader.Length..]));
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The capture time of a parsed Exif tree, as <see cref="CaptureTime(byte[])"/> reads it.</summary>
+    internal static CaptureTime? CaptureTime(ExifTiff tiff)
+    {
+        try
+        {
             var original = tiff.Exif.Find(e => e.Tag == 0x9003);
             if (original is null || !DateTime.TryParseExact(Encoding.ASCII.GetString(original.Value).TrimEnd('\0', ' '), "yyyy:MM:dd HH:mm:ss",
                     System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var local))

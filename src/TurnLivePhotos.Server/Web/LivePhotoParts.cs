@@ -12,7 +12,7 @@ namespace TurnLivePhotos.Server.Web;
 /// <summary>The pieces of a Live Photo the page hands to each platform.</summary>
 public enum LivePhotoPart
 {
-    /// <summary>NAME.JPG, for the iPhone's share sheet beside the movie.</summary>
+    /// <summary>NAME.JPG or NAME.HEIC (the HEIC still of a HEIC photo), for the iPhone's share sheet beside the movie.</summary>
     Still,
 
     /// <summary>NAME.MOV.</summary>
@@ -31,7 +31,7 @@ public static class LivePhotoParts
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapGet("/api/v1/jobs/{id}/live/{part}", Get).WithTags("jobs").RequireAuthorization(AccessControl.OwnerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
-            .Produces(StatusCodes.Status200OK, null, "image/jpeg", "video/quicktime", "application/zip");
+            .Produces(StatusCodes.Status200OK, null, "image/jpeg", "image/heic", "video/quicktime", "application/zip");
 
     public static Results<PhysicalFileHttpResult, FileContentHttpResult, ProblemHttpResult> Get(string id, string part, IJobService manager, HttpResponse response)
     {
@@ -45,9 +45,13 @@ public static class LivePhotoParts
         switch (parsed)
         {
             case LivePhotoPart.Still or LivePhotoPart.Movie:
-                var path = Path.ChangeExtension(zip, parsed == LivePhotoPart.Still ? ".JPG" : ".MOV");
+                var (path, type) = parsed == LivePhotoPart.Movie
+                    ? (Path.ChangeExtension(zip, ".MOV"), "video/quicktime")
+                    : File.Exists(Path.ChangeExtension(zip, ".HEIC"))
+                        ? (Path.ChangeExtension(zip, ".HEIC"), "image/heic")
+                        : (Path.ChangeExtension(zip, ".JPG"), "image/jpeg");
                 return File.Exists(path)
-                    ? TypedResults.PhysicalFile(path, parsed == LivePhotoPart.Still ? "image/jpeg" : "video/quicktime", Path.GetFileName(path))
+                    ? TypedResults.PhysicalFile(path, type, Path.GetFileName(path))
                     : NotFound(id, part, response);
             default:
                 var package = Path.ChangeExtension(zip, ".pvt");

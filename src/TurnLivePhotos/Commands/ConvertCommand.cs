@@ -44,11 +44,13 @@ public static class ConvertCommand
         loop.AcceptOnlyFromAmong("forward", "pingpong", "crossfade");
         var strip = new Option<bool>("--strip-metadata") { Description = "Leave EXIF, XMP and GPS out of the still" };
         var samsung = new Option<bool>("--samsung-trailer") { Description = "Add Samsung's SEF trailer to motion photos" };
+        var appleStill = new Option<string?>("--apple-still") { Description = "The Live Photo's still: auto (HEIC for a HEIC photo, else JPEG), jpeg or heic (default [OutputOptions] AppleStill, else auto)" };
+        appleStill.AcceptOnlyFromAmong("auto", "jpeg", "heic");
 
         var command = new Command("convert", "Turn photos into motion and write the results");
         command.Arguments.Add(photos);
         UnknownOptions.RejectIn(command, photos);
-        foreach (var option in new Option[] { outputDirectory, engine }.Concat(parameters.Select(p => p.Option)).Concat([format, loop, strip, samsung]))
+        foreach (var option in new Option[] { outputDirectory, engine }.Concat(parameters.Select(p => p.Option)).Concat([format, loop, strip, samsung, appleStill]))
         {
             command.Options.Add(option);
         }
@@ -63,6 +65,7 @@ public static class ConvertCommand
                 ("OutputOptions:Loop", parse.GetValue(loop)),
                 ("OutputOptions:StripMetadata", parse.GetValue(strip) ? "true" : null),
                 ("OutputOptions:SamsungTrailer", parse.GetValue(samsung) ? "true" : null),
+                ("OutputOptions:AppleStill", parse.GetValue(appleStill)),
             ]);
             var run = new ConvertRun(settings, parse.GetValue(outputDirectory) ?? settings.Store.OutputsHome, CommonOptions.ParseLogLevel(parse), output, error);
             return await run.ExecuteAsync(parse.GetValue(photos) ?? [], cancellationToken);

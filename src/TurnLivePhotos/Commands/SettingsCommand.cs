@@ -68,6 +68,7 @@ public static class SettingsCommand
             $"Loop={settings.Output.Loop?.ToString().ToLowerInvariant() ?? string.Empty}",
             $"StripMetadata={settings.Output.StripMetadata}",
             $"SamsungTrailer={settings.Output.SamsungTrailer}",
+            $"AppleStill={settings.Output.AppleStill.ToString().ToLowerInvariant()}",
             string.Empty,
             "[ToolOptions]",
             $"FFmpegPath={settings.FFmpegPath ?? string.Empty}",

@@ -47,7 +47,9 @@ public sealed class PhoneFolderRunTests
         Assert.Contains($"{stems.Count} converted, 0 failed", output);
         foreach (var stem in stems)
         {
-            foreach (var file in new[] { $"{stem.ToUpperInvariant()}.JPG", $"{stem.ToUpperInvariant()}.MOV", $"{stem}.mp4", $"{stem}.gif", $"{stem}.webp" })
+            // A HEIC photo's Live Photo still is a HEIC (AppleStill=auto).
+            var still = stem.ToUpperInvariant() + (stem is "samsung-heic" or "iphone_IMG_3853" ? ".HEIC" : ".JPG");
+            foreach (var file in new[] { still, $"{stem.ToUpperInvariant()}.MOV", $"{stem}.mp4", $"{stem}.gif", $"{stem}.webp" })
             {
                 Assert.True(new FileInfo(folder[$"out/{file}"]) is { Exists: true, Length: > 0 }, $"{file} was not written");
             }

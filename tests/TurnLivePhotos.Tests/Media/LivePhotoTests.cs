@@ -200,7 +200,7 @@ public sealed class LivePhotoTests
 public sealed class HeicInputTests
 {
     [RequiresToolsFact("heif-enc", "ffmpeg", "exiftool")]
-    public async Task A_heic_photo_becomes_a_live_photo_with_a_jpeg_still_of_its_full_size()
+    public async Task With_apple_still_jpeg_a_heic_photo_becomes_a_live_photo_with_a_jpeg_still_of_its_full_size()
     {
         using var folder = new TempFolder();
         var png = folder.Write("in.png", TestPhotos.Scene(320, 200, ImageMagick.MagickFormat.Png));
@@ -212,7 +212,7 @@ public sealed class HeicInputTests
         var clip = await new TurnLivePhotos.Engine.Classic.ClassicMotionEngine().GenerateAsync(
             new TurnLivePhotos.Engine.MotionRequest(decoded.Image, new TurnLivePhotos.Engine.MotionParameters { Frames = 3 }), null, CancellationToken.None);
         var written = await new TurnLivePhotos.Media.Formats.OutputWriter(new TurnLivePhotos.Media.Formats.FfmpegEncoder()).WriteAsync(
-            heic, clip.Frames, 7, folder.Path, "heic", new TurnLivePhotos.Media.Formats.OutputOptions { Formats = [TurnLivePhotos.Media.Formats.OutputFormat.Live] }, CancellationToken.None);
+            heic, clip.Frames, 7, folder.Path, "heic", new TurnLivePhotos.Media.Formats.OutputOptions { Formats = [TurnLivePhotos.Media.Formats.OutputFormat.Live], AppleStill = TurnLivePhotos.Media.Formats.AppleStill.Jpeg }, CancellationToken.None);
 
         Assert.Equal(TurnLivePhotos.Media.Decoding.PhotoFormat.Heif, decoded.Format);
         var still = VideoFormatTests.Exif(written.Files[TurnLivePhotos.Media.Formats.OutputFormat.Live], "-File:FileType", "-File:ImageWidth", "-File:ImageHeight", "-Apple:ContentIdentifier");

@@ -152,7 +152,7 @@ public sealed class PhoneInputTests
 
     private static void AssertValid(WrittenOutputs written)
     {
-        var files = written.Files.Values.Concat(written.Companions).Where(f => Path.GetExtension(f) is ".JPG" or ".jpg" or ".MOV" or ".mp4").ToList();
+        var files = written.Files.Values.Concat(written.Companions).Where(f => Path.GetExtension(f) is ".JPG" or ".jpg" or ".HEIC" or ".MOV" or ".mp4").ToList();
         Assert.Equal(4, files.Count);
         foreach (var file in files)
         {
