@@ -97,13 +97,12 @@ public sealed record ChoiceParameter<TEnum>(
     IReadOnlyList<string>? Aliases = null) : MotionParameter(Field, SettingsKey, Sources, Description, Aliases)
     where TEnum : struct, Enum
 {
-    public override string Expectation => "one of " + string.Join(", ", Enum.GetNames<TEnum>().Select(name => name.ToLowerInvariant()));
+    public override string Expectation => "one of " + Media.EnumNames.List<TEnum>();
 
     public override MotionParameters Apply(MotionParameters parameters, string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var name = text.Trim();
-        return Enum.TryParse<TEnum>(name, ignoreCase: true, out var value) && Enum.GetNames<TEnum>().Contains(value.ToString()) && !char.IsAsciiDigit(name.FirstOrDefault())
+        return Media.EnumNames.TryParse<TEnum>(text, out var value)
             ? Set(parameters, value)
             : throw new ParameterValueException(Expectation);
     }
@@ -111,7 +110,7 @@ public sealed record ChoiceParameter<TEnum>(
     public override string Format(MotionParameters parameters) => NameOf(Get(parameters));
 
     /// <summary>A value's name as every reader takes it and every listing shows it: "animatelcm".</summary>
-    public static string NameOf(TEnum value) => value.ToString().ToLowerInvariant();
+    public static string NameOf(TEnum value) => Media.EnumNames.Of(value);
 
     public override MotionParameters CopyValue(MotionParameters source, MotionParameters target)
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration.Ini;
 using Microsoft.Extensions.Configuration.Memory;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Svd;
+using TurnLivePhotos.Media;
 
 namespace TurnLivePhotos.Core.Configuration;
 
@@ -253,7 +254,7 @@ public static class SettingsLoader
 
             try
             {
-                return TurnLivePhotos.Media.Formats.OutputOptions.ParseFormats(raw);
+                return TurnLivePhotos.Media.Formats.OutputFormatNames.ParseList(raw);
             }
             catch (FormatException ex)
             {
@@ -283,10 +284,9 @@ public static class SettingsLoader
                 return null;
             }
 
-            var names = System.Enum.GetNames<TEnum>();
-            return System.Enum.TryParse<TEnum>(raw.Trim(), ignoreCase: true, out var value) && names.Contains(value.ToString())
+            return EnumNames.TryParse<TEnum>(raw, out var value)
                 ? value
-                : throw Invalid(section, key, raw, "expected one of " + string.Join(", ", names.Select(n => n.ToLowerInvariant())));
+                : throw Invalid(section, key, raw, "expected one of " + EnumNames.List<TEnum>());
         }
 
         private T? Parse<T>(string section, string key, Range<T> range, Func<string, T?> parse, string kind)

@@ -38,7 +38,7 @@ public sealed class GenerationQueue : BackgroundService
         this.jobTimeout = jobTimeout;
         this.reportProgress = reportProgress;
         this.logger = logger;
-        lanes = converter.Engines.Engines.ToDictionary(
+        lanes = converter.Engines.All.ToDictionary(
             engine => engine.Name,
             _ => Channel.CreateUnbounded<GenerationJob>(new UnboundedChannelOptions { SingleReader = true }));
     }

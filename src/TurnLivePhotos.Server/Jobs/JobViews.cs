@@ -19,7 +19,7 @@ public static class JobViews
     }
 
     /// <summary>A format's name in URLs and in a view's files: live, motion, mp4, gif, webp.</summary>
-    public static string FormatName(TurnLivePhotos.Media.Formats.OutputFormat format) => format.ToString().ToLowerInvariant();
+    public static string FormatName(TurnLivePhotos.Media.Formats.OutputFormat format) => TurnLivePhotos.Media.Formats.OutputFormatNames.Of(format);
 
     private static JobView Of(JobRecord record, MotionProgress? runProgress, DateTimeOffset? startedAt, int? queuePosition)
     {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Media;
 using TurnLivePhotos.Media.Formats;
 using TurnLivePhotos.Server.Jobs;
 
@@ -56,7 +57,7 @@ public static class GenerationForm
         IReadOnlyList<OutputFormat> formats;
         try
         {
-            formats = string.IsNullOrWhiteSpace(formatsText) ? settings.Output.Formats : OutputOptions.ParseFormats(formatsText);
+            formats = string.IsNullOrWhiteSpace(formatsText) ? settings.Output.Formats : OutputFormatNames.ParseList(formatsText);
         }
         catch (FormatException ex)
         {
@@ -87,10 +88,9 @@ public static class GenerationForm
             return null;
         }
 
-        var names = Enum.GetNames<TEnum>();
-        return Enum.TryParse<TEnum>(text, ignoreCase: true, out var value) && names.Contains(value.ToString()) && !char.IsAsciiDigit(text[0])
+        return EnumNames.TryParse<TEnum>(text, out var value)
             ? value
-            : throw new FormValueException(field, $"{field} must be one of {string.Join(", ", names.Select(n => n.ToLowerInvariant()))}, got \"{ClientText.Quote(text)}\"");
+            : throw new FormValueException(field, $"{field} must be one of {EnumNames.List<TEnum>()}, got \"{ClientText.Quote(text)}\"");
     }
 
     /// <summary>A choice row's value named in the form, or null when the field is absent.</summary>

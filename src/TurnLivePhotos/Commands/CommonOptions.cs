@@ -94,7 +94,7 @@ public static class CommonOptions
         }
 
         return $"note: the GPU memory limit of {limit} MB (--max-split-size-mb, [ModelOptions] GpuMemoryLimitMb) applies to the CUDA provider only; " +
-            $"with Device={model.Device.ToString().ToLowerInvariant()} this build runs the engine without it, so it has no effect here";
+            $"with Device={TurnLivePhotos.Media.EnumNames.Of(model.Device)} this build runs the engine without it, so it has no effect here";
     }
 
     public static LogLevel ParseLogLevel(ParseResult parse)

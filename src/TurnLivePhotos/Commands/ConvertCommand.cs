@@ -38,7 +38,7 @@ public static class ConvertCommand
             .ToList();
         var format = new Option<string?>("--format")
         {
-            Description = $"Outputs, comma-separated: {string.Join(", ", Enum.GetNames<OutputFormat>().Select(n => n.ToLowerInvariant()))} (default [OutputOptions] Formats, else {string.Join(", ", new OutputOptions().Formats.Select(f => f.ToString().ToLowerInvariant()))})",
+            Description = $"Outputs, comma-separated: {OutputFormatNames.All} (default [OutputOptions] Formats, else {OutputFormatNames.Join(new OutputOptions().Formats, ", ")})",
         };
         var loop = new Option<string?>("--loop") { Description = "forward, pingpong or crossfade (default: pingpong for motion photos, forward otherwise)" };
         loop.AcceptOnlyFromAmong("forward", "pingpong", "crossfade");
@@ -186,7 +186,7 @@ public static class ConvertCommand
 
                 if (result.Skipped.Count > 0)
                 {
-                    var formats = string.Join(", ", result.Skipped.Keys.Select(f => f.ToString().ToLowerInvariant()));
+                    var formats = OutputFormatNames.Join(result.Skipped.Keys, ", ");
                     await error.WriteLineAsync($"note: {name}: {formats} skipped: {OneLine(result.Skipped.Values.First())}");
                 }
 
@@ -198,7 +198,7 @@ public static class ConvertCommand
                 if (result.Failures.Count > 0)
                 {
                     // One line per failed photo, naming each format that could not be written.
-                    var reasons = result.Failures.Select(failure => $"{failure.Key.ToString().ToLowerInvariant()}: {OneLine(failure.Value)}");
+                    var reasons = result.Failures.Select(failure => $"{OutputFormatNames.Of(failure.Key)}: {OneLine(failure.Value)}");
                     await error.WriteLineAsync($"error: {name}: {string.Join("; ", reasons)}");
                 }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Media;
 
 namespace TurnLivePhotos.Commands;
 
@@ -42,10 +43,10 @@ public static class SettingsCommand
         lines.AddRange(
         [
             $"UNet={model.UNet}",
-            $"Engine={model.Engine.ToString().ToLowerInvariant()}",
+            $"Engine={EnumNames.Of(model.Engine)}",
             $"Variant={model.Variant}",
-            $"Device={model.Device.ToString().ToLowerInvariant()}",
-            $"MemoryMode={model.MemoryMode.ToString().ToLowerInvariant()}",
+            $"Device={EnumNames.Of(model.Device)}",
+            $"MemoryMode={EnumNames.Of(model.MemoryMode)}",
             $"GpuMemoryLimitMb={model.GpuMemoryLimitMb?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}",
             $"UNetWeights={model.UNetWeights ?? string.Empty}",
             .. Enum.GetValues<TurnLivePhotos.Engine.Quality>().Select(q => $"# Quality={q.ToString().ToLowerInvariant()}: {TurnLivePhotos.Engine.QualityPresets.Describe(q)}"),
@@ -64,8 +65,8 @@ public static class SettingsCommand
             $"MaxSidePixels={settings.Input.MaxSidePixels}",
             string.Empty,
             "[OutputOptions]",
-            $"Formats={string.Join(",", settings.Output.Formats.Select(f => f.ToString().ToLowerInvariant()))}",
-            $"Loop={settings.Output.Loop?.ToString().ToLowerInvariant() ?? string.Empty}",
+            $"Formats={TurnLivePhotos.Media.Formats.OutputFormatNames.Join(settings.Output.Formats)}",
+            $"Loop={(settings.Output.Loop is { } loop ? EnumNames.Of(loop) : string.Empty)}",
             $"StripMetadata={settings.Output.StripMetadata}",
             $"SamsungTrailer={settings.Output.SamsungTrailer}",
             string.Empty,
