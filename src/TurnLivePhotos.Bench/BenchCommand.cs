@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using ImageMagick;
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Engine.Weights;
@@ -182,14 +183,15 @@ public static class BenchCommand
         {
             // A quick small run unless a preset or sampler is named; explicit options win over both.
             var start = new MotionParameters { TargetWidth = 256, TargetHeight = 128, Frames = 4, InferenceSteps = 2 };
-            var chosen = QualityPresets.Layer(start, parse.GetValue(quality), parse.GetValue(sampler), fewStepWeights: true);
-            chosen = chosen with
+            var chosen = QualityPresets.Resolve(start, new ParameterChoices
             {
-                TargetWidth = parse.GetValue(width) ?? chosen.TargetWidth,
-                TargetHeight = parse.GetValue(height) ?? chosen.TargetHeight,
-                Frames = parse.GetValue(frames) ?? chosen.Frames,
-                InferenceSteps = parse.GetValue(steps) ?? chosen.InferenceSteps,
-            };
+                Quality = parse.GetValue(quality),
+                Sampler = parse.GetValue(sampler),
+                TargetWidth = parse.GetValue(width),
+                TargetHeight = parse.GetValue(height),
+                Frames = parse.GetValue(frames),
+                InferenceSteps = parse.GetValue(steps),
+            }, fewStepWeights: true);
             var options = new PipelineBench(
                 parse.GetValue(folder)!, chosen,
                 Enum.Parse<ExecutionDevice>(parse.GetValue(device)!, ignoreCase: true),

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Media.Decoding;
 using TurnLivePhotos.Media.Formats;
@@ -33,7 +34,7 @@ public static class ConvertCommand
         var parameters = MotionParameterTable.From(ParameterSources.CommandLine)
             .Select(parameter => (Parameter: parameter, Option: new Option<string?>(parameter.Option)
             {
-                Description = $"{parameter.Description}, {parameter.Expectation} (default [ModelOptions] {parameter.SettingsKey}, else {OrNone(parameter.Format(new MotionParameters()))})",
+                Description = $"{parameter.Description}, {parameter.Expectation} (default {parameter.Setting}, else {OrNone(parameter.Format(Defaults))})",
             }))
             .ToList();
         var format = new Option<string?>("--format")
@@ -57,18 +58,21 @@ public static class ConvertCommand
         {
             var settings = CommonOptions.LoadSettings(parse,
             [
-                ("ModelOptions:Engine", parse.GetValue(engine)),
-                .. parameters.Select(p => ("ModelOptions:" + p.Parameter.SettingsKey, (object?)parse.GetValue(p.Option))),
-                ("OutputOptions:Formats", parse.GetValue(format)),
-                ("OutputOptions:Loop", parse.GetValue(loop)),
-                ("OutputOptions:StripMetadata", parse.GetValue(strip) ? "true" : null),
-                ("OutputOptions:SamsungTrailer", parse.GetValue(samsung) ? "true" : null),
+                (SettingKeys.Engine, parse.GetValue(engine)),
+                .. parameters.Select(p => (p.Parameter.Setting, (object?)parse.GetValue(p.Option))),
+                (SettingKeys.Formats, parse.GetValue(format)),
+                (SettingKeys.Loop, parse.GetValue(loop)),
+                (SettingKeys.StripMetadata, parse.GetValue(strip) ? "true" : null),
+                (SettingKeys.SamsungTrailer, parse.GetValue(samsung) ? "true" : null),
             ]);
             var run = new ConvertRun(settings, parse.GetValue(outputDirectory) ?? settings.Store.OutputsHome, CommonOptions.ParseLogLevel(parse), output, error);
             return await run.ExecuteAsync(parse.GetValue(photos) ?? [], cancellationToken);
         });
         return command;
     }
+
+    /// <summary>Every default, as if set, for the options' help.</summary>
+    private static ParameterChoices Defaults => ParameterChoices.Of(new MotionParameters(), new ModelSettings().Quality);
 
     private static string OrNone(string value) => value.Length == 0 ? "none" : value;
 

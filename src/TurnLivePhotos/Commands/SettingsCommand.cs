@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TurnLivePhotos.Core.Configuration;
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Media;
 
@@ -39,7 +40,8 @@ public static class SettingsCommand
             "[ModelOptions]",
             $"ModelName={model.ModelName}",
         };
-        lines.AddRange(MotionParameterTable.From(ParameterSources.Settings).Select(parameter => $"{parameter.SettingsKey}={parameter.Format(model.Parameters)}"));
+        var parameters = ParameterChoices.Of(model.Parameters, model.Quality);
+        lines.AddRange(MotionParameterTable.From(ParameterSources.Settings).Select(parameter => $"{parameter.SettingsKey}={parameter.Format(parameters)}"));
         lines.AddRange(
         [
             $"UNet={model.UNet}",
@@ -49,7 +51,7 @@ public static class SettingsCommand
             $"MemoryMode={EnumNames.Of(model.MemoryMode)}",
             $"GpuMemoryLimitMb={model.GpuMemoryLimitMb?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}",
             $"UNetWeights={model.UNetWeights ?? string.Empty}",
-            .. Enum.GetValues<TurnLivePhotos.Engine.Quality>().Select(q => $"# Quality={q.ToString().ToLowerInvariant()}: {TurnLivePhotos.Engine.QualityPresets.Describe(q)}"),
+            .. Enum.GetValues<Quality>().Select(q => $"# Quality={EnumNames.Of(q)}: {QualityPresets.Describe(q)}"),
             "# Keys set in the file, the environment or on the command line win over the preset and the sampler's defaults.",
             string.Empty,
             "[WebOptions]",

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Numerics;
+using TurnLivePhotos.Engine;
+using TurnLivePhotos.Media;
 
-namespace TurnLivePhotos.Engine;
+namespace TurnLivePhotos.Core.Parameters;
 
 /// <summary>A parameter value that cannot be used; the message says what was expected (the caller names where the value came from).</summary>
 public sealed class ParameterValueException(string expectation) : FormatException(expectation)
@@ -9,26 +11,29 @@ public sealed class ParameterValueException(string expectation) : FormatExceptio
     public string Expectation { get; } = expectation;
 }
 
-/// <summary>One row of <see cref="MotionParameterTable"/>: names, range, where it may be set, and how it is read from text into <see cref="MotionParameters"/>.</summary>
+/// <summary>One row of <see cref="MotionParameterTable"/>: names, range, where it may be set, and how it is read from text into <see cref="ParameterChoices"/>.</summary>
 /// <param name="Field">The web form field; the CLI option is the same with dashes (--noise-aug-strength).</param>
 /// <param name="SettingsKey">The [ModelOptions] key.</param>
 /// <param name="Aliases">Other form field names accepted (the seed's motion_bucket).</param>
 public abstract record MotionParameter(string Field, string SettingsKey, ParameterSources Sources, string Description, IReadOnlyList<string>? Aliases = null)
 {
+    /// <summary>The configuration section of every generation parameter.</summary>
+    public const string Section = "ModelOptions";
+
     public string Option => "--" + Field.Replace('_', '-');
+
+    /// <summary>The [ModelOptions] key as the loader reads it and a command-line override sets it.</summary>
+    public Configuration.SettingKey Setting => new(Section, SettingsKey);
 
     /// <summary>What a valid value looks like: "a whole number from 0 to 255".</summary>
     public abstract string Expectation { get; }
 
-    /// <summary>The parameters with this one set from <paramref name="text"/>.</summary>
+    /// <summary>The choices with this one set from <paramref name="text"/>.</summary>
     /// <exception cref="ParameterValueException">Not a value in range.</exception>
-    public abstract MotionParameters Apply(MotionParameters parameters, string text);
+    public abstract ParameterChoices Apply(ParameterChoices choices, string text);
 
-    /// <summary>The value in <paramref name="parameters"/> as settings text; empty when unset.</summary>
-    public abstract string Format(MotionParameters parameters);
-
-    /// <summary><paramref name="target"/> with this parameter's value taken from <paramref name="source"/> (an unset value leaves it as it is).</summary>
-    public abstract MotionParameters CopyValue(MotionParameters source, MotionParameters target);
+    /// <summary>The value set in <paramref name="choices"/> as settings text; empty when unset.</summary>
+    public abstract string Format(ParameterChoices choices);
 }
 
 /// <summary>A number within a range. Whole-number parameters also take "127.0"; nothing takes NaN or infinity.</summary>
@@ -38,8 +43,8 @@ public sealed record NumberParameter<T>(
     Range<T> Range,
     ParameterSources Sources,
     string Description,
-    Func<MotionParameters, T?> Get,
-    Func<MotionParameters, T, MotionParameters> Set,
+    Func<ParameterChoices, T?> Get,
+    Func<ParameterChoices, T, ParameterChoices> Set,
     IReadOnlyList<string>? Aliases = null) : MotionParameter(Field, SettingsKey, Sources, Description, Aliases)
     where T : struct, INumber<T>
 {
@@ -47,20 +52,14 @@ public sealed record NumberParameter<T>(
 
     public override string Expectation => $"{(IsWhole ? "a whole number" : "a number")} from {Range}";
 
-    public override MotionParameters Apply(MotionParameters parameters, string text)
+    public override ParameterChoices Apply(ParameterChoices choices, string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Parse(text.Trim()) is { } value && Range.Contains(value) ? Set(parameters, value) : throw new ParameterValueException(Expectation);
+        return Parse(text.Trim()) is { } value && Range.Contains(value) ? Set(choices, value) : throw new ParameterValueException(Expectation);
     }
 
-    public override string Format(MotionParameters parameters) =>
-        Get(parameters) is { } value ? value.ToString(null, CultureInfo.InvariantCulture) : string.Empty;
-
-    public override MotionParameters CopyValue(MotionParameters source, MotionParameters target)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        return Get(source) is { } value ? Set(target, value) : target;
-    }
+    public override string Format(ParameterChoices choices) =>
+        Get(choices) is { } value ? value.ToString(null, CultureInfo.InvariantCulture) : string.Empty;
 
     private static T? Parse(string text)
     {
@@ -86,35 +85,21 @@ public sealed record NumberParameter<T>(
     }
 }
 
-/// <summary>One of an enum's values, by name (case-insensitive; numbers are not names).</summary>
+/// <summary>One of an enum's values, by name (<see cref="EnumNames"/>).</summary>
 public sealed record ChoiceParameter<TEnum>(
     string Field,
     string SettingsKey,
     ParameterSources Sources,
     string Description,
-    Func<MotionParameters, TEnum> Get,
-    Func<MotionParameters, TEnum, MotionParameters> Set,
+    Func<ParameterChoices, TEnum?> Get,
+    Func<ParameterChoices, TEnum, ParameterChoices> Set,
     IReadOnlyList<string>? Aliases = null) : MotionParameter(Field, SettingsKey, Sources, Description, Aliases)
     where TEnum : struct, Enum
 {
-    public override string Expectation => "one of " + Media.EnumNames.List<TEnum>();
+    public override string Expectation => "one of " + EnumNames.List<TEnum>();
 
-    public override MotionParameters Apply(MotionParameters parameters, string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        return Media.EnumNames.TryParse<TEnum>(text, out var value)
-            ? Set(parameters, value)
-            : throw new ParameterValueException(Expectation);
-    }
+    public override ParameterChoices Apply(ParameterChoices choices, string text) =>
+        EnumNames.TryParse<TEnum>(text, out var value) ? Set(choices, value) : throw new ParameterValueException(Expectation);
 
-    public override string Format(MotionParameters parameters) => NameOf(Get(parameters));
-
-    /// <summary>A value's name as every reader takes it and every listing shows it: "animatelcm".</summary>
-    public static string NameOf(TEnum value) => Media.EnumNames.Of(value);
-
-    public override MotionParameters CopyValue(MotionParameters source, MotionParameters target)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        return Set(target, Get(source));
-    }
+    public override string Format(ParameterChoices choices) => Get(choices) is { } value ? EnumNames.Of(value) : string.Empty;
 }

@@ -1,4 +1,7 @@
-namespace TurnLivePhotos.Engine;
+using TurnLivePhotos.Engine;
+using TurnLivePhotos.Engine.Svd;
+
+namespace TurnLivePhotos.Core.Parameters;
 
 /// <summary>Where a parameter may be set: configuration ([ModelOptions]), the command line, the web forms.</summary>
 [Flags]
@@ -11,9 +14,10 @@ public enum ParameterSources
 }
 
 /// <summary>
-/// The one range table of <see cref="MotionParameters"/>: each parameter's names (form field, CLI option,
-/// [ModelOptions] key), its range, and where it may be set. Values outside a range crash or exhaust an engine, so
-/// every reader refuses them up front. Adding a parameter is a property on the record and one line here.
+/// The one table of the generation parameters: each one's names (form field, CLI option, [ModelOptions] key), its
+/// range, and where it may be set; the defaults are <see cref="MotionParameters"/>' initial values. Values outside a range crash or exhaust an engine, so
+/// every reader refuses them up front. Adding a parameter is a property on <see cref="MotionParameters"/> and
+/// <see cref="ParameterChoices"/> and one line here.
 /// </summary>
 /// <remarks>
 /// Rejected: attributes on the record's properties read by reflection — the table would be spread over the
@@ -27,12 +31,12 @@ public static class MotionParameterTable
     public static readonly NumberParameter<int> DecodeChunkSize = new("decode_chunk_size", "DecodeChunkSize", new(1, 150), ParameterSources.Settings, "Frames decoded at once (empty: all)", p => p.DecodeChunkSize, (p, v) => p with { DecodeChunkSize = v });
     public static readonly NumberParameter<int> TargetWidth = new("width", "ImagePromptWidth", new(64, 4096), ParameterSources.Settings, "Pixel budget width of the generated frames", p => p.TargetWidth, (p, v) => p with { TargetWidth = v });
     public static readonly NumberParameter<int> TargetHeight = new("height", "ImagePromptHeight", new(64, 4096), ParameterSources.Settings, "Pixel budget height of the generated frames", p => p.TargetHeight, (p, v) => p with { TargetHeight = v });
-    public static readonly NumberParameter<int> MotionBucketId = new("motion_bucket_id", "MotionBucketId", new(0, 255), ParameterSources.Everywhere, "Amount of motion", p => p.MotionBucketId, (p, v) => p with { MotionBucketId = v }, Aliases: ["motion_bucket"]);
+    public static readonly NumberParameter<int> MotionBucketId = new("motion_bucket_id", "MotionBucketId", new(0, MotionParameters.MaxMotionBucketId), ParameterSources.Everywhere, "Amount of motion", p => p.MotionBucketId, (p, v) => p with { MotionBucketId = v }, Aliases: ["motion_bucket"]);
     public static readonly NumberParameter<double> NoiseAugStrength = new("noise_aug_strength", "NoiseAugStrength", new(0, 1), ParameterSources.Everywhere, "Noise added to the photo before generation", p => p.NoiseAugStrength, (p, v) => p with { NoiseAugStrength = v });
     public static readonly NumberParameter<double> MinGuidanceScale = new("min_guidance_scale", "MinGuidanceScale", new(1, 10), ParameterSources.Settings, "Guidance for the first frame", p => p.MinGuidanceScale, (p, v) => p with { MinGuidanceScale = v });
     public static readonly NumberParameter<double> MaxGuidanceScale = new("max_guidance_scale", "MaxGuidanceScale", new(1, 10), ParameterSources.Everywhere, "Guidance for the last frame", p => p.MaxGuidanceScale, (p, v) => p with { MaxGuidanceScale = v });
     public static readonly ChoiceParameter<Quality> Quality = new("quality", "Quality", ParameterSources.Everywhere, "Preset of frames, size, steps and sampler (see 'settings'); keys set explicitly win", p => p.Quality, (p, v) => p with { Quality = v });
-    public static readonly ChoiceParameter<Svd.Sampler> Sampler = new("sampler", "Sampler", ParameterSources.Everywhere, "Denoising sampler: euler, or animatelcm for AnimateLCM's few-step UNet ([ModelOptions] UNetWeights); a sampler named alone brings its defaults", p => p.Sampler, (p, v) => p with { Sampler = v });
+    public static readonly ChoiceParameter<Sampler> Sampler = new("sampler", "Sampler", ParameterSources.Everywhere, "Denoising sampler: euler, or animatelcm for AnimateLCM's few-step UNet ([ModelOptions] UNetWeights); a sampler named alone brings its defaults", p => p.Sampler, (p, v) => p with { Sampler = v });
     public static readonly ChoiceParameter<CameraMove> Camera = new("camera", "Camera", ParameterSources.Everywhere, "The cinematic engine's camera move (auto chooses from the depth)", p => p.Camera, (p, v) => p with { Camera = v });
     public static readonly NumberParameter<long> Seed = new("seed", "Seed", new(0, long.MaxValue), ParameterSources.Everywhere, "Seed: the same photo, settings and seed give the same result", p => p.Seed, (p, v) => p with { Seed = v });
 
