@@ -34,6 +34,15 @@ public abstract record MotionParameter(string Field, string SettingsKey, Paramet
 
     /// <summary>The value set in <paramref name="choices"/> as settings text; empty when unset.</summary>
     public abstract string Format(ParameterChoices choices);
+
+    /// <summary><paramref name="into"/> with this parameter set to its value in <paramref name="parameters"/> (what a listing shows as if set).</summary>
+    public abstract ParameterChoices Take(MotionParameters parameters, ParameterChoices into);
+
+    /// <summary>
+    /// <paramref name="into"/> with this parameter's value from <paramref name="choices"/> when one is set there. The
+    /// preset and the sampler are bundles, not values: <see cref="QualityPresets.Resolve"/> lays them.
+    /// </summary>
+    public abstract MotionParameters Lay(ParameterChoices choices, MotionParameters into);
 }
 
 /// <summary>A number within a range. Whole-number parameters also take "127.0"; nothing takes NaN or infinity.</summary>
@@ -45,6 +54,8 @@ public sealed record NumberParameter<T>(
     string Description,
     Func<ParameterChoices, T?> Get,
     Func<ParameterChoices, T, ParameterChoices> Set,
+    Func<MotionParameters, T?> Read,
+    Func<MotionParameters, T, MotionParameters> Write,
     IReadOnlyList<string>? Aliases = null) : MotionParameter(Field, SettingsKey, Sources, Description, Aliases)
     where T : struct, INumber<T>
 {
@@ -60,6 +71,12 @@ public sealed record NumberParameter<T>(
 
     public override string Format(ParameterChoices choices) =>
         Get(choices) is { } value ? value.ToString(null, CultureInfo.InvariantCulture) : string.Empty;
+
+    public override ParameterChoices Take(MotionParameters parameters, ParameterChoices into) =>
+        Read(parameters) is { } value ? Set(into, value) : into;
+
+    public override MotionParameters Lay(ParameterChoices choices, MotionParameters into) =>
+        Get(choices) is { } value ? Write(into, value) : into;
 
     private static T? Parse(string text)
     {
@@ -93,6 +110,8 @@ public sealed record ChoiceParameter<TEnum>(
     string Description,
     Func<ParameterChoices, TEnum?> Get,
     Func<ParameterChoices, TEnum, ParameterChoices> Set,
+    Func<MotionParameters, TEnum>? Read,
+    Func<MotionParameters, TEnum, MotionParameters>? Write,
     IReadOnlyList<string>? Aliases = null) : MotionParameter(Field, SettingsKey, Sources, Description, Aliases)
     where TEnum : struct, Enum
 {
@@ -102,4 +121,10 @@ public sealed record ChoiceParameter<TEnum>(
         EnumNames.TryParse<TEnum>(text, out var value) ? Set(choices, value) : throw new ParameterValueException(Expectation);
 
     public override string Format(ParameterChoices choices) => Get(choices) is { } value ? EnumNames.Of(value) : string.Empty;
+
+    public override ParameterChoices Take(MotionParameters parameters, ParameterChoices into) =>
+        Read is null ? into : Set(into, Read(parameters));
+
+    public override MotionParameters Lay(ParameterChoices choices, MotionParameters into) =>
+        Write is not null && Get(choices) is { } value ? Write(into, value) : into;
 }

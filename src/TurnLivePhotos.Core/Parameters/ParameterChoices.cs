@@ -45,23 +45,7 @@ public sealed record ParameterChoices
     public static ParameterChoices Of(MotionParameters parameters, Quality quality)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        return new()
-        {
-            Quality = quality,
-            Sampler = parameters.Sampler,
-            Fps = parameters.Fps,
-            Frames = parameters.Frames,
-            InferenceSteps = parameters.InferenceSteps,
-            DecodeChunkSize = parameters.DecodeChunkSize,
-            TargetWidth = parameters.TargetWidth,
-            TargetHeight = parameters.TargetHeight,
-            MotionBucketId = parameters.MotionBucketId,
-            NoiseAugStrength = parameters.NoiseAugStrength,
-            MinGuidanceScale = parameters.MinGuidanceScale,
-            MaxGuidanceScale = parameters.MaxGuidanceScale,
-            Camera = parameters.Camera,
-            Seed = parameters.Seed,
-        };
+        return MotionParameterTable.All.Aggregate(new ParameterChoices { Quality = quality }, (choices, row) => row.Take(parameters, choices));
     }
 
     /// <summary>
@@ -71,20 +55,6 @@ public sealed record ParameterChoices
     public MotionParameters ApplyValues(MotionParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        return parameters with
-        {
-            Fps = Fps ?? parameters.Fps,
-            Frames = Frames ?? parameters.Frames,
-            InferenceSteps = InferenceSteps ?? parameters.InferenceSteps,
-            DecodeChunkSize = DecodeChunkSize ?? parameters.DecodeChunkSize,
-            TargetWidth = TargetWidth ?? parameters.TargetWidth,
-            TargetHeight = TargetHeight ?? parameters.TargetHeight,
-            MotionBucketId = MotionBucketId ?? parameters.MotionBucketId,
-            NoiseAugStrength = NoiseAugStrength ?? parameters.NoiseAugStrength,
-            MinGuidanceScale = MinGuidanceScale ?? parameters.MinGuidanceScale,
-            MaxGuidanceScale = MaxGuidanceScale ?? parameters.MaxGuidanceScale,
-            Camera = Camera ?? parameters.Camera,
-            Seed = Seed ?? parameters.Seed,
-        };
+        return MotionParameterTable.All.Aggregate(parameters, (laid, row) => row.Lay(this, laid));
     }
 }

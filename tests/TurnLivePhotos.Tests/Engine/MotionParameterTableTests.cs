@@ -74,7 +74,7 @@ public sealed class MotionParameterTableTests
     public void A_choice_takes_names_in_any_case_and_refuses_numbers_and_strangers()
     {
         var row = new ChoiceParameter<DayOfWeek>("day", "Day", ParameterSources.Settings, "test row",
-            p => p.Frames is { } frames ? (DayOfWeek)(frames % 7) : null, (p, v) => p with { Frames = (int)v });
+            p => p.Frames is { } frames ? (DayOfWeek)(frames % 7) : null, (p, v) => p with { Frames = (int)v }, Read: null, Write: null);
         var defaults = new ParameterChoices();
 
         Assert.Equal((int)DayOfWeek.Friday, row.Apply(defaults, "FRIDAY").Frames);
