@@ -5,6 +5,7 @@ using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
 using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Media.Decoding;
 using TurnLivePhotos.Media.Formats;
 
@@ -103,6 +104,13 @@ public static class ConvertCommand
             catch (EngineUnavailableException ex)
             {
                 await error.WriteLineAsync($"error: {ex.Message}");
+                return Cli.SomeFailed;
+            }
+
+            if (choice.Engine is SvdMotionEngine && settings.Model.Unusable(settings.Model.Parameters.Sampler) is not null)
+            {
+                // Refused before any photo, as the page and the APIs refuse it: the base UNet under this sampler makes a blur.
+                await error.WriteLineAsync($"error: {SamplerDefaults.FewStepWeightsMissingLine}");
                 return Cli.SomeFailed;
             }
 

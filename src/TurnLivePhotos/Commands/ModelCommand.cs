@@ -34,7 +34,7 @@ public static class ModelCommand
     private static Argument<DownloadableModel> ModelArgument(string command, string description) => new("model")
     {
         Description = description,
-        HelpName = string.Join('|', ModelNames),
+        HelpName = string.Join('|', Enum.GetValues<DownloadableModel>().Select(TurnLivePhotos.Media.EnumNames.Of)),
         DefaultValueFactory = _ => DownloadableModel.Svd,
         CustomParser = result =>
         {
