@@ -1,6 +1,8 @@
+using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Media;
 using TurnLivePhotos.Media.Formats;
+using TurnLivePhotos.Tests.Support;
 
 namespace TurnLivePhotos.Tests.Media;
 
@@ -55,5 +57,17 @@ public sealed class EnumNamesTests
         Assert.Contains("'2'", unknown.Message, StringComparison.Ordinal);
         Assert.Contains(OutputFormatNames.All, unknown.Message, StringComparison.Ordinal);
         Assert.Throws<FormatException>(() => OutputFormatNames.ParseList(" , "));
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("svd,classic")]
+    public void The_settings_take_no_number_or_list_for_a_name(string engine)
+    {
+        using var folder = new TempFolder();
+        var path = folder.Write("c.ini", $"[ModelOptions]\nEngine={engine}\n");
+
+        var error = Assert.Throws<SettingsException>(() => SettingsLoader.Load(path));
+        Assert.Contains("expected one of auto, classic, svd, cinematic", error.Message, StringComparison.Ordinal);
     }
 }
