@@ -3,9 +3,11 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using ImageMagick;
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Engine.Weights;
+using TurnLivePhotos.Media;
 using TurnLivePhotos.Media.Formats;
 using TurnLivePhotos.Media.Imaging;
 
@@ -42,7 +44,7 @@ public static class BenchCommand
         command.Options.Add(camera);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var bench = new CinematicBench(parse.GetValue(model), parse.GetValue(frames), Enum.Parse<TurnLivePhotos.Engine.CameraMove>(parse.GetValue(camera)!, ignoreCase: true));
+            var bench = new CinematicBench(parse.GetValue(model), parse.GetValue(frames), EnumNames.Parse<CameraMove>(parse.GetValue(camera)) ?? CameraMove.Orbit);
             await output.WriteLineAsync(await bench.RunAsync(cancellationToken));
             return Success;
         });
@@ -170,6 +172,8 @@ public static class BenchCommand
         var sampler = new Option<Sampler?>("--sampler") { Description = "euler or animatelcm, with that sampler's defaults unless set explicitly" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
         var memory = new Option<string>("--memory-mode") { DefaultValueFactory = _ => "low" };
+        device.AcceptOnlyFromAmong([.. Enum.GetValues<ExecutionDevice>().Select(EnumNames.Of)]);
+        memory.AcceptOnlyFromAmong([.. Enum.GetValues<MemoryMode>().Select(EnumNames.Of)]);
         var variant = new Option<string?>("--variant") { DefaultValueFactory = _ => "fp16" };
         var graphCache = new Option<string?>("--graph-cache") { Description = "Keep optimized graphs in this folder (run twice: the second load is the warm start)" };
         var command = new Command("pipeline", "Run the SVD pipeline once on a model folder and print per-stage times, load time and peak RSS");
@@ -183,18 +187,19 @@ public static class BenchCommand
         {
             // A quick small run unless a preset or sampler is named; explicit options win over both.
             var start = new MotionParameters { TargetWidth = 256, TargetHeight = 128, Frames = 4, InferenceSteps = 2 };
-            var chosen = QualityPresets.Layer(start, parse.GetValue(quality), parse.GetValue(sampler), fewStepWeights: true);
-            chosen = chosen with
+            var chosen = QualityPresets.Resolve(start, new ParameterChoices
             {
-                TargetWidth = parse.GetValue(width) ?? chosen.TargetWidth,
-                TargetHeight = parse.GetValue(height) ?? chosen.TargetHeight,
-                Frames = parse.GetValue(frames) ?? chosen.Frames,
-                InferenceSteps = parse.GetValue(steps) ?? chosen.InferenceSteps,
-            };
+                Quality = parse.GetValue(quality),
+                Sampler = parse.GetValue(sampler),
+                TargetWidth = parse.GetValue(width),
+                TargetHeight = parse.GetValue(height),
+                Frames = parse.GetValue(frames),
+                InferenceSteps = parse.GetValue(steps),
+            }, fewStepWeights: true);
             var options = new PipelineBench(
                 parse.GetValue(folder)!, chosen,
-                Enum.Parse<ExecutionDevice>(parse.GetValue(device)!, ignoreCase: true),
-                Enum.Parse<MemoryMode>(parse.GetValue(memory)!, ignoreCase: true),
+                EnumNames.Parse<ExecutionDevice>(parse.GetValue(device)) ?? ExecutionDevice.Auto,
+                EnumNames.Parse<MemoryMode>(parse.GetValue(memory)) ?? MemoryMode.Low,
                 parse.GetValue(variant),
                 parse.GetValue(graphCache));
             await output.WriteLineAsync(options.Run(cancellationToken));

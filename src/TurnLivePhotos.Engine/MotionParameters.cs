@@ -1,12 +1,14 @@
 namespace TurnLivePhotos.Engine;
 
 /// <summary>
-/// What a person can tune for one clip — the one set of generation parameters, used by the settings, the web forms,
-/// the command line and every engine. The initial values here are the defaults everywhere (the diffusers SVD
-/// pipeline's); names and ranges are in <see cref="MotionParameterTable"/>.
+/// What a person can tune for one clip — the one set of generation parameters every engine takes. The initial values
+/// here are the defaults everywhere (the diffusers SVD pipeline's); the names and ranges people set them by are Core's.
 /// </summary>
 public sealed record MotionParameters
 {
+    /// <summary>The largest motion bucket id: SVD was conditioned on 0–255, and the other engines scale their motion by it.</summary>
+    public const int MaxMotionBucketId = 255;
+
     public int Frames { get; init; } = 25;
 
     public int Fps { get; init; } = 7;
@@ -20,9 +22,6 @@ public sealed record MotionParameters
     public double MaxGuidanceScale { get; init; } = 3.0;
 
     public int InferenceSteps { get; init; } = 25;
-
-    /// <summary>The preset the other values started from (<see cref="QualityPresets"/>); values set explicitly win over it.</summary>
-    public Quality Quality { get; init; } = Quality.Standard;
 
     /// <summary>How the AI engine denoises (Euler for the base weights, AnimateLCM for its few-step UNet).</summary>
     public Svd.Sampler Sampler { get; init; } = Svd.Sampler.Euler;

@@ -1,3 +1,4 @@
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Svd;
 
@@ -80,27 +81,30 @@ public sealed record ModelSettings
     public string DepthModelName { get; init; } = TurnLivePhotos.Engine.Depth.DepthModelFolder.DefaultName;
 
     /// <summary>
-    /// The generation parameters a request leaves out: OutputFPS, OutputFrames, InferenceSteps, DecodeChunkSize,
-    /// ImagePromptWidth/Height, MotionBucketId, NoiseAugStrength, Min/MaxGuidanceScale and Seed (the keys are in the
-    /// engine's <see cref="MotionParameterTable"/>; unset keys keep the record's defaults).
+    /// The generation parameters a request leaves out: the defaults with <see cref="Choices"/> laid over them (unset
+    /// keys keep <see cref="MotionParameters"/>' initial values).
     /// </summary>
     public MotionParameters Parameters { get; init; } = new();
 
     /// <summary>
-    /// The rows of <see cref="MotionParameterTable"/> a key set (in the file, the environment or on the command line)
-    /// rather than a preset or a sampler's defaults; they win over a preset a request names, as over the settings' own.
+    /// What the [ModelOptions] keys of <see cref="MotionParameterTable"/> set (in the file, the environment or on the
+    /// command line), each null when no key did: the values set win over a preset a request names, as over the
+    /// settings' own.
     /// </summary>
-    public IReadOnlyList<MotionParameter> ExplicitParameters { get; init; } = [];
+    public ParameterChoices Choices { get; init; } = new();
+
+    /// <summary>The preset the settings name ([ModelOptions] Quality), else standard.</summary>
+    public Quality Quality => Choices.Quality ?? Quality.Standard;
 
     /// <summary>Whether a UNet made for the few-step AnimateLCM sampler is configured (<see cref="UNetWeights"/>).</summary>
     public bool HasFewStepWeights => UNetWeights is not null;
 
     /// <summary>
-    /// The parameters a request starts from when it names <paramref name="quality"/> and/or <paramref name="sampler"/>:
-    /// that preset and that sampler's defaults over <see cref="Parameters"/>, under every key the settings set.
+    /// The parameters of a request that set <paramref name="request"/>: its preset and sampler over
+    /// <see cref="Parameters"/>, under every value the settings set, then the request's own values.
     /// </summary>
-    public MotionParameters ParametersFor(Quality? quality, Sampler? sampler) =>
-        QualityPresets.Layer(Parameters, quality, sampler, HasFewStepWeights, ExplicitParameters);
+    public MotionParameters ParametersFor(ParameterChoices request) =>
+        QualityPresets.Resolve(Parameters, request, HasFewStepWeights, kept: Choices);
 
     /// <summary>Why <paramref name="sampler"/> cannot be used with these settings; null when it can.</summary>
     public string? Unusable(Sampler sampler) =>

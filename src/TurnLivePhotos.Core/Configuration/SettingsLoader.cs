@@ -3,8 +3,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Ini;
 using Microsoft.Extensions.Configuration.Memory;
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Svd;
+using TurnLivePhotos.Media;
 
 namespace TurnLivePhotos.Core.Configuration;
 
@@ -87,13 +89,9 @@ public static class SettingsLoader
         var defaults = new AppSettings();
         var unetWeights = read.Raw("ModelOptions", "UNetWeights") is { Length: > 0 } weights ? Path.GetFullPath(weights.Trim(), baseDirectory) : null;
 
-        // A preset (Quality) and a sampler's defaults are bundles of the table's other keys: they decide only what no
-        // key sets. So the keys are read twice: once to learn the preset and the sampler (and report a bad value), then
-        // over the bundle, where every key set explicitly wins.
-        var explicitKeys = read.Parameters("ModelOptions", defaults.Model.Parameters);
-        var sampler = string.IsNullOrWhiteSpace(read.Raw("ModelOptions", MotionParameterTable.Sampler.SettingsKey)) ? (Sampler?)null : explicitKeys.Sampler;
-        var bundle = QualityPresets.Layer(defaults.Model.Parameters, explicitKeys.Quality, sampler, fewStepWeights: unetWeights is not null);
-        var model = defaults.Model with { Parameters = bundle };
+        // A preset (Quality) and a sampler's defaults are bundles of the table's other keys: they decide only what no key sets.
+        var choices = read.Choices();
+        var model = defaults.Model;
         var modelsHome = Path.GetFullPath(read.Text("StoreOptions", "ModelsHome", defaults.Store.ModelsHome), baseDirectory);
         return defaults with
         {
@@ -114,20 +112,20 @@ public static class SettingsLoader
             {
                 ModelName = read.Text("ModelOptions", "ModelName", model.ModelName),
                 DepthModelName = read.Text("ModelOptions", "DepthModelName", model.DepthModelName),
-                Parameters = read.Parameters("ModelOptions", model.Parameters),
-                ExplicitParameters = MotionParameterTable.From(ParameterSources.Settings).Where(row => !string.IsNullOrWhiteSpace(read.Raw("ModelOptions", row.SettingsKey))).ToList(),
+                Parameters = QualityPresets.Resolve(model.Parameters, choices, fewStepWeights: unetWeights is not null),
+                Choices = choices,
                 UNet = read.Bool("ModelOptions", "UNet", model.UNet),
-                Engine = read.Enum("ModelOptions", "Engine", model.Engine),
+                Engine = read.Enum(SettingKeys.Engine.Section, SettingKeys.Engine.Key, model.Engine),
                 Variant = read.Raw("ModelOptions", "Variant") is { } variant ? variant.Trim() : model.Variant,
                 Device = read.Enum("ModelOptions", "Device", model.Device),
                 MemoryMode = read.Enum("ModelOptions", "MemoryMode", model.MemoryMode),
-                GpuMemoryLimitMb = read.OptionalInt("ModelOptions", "GpuMemoryLimitMb", ParameterLimits.GpuMemoryLimitMb),
+                GpuMemoryLimitMb = read.OptionalInt(SettingKeys.GpuMemoryLimitMb.Section, SettingKeys.GpuMemoryLimitMb.Key, ParameterLimits.GpuMemoryLimitMb),
                 UNetWeights = unetWeights,
             },
             Web = new WebSettings
             {
-                Host = read.Text("WebOptions", "Host", defaults.Web.Host),
-                Port = read.Int("WebOptions", "Port", defaults.Web.Port, ParameterLimits.Port),
+                Host = read.Text(SettingKeys.Host.Section, SettingKeys.Host.Key, defaults.Web.Host),
+                Port = read.Int(SettingKeys.Port.Section, SettingKeys.Port.Key, defaults.Web.Port, ParameterLimits.Port),
                 MaxContentLength = read.Long("WebOptions", "MaxContentLength", defaults.Web.MaxContentLength, ParameterLimits.MaxContentLength),
                 MaxQueuedJobs = read.Int("WebOptions", "MaxQueuedJobs", defaults.Web.MaxQueuedJobs, ParameterLimits.MaxQueuedJobs),
                 AllowedHosts = read.List("WebOptions", "AllowedHosts"),
@@ -142,12 +140,12 @@ public static class SettingsLoader
             },
             Output = new TurnLivePhotos.Media.Formats.OutputOptions
             {
-                Formats = read.Formats("OutputOptions", "Formats", defaults.Output.Formats),
-                FormatsRequested = !string.IsNullOrWhiteSpace(read.Raw("OutputOptions", "Formats")),
-                SamsungTrailer = read.Bool("OutputOptions", "SamsungTrailer", defaults.Output.SamsungTrailer),
-                Loop = read.OptionalEnum<TurnLivePhotos.Media.Formats.LoopMode>("OutputOptions", "Loop"),
-                StripMetadata = read.Bool("OutputOptions", "StripMetadata", defaults.Output.StripMetadata),
-                AppleStill = read.Enum("OutputOptions", "AppleStill", defaults.Output.AppleStill),
+                Formats = read.Formats(SettingKeys.Formats.Section, SettingKeys.Formats.Key, defaults.Output.Formats),
+                FormatsRequested = !string.IsNullOrWhiteSpace(read.Raw(SettingKeys.Formats.Section, SettingKeys.Formats.Key)),
+                SamsungTrailer = read.Bool(SettingKeys.SamsungTrailer.Section, SettingKeys.SamsungTrailer.Key, defaults.Output.SamsungTrailer),
+                Loop = read.OptionalEnum<TurnLivePhotos.Media.Formats.LoopMode>(SettingKeys.Loop.Section, SettingKeys.Loop.Key),
+                StripMetadata = read.Bool(SettingKeys.StripMetadata.Section, SettingKeys.StripMetadata.Key, defaults.Output.StripMetadata),
+                AppleStill = read.Enum(SettingKeys.AppleStill.Section, SettingKeys.AppleStill.Key, defaults.Output.AppleStill),
             },
             FFmpegPath = read.Raw("ToolOptions", "FFmpegPath") is { Length: > 0 } ffmpeg ? Path.GetFullPath(ffmpeg.Trim(), baseDirectory) : null,
             NgrokPath = read.Raw("ToolOptions", "NgrokPath") is { Length: > 0 } ngrok ? Path.GetFullPath(ngrok.Trim(), baseDirectory) : null,
@@ -200,13 +198,13 @@ public static class SettingsLoader
         public double Double(string section, string key, double fallback, Range<double> range) =>
             Parse(section, key, range, text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null, "a number") ?? fallback;
 
-        /// <summary>Every generation parameter the settings may set, read through the engine's table.</summary>
-        public MotionParameters Parameters(string section, MotionParameters defaults)
+        /// <summary>Every generation parameter the settings may set, read through <see cref="MotionParameterTable"/>.</summary>
+        public ParameterChoices Choices()
         {
-            var parameters = defaults;
+            var choices = new ParameterChoices();
             foreach (var parameter in MotionParameterTable.From(ParameterSources.Settings))
             {
-                var raw = Raw(section, parameter.SettingsKey);
+                var raw = Raw(MotionParameter.Section, parameter.SettingsKey);
                 if (string.IsNullOrWhiteSpace(raw))
                 {
                     continue;
@@ -214,15 +212,15 @@ public static class SettingsLoader
 
                 try
                 {
-                    parameters = parameter.Apply(parameters, raw);
+                    choices = parameter.Apply(choices, raw);
                 }
                 catch (ParameterValueException ex)
                 {
-                    throw Invalid(section, parameter.SettingsKey, raw, "expected " + ex.Expectation);
+                    throw Invalid(MotionParameter.Section, parameter.SettingsKey, raw, "expected " + ex.Expectation);
                 }
             }
 
-            return parameters;
+            return choices;
         }
 
         public bool Bool(string section, string key, bool fallback)
@@ -254,7 +252,7 @@ public static class SettingsLoader
 
             try
             {
-                return TurnLivePhotos.Media.Formats.OutputOptions.ParseFormats(raw);
+                return TurnLivePhotos.Media.Formats.OutputFormatNames.ParseList(raw);
             }
             catch (FormatException ex)
             {
@@ -284,10 +282,9 @@ public static class SettingsLoader
                 return null;
             }
 
-            var names = System.Enum.GetNames<TEnum>();
-            return System.Enum.TryParse<TEnum>(raw.Trim(), ignoreCase: true, out var value) && names.Contains(value.ToString())
+            return EnumNames.TryParse<TEnum>(raw, out var value)
                 ? value
-                : throw Invalid(section, key, raw, "expected one of " + string.Join(", ", names.Select(n => n.ToLowerInvariant())));
+                : throw Invalid(section, key, raw, "expected one of " + EnumNames.List<TEnum>());
         }
 
         private T? Parse<T>(string section, string key, Range<T> range, Func<string, T?> parse, string kind)

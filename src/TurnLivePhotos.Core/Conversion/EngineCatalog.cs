@@ -49,7 +49,8 @@ public sealed class EngineCatalog : IDisposable
         return new EngineCatalog(folder, svd: svd, depthModelFolder: depthFolder, cinematic: cinematic);
     }
 
-    public IEnumerable<IMotionEngine> Engines => new[] { classic, svd, cinematic }.OfType<IMotionEngine>();
+    /// <summary>Every engine of this set-up, classic first.</summary>
+    public IEnumerable<IMotionEngine> All => new[] { classic, svd, cinematic }.OfType<IMotionEngine>();
 
     /// <exception cref="EngineUnavailableException">SVD or cinematic was asked for and cannot run here.</exception>
     public EngineChoice Resolve(EngineKind kind)

@@ -33,8 +33,7 @@ public sealed class ClassicMotionEngine : IMotionEngine
     /// <summary>Where the camera is at loop phase <paramref name="phase"/> ∈ [0, 1): zoom ≥ 1 and the centre's shift as a fraction of the free margin.</summary>
     public static (double Zoom, double ShiftX, double ShiftY) CameraAt(double phase, int motionBucketId, long seed)
     {
-        var buckets = MotionParameterTable.MotionBucketId.Range;
-        var amplitude = MaxZoom * Math.Clamp(motionBucketId, buckets.Min, buckets.Max) / buckets.Max;
+        var amplitude = MaxZoom * Math.Clamp(motionBucketId, 0, MotionParameters.MaxMotionBucketId) / MotionParameters.MaxMotionBucketId;
         var angle = Math.PI / 6 + (2 * Math.PI * Fraction(seed * 0.6180339887498949));
         var turn = 2 * Math.PI * phase;
 

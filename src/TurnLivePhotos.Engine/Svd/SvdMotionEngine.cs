@@ -57,7 +57,7 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
             if (parameters.Sampler == Sampler.AnimateLcm && options.UNetWeights is null)
             {
                 // The base UNet under the few-step sampler makes a blur, not a clip: refuse it, as the page and the APIs do.
-                throw new EngineException($"{SamplerDefaults.FewStepWeightsMissing} (`model download animatelcm` fetches it)");
+                throw new EngineException("the AnimateLCM sampler needs the UNet distilled for it, and this engine was given none");
             }
 
             try

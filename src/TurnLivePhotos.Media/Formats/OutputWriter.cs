@@ -39,24 +39,6 @@ public sealed record OutputOptions
     /// </summary>
     public bool FormatsRequested { get; init; } = true;
 
-    public static IReadOnlyList<OutputFormat> ParseFormats(string text)
-    {
-        var formats = new List<OutputFormat>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            formats.Add(part.ToLowerInvariant() switch
-            {
-                "live" => OutputFormat.Live,
-                "motion" => OutputFormat.Motion,
-                "mp4" => OutputFormat.Mp4,
-                "gif" => OutputFormat.Gif,
-                "webp" => OutputFormat.WebP,
-                _ => throw new FormatException($"unknown output format '{part}' (known: live, motion, mp4, gif, webp)"),
-            });
-        }
-
-        return formats.Count > 0 ? formats.Distinct().ToList() : throw new FormatException("no output format given");
-    }
 
     /// <summary>Animations and plain video loop straight through by default; motion photos play like a phone capture.</summary>
     public LoopMode LoopFor(OutputFormat format) => Loop ?? (format is OutputFormat.Motion or OutputFormat.Live ? LoopMode.PingPong : LoopMode.Forward);
@@ -117,26 +99,25 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         LivePhotoFiles? livePhoto = null;
         foreach (var outcome in outcomes.Select(task => task.Result))
         {
-            if (outcome.File is not null)
+            switch (outcome)
             {
-                files[outcome.Format] = outcome.File;
+                case FormatResult.Written written:
+                    files[written.Format] = written.File;
+                    livePhoto ??= written.Live;
+                    break;
+                case FormatResult.Skipped skip:
+                    skipped[skip.Format] = skip.Reason;
+                    break;
+                case FormatResult.Failed failed:
+                    failures[failed.Format] = failed.Reason;
+                    break;
             }
-            else if (outcome.Skipped is not null)
-            {
-                skipped[outcome.Format] = outcome.Skipped;
-            }
-            else
-            {
-                failures[outcome.Format] = outcome.Failure!;
-            }
-
-            livePhoto ??= outcome.Live;
         }
 
         return new WrittenOutputs(files, failures) { Live = livePhoto, Skipped = skipped, MetadataNotes = work.StillNotes };
     }
 
-    private static async Task<Outcome> Ended(Task<Outcome> writing, Action<OutputFormat>? formatEnded)
+    private static async Task<FormatResult> Ended(Task<FormatResult> writing, Action<OutputFormat>? formatEnded)
     {
         var outcome = await writing;
         formatEnded?.Invoke(outcome.Format);
@@ -190,9 +171,6 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
 
     private static int Even(double value) => Math.Max(2, (int)Math.Round(value / 2) * 2);
 
-    /// <summary>What one format came to: its main file (and a Live Photo's files), or why it failed or was skipped.</summary>
-    private sealed record Outcome(OutputFormat Format, string? File, string? Failure = null, string? Skipped = null, LivePhotoFiles? Live = null);
-
     /// <summary>
     /// One call's work: the shared steps, each started once on first need and awaited by every format that needs it
     /// (the upright size of the photo, the prepared still, one phone-video encode per loop mode), and one task per format.
@@ -209,7 +187,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         private readonly List<MetadataNote> heicNotes = [];
         private bool? heicStill;
 
-        public async Task<Outcome> WriteAsync(OutputFormat format, string directory, string baseName)
+        public async Task<FormatResult> WriteAsync(OutputFormat format, string directory, string baseName)
         {
             // Start what this format needs before waiting for anything, so the shared steps and the other formats
             // overlap. An animation starts at once and is always finished (it takes no token): a cancel never leaves
@@ -235,7 +213,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
             {
                 if (animation is not null)
                 {
-                    return new Outcome(format, await animation);
+                    return new FormatResult.Written(format, await animation);
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
@@ -251,7 +229,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         cancellationToken.ThrowIfCancellationRequested();
                         var path = Path.Combine(directory, baseName + ".mp4");
                         AtomicFile.WriteAllBytes(path, mp4);
-                        return new Outcome(format, path);
+                        return new FormatResult.Written(format, path);
                     }
 
                     default:
@@ -262,7 +240,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         if (format == OutputFormat.Live && UsesHeicStill() && HeicLiveStill() is { } heic)
                         {
                             var heicLive = LivePhotoWriter.WriteHeic(heic, phoneVideo["mov"], stillSeconds, directory, baseName.ToUpperInvariant());
-                            return new Outcome(format, heicLive.Still, Live: heicLive);
+                            return new FormatResult.Written(format, heicLive.Still, heicLive);
                         }
 
                         var prepared = await Still();
@@ -271,27 +249,27 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                         {
                             var path = Path.Combine(directory, MotionPhotoName(baseName, ExifWriter.CaptureTime(prepared.Jpeg)));
                             MotionPhotoWriter.Write(prepared, phoneVideo["mp4"], (long)Math.Round(stillSeconds * 1e6), path, options.SamsungTrailer);
-                            return new Outcome(format, path);
+                            return new FormatResult.Written(format, path);
                         }
 
                         var live = LivePhotoWriter.Write(prepared.Jpeg, prepared.Width, prepared.Height, phoneVideo["mov"], stillSeconds, directory, baseName.ToUpperInvariant(), gainMap: prepared.GainMap);
-                        return new Outcome(format, live.Still, Live: live);
+                        return new FormatResult.Written(format, live.Still, live);
                     }
                 }
             }
             catch (FfmpegUnavailableException ex) when (!options.FormatsRequested)
             {
-                return new Outcome(format, null, Skipped: ex.Message);
+                return new FormatResult.Skipped(format, ex.Message);
             }
             catch (Exception ex) when (ex is FfmpegUnavailableException or FfmpegFailedException or AppleStillUnavailableException or Heif.HeifFormatException)
             {
-                return new Outcome(format, null, Failure: ex.Message);
+                return new FormatResult.Failed(format, ex.Message);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // Whatever one writer cannot handle in one photo (odd metadata, a JPEG cut short) costs that format
                 // only: the other formats are still written and the caller reports this one as failed.
-                return new Outcome(format, null, Failure: $"{ex.Message} ({ex.GetType().Name})");
+                return new FormatResult.Failed(format, $"{ex.Message} ({ex.GetType().Name})");
             }
         }
 

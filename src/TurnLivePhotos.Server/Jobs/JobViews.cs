@@ -37,7 +37,7 @@ public static class JobViews
     }
 
     /// <summary>A format's name in URLs and in a view's files: live, motion, mp4, gif, webp.</summary>
-    public static string FormatName(TurnLivePhotos.Media.Formats.OutputFormat format) => format.ToString().ToLowerInvariant();
+    public static string FormatName(TurnLivePhotos.Media.Formats.OutputFormat format) => TurnLivePhotos.Media.Formats.OutputFormatNames.Of(format);
 
     /// <summary>Time left, from the time taken so far and the share done; none until 2 % is done (too noisy before).</summary>
     private static double? EtaSeconds(DateTimeOffset? startedAt, TurnLivePhotos.Engine.MotionProgress? progress)

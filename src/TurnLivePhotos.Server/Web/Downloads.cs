@@ -15,8 +15,4 @@ public static class Downloads
         OutputFormat.WebP => "image/webp",
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
-
-    /// <summary>The format named in a URL (live, motion, mp4, gif, webp), case-insensitively; numbers are not names.</summary>
-    public static bool TryParse(string name, out OutputFormat format) =>
-        Enum.TryParse(name, ignoreCase: true, out format) && Enum.IsDefined(format) && !char.IsAsciiDigit(name.FirstOrDefault());
 }

@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Svd;
+using TurnLivePhotos.Media;
 using TurnLivePhotos.Server.Web.Access;
 
 namespace TurnLivePhotos.Server.Web;
@@ -42,7 +44,7 @@ public sealed record GenerationValues(string Sampler, int InferenceSteps, int Fr
     public static GenerationValues Of(MotionParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        return new(MotionParameterTable.Sampler.Format(parameters), parameters.InferenceSteps, parameters.Frames, parameters.Fps, parameters.MotionBucketId, parameters.MaxGuidanceScale, parameters.TargetWidth, parameters.TargetHeight);
+        return new(EnumNames.Of(parameters.Sampler), parameters.InferenceSteps, parameters.Frames, parameters.Fps, parameters.MotionBucketId, parameters.MaxGuidanceScale, parameters.TargetWidth, parameters.TargetHeight);
     }
 }
 
@@ -81,13 +83,13 @@ public static class EngineEndpoint
             MotionParameterTable.Frames.Range.Max,
             defaults.Fps,
             MotionParameterTable.Fps.Range.Max,
-            MotionParameterTable.Quality.Format(defaults),
+            EnumNames.Of(settings.Model.Quality),
             GenerationValues.Of(defaults),
-            [.. Enum.GetValues<Quality>().Select(quality => new QualityInfo(ChoiceParameter<Quality>.NameOf(quality), GenerationValues.Of(settings.Model.ParametersFor(quality, null))))],
+            [.. Enum.GetValues<Quality>().Select(quality => new QualityInfo(EnumNames.Of(quality), GenerationValues.Of(settings.Model.ParametersFor(new ParameterChoices { Quality = quality }))))],
             [.. Enum.GetValues<Sampler>().Select(sampler => new SamplerInfo(
-                ChoiceParameter<Sampler>.NameOf(sampler),
+                EnumNames.Of(sampler),
                 settings.Model.Unusable(sampler) is null,
                 settings.Model.Unusable(sampler),
-                GenerationValues.Of(settings.Model.ParametersFor(null, sampler))))]));
+                GenerationValues.Of(settings.Model.ParametersFor(new ParameterChoices { Sampler = sampler }))))]));
     }
 }

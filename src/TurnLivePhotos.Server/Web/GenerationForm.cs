@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using TurnLivePhotos.Core.Configuration;
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Media;
 using TurnLivePhotos.Media.Formats;
 using TurnLivePhotos.Server.Jobs;
 
@@ -20,31 +22,42 @@ public sealed class FormValueException(string field, string message) : Exception
 public static class GenerationForm
 {
     /// <summary>
-    /// The parameters of one request. A quality or sampler named in the form is laid over the server's parameters
-    /// first, the way the settings lay theirs (<see cref="ModelSettings.ParametersFor"/>); then every field the form
-    /// sets wins over it.
+    /// The parameters of one request: the fields it sets (<see cref="ReadChoices"/>) laid over the server's parameters
+    /// the way the settings lay theirs (<see cref="ModelSettings.ParametersFor"/>).
     /// </summary>
     public static MotionParameters ReadParameters(IFormCollection form, ModelSettings model)
     {
-        ArgumentNullException.ThrowIfNull(form);
         ArgumentNullException.ThrowIfNull(model);
-        var quality = Named(form, MotionParameterTable.Quality);
-        var sampler = Named(form, MotionParameterTable.Sampler);
-        if (sampler is { } chosen && model.Unusable(chosen) is { } why)
+        var choices = ReadChoices(form);
+        if (choices.Sampler is { } chosen && model.Unusable(chosen) is { } why)
         {
             throw new FormValueException(MotionParameterTable.Sampler.Field, $"{MotionParameterTable.Sampler.Field} {why}; use euler or leave it empty");
         }
 
-        var parameters = quality is null && sampler is null ? model.Parameters : model.ParametersFor(quality, sampler);
+        return model.ParametersFor(choices);
+    }
+
+    /// <summary>Every generation parameter the form sets, by the names of <see cref="MotionParameterTable"/>; absent or empty fields stay unset.</summary>
+    public static ParameterChoices ReadChoices(IFormCollection form)
+    {
+        ArgumentNullException.ThrowIfNull(form);
+        var choices = new ParameterChoices();
         foreach (var parameter in MotionParameterTable.From(ParameterSources.Form))
         {
             if (First(form, parameter) is var (name, text))
             {
-                parameters = Apply(parameter, parameters, name, text);
+                try
+                {
+                    choices = parameter.Apply(choices, text);
+                }
+                catch (ParameterValueException ex)
+                {
+                    throw new FormValueException(name, $"{name} must be {ex.Expectation}, got \"{ClientText.Quote(text)}\"");
+                }
             }
         }
 
-        return parameters;
+        return choices;
     }
 
     /// <summary>The jobs API's fields: the parameters above, engine, formats and loop.</summary>
@@ -56,7 +69,7 @@ public static class GenerationForm
         IReadOnlyList<OutputFormat> formats;
         try
         {
-            formats = string.IsNullOrWhiteSpace(formatsText) ? settings.Output.Formats : OutputOptions.ParseFormats(formatsText);
+            formats = string.IsNullOrWhiteSpace(formatsText) ? settings.Output.Formats : OutputFormatNames.ParseList(formatsText);
         }
         catch (FormatException ex)
         {
@@ -87,27 +100,9 @@ public static class GenerationForm
             return null;
         }
 
-        var names = Enum.GetNames<TEnum>();
-        return Enum.TryParse<TEnum>(text, ignoreCase: true, out var value) && names.Contains(value.ToString()) && !char.IsAsciiDigit(text[0])
+        return EnumNames.TryParse<TEnum>(text, out var value)
             ? value
-            : throw new FormValueException(field, $"{field} must be one of {string.Join(", ", names.Select(n => n.ToLowerInvariant()))}, got \"{ClientText.Quote(text)}\"");
-    }
-
-    /// <summary>A choice row's value named in the form, or null when the field is absent.</summary>
-    private static TEnum? Named<TEnum>(IFormCollection form, ChoiceParameter<TEnum> row)
-        where TEnum : struct, Enum =>
-        First(form, row) is var (name, text) ? row.Get(Apply(row, new MotionParameters(), name, text)) : null;
-
-    private static MotionParameters Apply(MotionParameter parameter, MotionParameters parameters, string name, string text)
-    {
-        try
-        {
-            return parameter.Apply(parameters, text);
-        }
-        catch (ParameterValueException ex)
-        {
-            throw new FormValueException(name, $"{name} must be {ex.Expectation}, got \"{ClientText.Quote(text)}\"");
-        }
+            : throw new FormValueException(field, $"{field} must be one of {EnumNames.List<TEnum>()}, got \"{ClientText.Quote(text)}\"");
     }
 
     /// <summary>The first of a row's field names (its field, then its aliases) the form sets, with the value.</summary>

@@ -86,7 +86,7 @@ public static class JobsEndpoints
 
     public static Results<PhysicalFileHttpResult, ProblemHttpResult> Download(string id, string format, IJobService manager, HttpResponse response)
     {
-        if (!Downloads.TryParse(format, out var parsed) || manager.FilePath(id, parsed) is not { } path || !File.Exists(path))
+        if (!OutputFormatNames.TryParse(format, out var parsed) || manager.FilePath(id, parsed) is not { } path || !File.Exists(path))
         {
             return ErrorResponses.Problem(new RequestError(StatusCodes.Status404NotFound, "Not found", $"job {id} has no {format} file"), response);
         }

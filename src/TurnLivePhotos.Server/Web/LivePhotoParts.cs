@@ -36,7 +36,7 @@ public static class LivePhotoParts
     public static Results<PhysicalFileHttpResult, FileContentHttpResult, ProblemHttpResult> Get(string id, string part, IJobService manager, HttpResponse response)
     {
         ArgumentNullException.ThrowIfNull(manager);
-        if (!Enum.TryParse<LivePhotoPart>(part, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || char.IsAsciiDigit(part.FirstOrDefault())
+        if (!TurnLivePhotos.Media.EnumNames.TryParse<LivePhotoPart>(part, out var parsed)
             || manager.FilePath(id, OutputFormat.Live) is not { } zip)
         {
             return NotFound(id, part, response);

@@ -75,18 +75,18 @@ public static class ModelsEndpoints
         }
 
         // A model is offered only for an engine this server was built with (a test server may have classic alone).
-        var offered = model is { } wanted && engines.Engines.Any(engine => engine.Name == engineName) ? wanted : (DownloadableModel?)null;
+        var offered = model is { } wanted && engines.All.Any(engine => engine.Name == engineName) ? wanted : (DownloadableModel?)null;
         return new EngineAvailability(kind, reason is null, generative, reason, reason is null ? null : offered,
             reason is not null && model is { } needed ? ModelDownloads.CommandFor(needed) : null,
             offered is { } fetchable ? downloads.Status(fetchable) : null);
     }
 
     private static bool Offered(EngineCatalog engines, DownloadableModel model) =>
-        ServerModelDownloads.IsOffered(model) && engines.Engines.Any(engine => engine.Name == (model == DownloadableModel.Depth ? "cinematic" : "svd"));
+        ServerModelDownloads.IsOffered(model) && engines.All.Any(engine => engine.Name == (model == DownloadableModel.Depth ? "cinematic" : "svd"));
 
     /// <summary>svd or depth, as <c>model download</c> names them (any case; numbers are not names).</summary>
     private static DownloadableModel? Parse(string name) =>
-        Enum.TryParse<DownloadableModel>(name, ignoreCase: true, out var model) && Enum.IsDefined(model) && !char.IsAsciiDigit(name.FirstOrDefault()) ? model : null;
+        TurnLivePhotos.Media.EnumNames.Parse<DownloadableModel>(name);
 
     private static string Name(DownloadableModel model) => model.ToString().ToLowerInvariant();
 

@@ -56,14 +56,14 @@ public static class CommonOptions
     }
 
     /// <summary>Loads settings with the command line's overrides (flags mapped to keys, then --set) applied last.</summary>
-    public static AppSettings LoadSettings(ParseResult parse, IEnumerable<(string Key, object? Value)> flags)
+    public static AppSettings LoadSettings(ParseResult parse, IEnumerable<(SettingKey Key, object? Value)> flags)
     {
         var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in flags.Prepend(("ModelOptions:GpuMemoryLimitMb", parse.GetValue(MaxSplitSizeMb))))
+        foreach (var (key, value) in flags.Prepend((SettingKeys.GpuMemoryLimitMb, parse.GetValue(MaxSplitSizeMb))))
         {
             if (value is not null)
             {
-                overrides[key] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+                overrides[key.Path] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
             }
         }
 
@@ -94,7 +94,7 @@ public static class CommonOptions
         }
 
         return $"note: the GPU memory limit of {limit} MB (--max-split-size-mb, [ModelOptions] GpuMemoryLimitMb) applies to the CUDA provider only; " +
-            $"with Device={model.Device.ToString().ToLowerInvariant()} this build runs the engine without it, so it has no effect here";
+            $"with Device={TurnLivePhotos.Media.EnumNames.Of(model.Device)} this build runs the engine without it, so it has no effect here";
     }
 
     public static LogLevel ParseLogLevel(ParseResult parse)

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using TurnLivePhotos.Core.Configuration;
 using TurnLivePhotos.Core.Conversion;
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Media.Decoding;
 using TurnLivePhotos.Media.Formats;
 
@@ -33,12 +35,12 @@ public static class ConvertCommand
         var parameters = MotionParameterTable.From(ParameterSources.CommandLine)
             .Select(parameter => (Parameter: parameter, Option: new Option<string?>(parameter.Option)
             {
-                Description = $"{parameter.Description}, {parameter.Expectation} (default [ModelOptions] {parameter.SettingsKey}, else {OrNone(parameter.Format(new MotionParameters()))})",
+                Description = $"{parameter.Description}, {parameter.Expectation} (default {parameter.Setting}, else {OrNone(parameter.Format(Defaults))})",
             }))
             .ToList();
         var format = new Option<string?>("--format")
         {
-            Description = $"Outputs, comma-separated: {string.Join(", ", Enum.GetNames<OutputFormat>().Select(n => n.ToLowerInvariant()))} (default [OutputOptions] Formats, else {string.Join(", ", new OutputOptions().Formats.Select(f => f.ToString().ToLowerInvariant()))})",
+            Description = $"Outputs, comma-separated: {OutputFormatNames.All} (default [OutputOptions] Formats, else {OutputFormatNames.Join(new OutputOptions().Formats, ", ")})",
         };
         var loop = new Option<string?>("--loop") { Description = "forward, pingpong or crossfade (default: pingpong for motion photos, forward otherwise)" };
         loop.AcceptOnlyFromAmong("forward", "pingpong", "crossfade");
@@ -59,19 +61,22 @@ public static class ConvertCommand
         {
             var settings = CommonOptions.LoadSettings(parse,
             [
-                ("ModelOptions:Engine", parse.GetValue(engine)),
-                .. parameters.Select(p => ("ModelOptions:" + p.Parameter.SettingsKey, (object?)parse.GetValue(p.Option))),
-                ("OutputOptions:Formats", parse.GetValue(format)),
-                ("OutputOptions:Loop", parse.GetValue(loop)),
-                ("OutputOptions:StripMetadata", parse.GetValue(strip) ? "true" : null),
-                ("OutputOptions:SamsungTrailer", parse.GetValue(samsung) ? "true" : null),
-                ("OutputOptions:AppleStill", parse.GetValue(appleStill)),
+                (SettingKeys.Engine, parse.GetValue(engine)),
+                .. parameters.Select(p => (p.Parameter.Setting, (object?)parse.GetValue(p.Option))),
+                (SettingKeys.Formats, parse.GetValue(format)),
+                (SettingKeys.Loop, parse.GetValue(loop)),
+                (SettingKeys.StripMetadata, parse.GetValue(strip) ? "true" : null),
+                (SettingKeys.SamsungTrailer, parse.GetValue(samsung) ? "true" : null),
+                (SettingKeys.AppleStill, parse.GetValue(appleStill)),
             ]);
             var run = new ConvertRun(settings, parse.GetValue(outputDirectory) ?? settings.Store.OutputsHome, CommonOptions.ParseLogLevel(parse), output, error);
             return await run.ExecuteAsync(parse.GetValue(photos) ?? [], cancellationToken);
         });
         return command;
     }
+
+    /// <summary>Every default, as if set, for the options' help.</summary>
+    private static ParameterChoices Defaults => ParameterChoices.Of(new MotionParameters(), new ModelSettings().Quality);
 
     private static string OrNone(string value) => value.Length == 0 ? "none" : value;
 
@@ -102,6 +107,13 @@ public static class ConvertCommand
             catch (EngineUnavailableException ex)
             {
                 await error.WriteLineAsync($"error: {ex.Message}");
+                return Cli.SomeFailed;
+            }
+
+            if (choice.Engine is SvdMotionEngine && settings.Model.Unusable(settings.Model.Parameters.Sampler) is not null)
+            {
+                // Refused before any photo, as the page and the APIs refuse it: the base UNet under this sampler makes a blur.
+                await error.WriteLineAsync($"error: {SamplerDefaults.FewStepWeightsMissingLine}");
                 return Cli.SomeFailed;
             }
 
@@ -189,7 +201,7 @@ public static class ConvertCommand
 
                 if (result.Skipped.Count > 0)
                 {
-                    var formats = string.Join(", ", result.Skipped.Keys.Select(f => f.ToString().ToLowerInvariant()));
+                    var formats = OutputFormatNames.Join(result.Skipped.Keys, ", ");
                     await error.WriteLineAsync($"note: {name}: {formats} skipped: {OneLine(result.Skipped.Values.First())}");
                 }
 
@@ -201,7 +213,7 @@ public static class ConvertCommand
                 if (result.Failures.Count > 0)
                 {
                     // One line per failed photo, naming each format that could not be written.
-                    var reasons = result.Failures.Select(failure => $"{failure.Key.ToString().ToLowerInvariant()}: {OneLine(failure.Value)}");
+                    var reasons = result.Failures.Select(failure => $"{OutputFormatNames.Of(failure.Key)}: {OneLine(failure.Value)}");
                     await error.WriteLineAsync($"error: {name}: {string.Join("; ", reasons)}");
                 }
 

@@ -28,13 +28,13 @@ public static class ModelCommand
     }
 
     /// <summary>The names <c>model download</c> takes: svd, animatelcm, depth.</summary>
-    private static IEnumerable<string> ModelNames => Enum.GetNames<DownloadableModel>().Select(name => name.ToLowerInvariant());
+    private static string ModelNames => TurnLivePhotos.Media.EnumNames.List<DownloadableModel>();
 
     /// <summary>The model argument of download and verify: one of <see cref="ModelNames"/>, svd when absent.</summary>
     private static Argument<DownloadableModel> ModelArgument(string command, string description) => new("model")
     {
         Description = description,
-        HelpName = string.Join('|', ModelNames),
+        HelpName = string.Join('|', Enum.GetValues<DownloadableModel>().Select(TurnLivePhotos.Media.EnumNames.Of)),
         DefaultValueFactory = _ => DownloadableModel.Svd,
         CustomParser = result =>
         {
@@ -44,12 +44,12 @@ public static class ModelCommand
             }
 
             var text = result.Tokens[0].Value.Trim();
-            if (Enum.TryParse<DownloadableModel>(text, ignoreCase: true, out var model) && Enum.IsDefined(model) && !char.IsAsciiDigit(text.FirstOrDefault()))
+            if (TurnLivePhotos.Media.EnumNames.TryParse<DownloadableModel>(text, out var model))
             {
                 return model;
             }
 
-            result.AddError($"model {command}: the model must be one of {string.Join(", ", ModelNames)}, got \"{text}\"");
+            result.AddError($"model {command}: the model must be one of {ModelNames}, got \"{text}\"");
             return default;
         },
     };

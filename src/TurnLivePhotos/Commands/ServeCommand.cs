@@ -43,7 +43,7 @@ public static class ServeCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var settings = CommonOptions.LoadSettings(parse, [("WebOptions:Host", parse.GetValue(host)), ("WebOptions:Port", parse.GetValue(port))]);
+            var settings = CommonOptions.LoadSettings(parse, [(SettingKeys.Host, parse.GetValue(host)), (SettingKeys.Port, parse.GetValue(port))]);
             var token = parse.GetValue(ngrokAuthtoken);
             var kind = parse.GetValue(tunnel) ?? (parse.GetValue(ngrok) || token is not null ? TunnelKind.Ngrok : TunnelKind.None);
             if (parse.GetValue(ngrok) && kind != TunnelKind.Ngrok || token is not null && kind != TunnelKind.Ngrok)

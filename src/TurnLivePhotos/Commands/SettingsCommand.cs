@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using TurnLivePhotos.Core.Configuration;
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
+using TurnLivePhotos.Media;
 
 namespace TurnLivePhotos.Commands;
 
@@ -38,17 +40,18 @@ public static class SettingsCommand
             "[ModelOptions]",
             $"ModelName={model.ModelName}",
         };
-        lines.AddRange(MotionParameterTable.From(ParameterSources.Settings).Select(parameter => $"{parameter.SettingsKey}={parameter.Format(model.Parameters)}"));
+        var parameters = ParameterChoices.Of(model.Parameters, model.Quality);
+        lines.AddRange(MotionParameterTable.From(ParameterSources.Settings).Select(parameter => $"{parameter.SettingsKey}={parameter.Format(parameters)}"));
         lines.AddRange(
         [
             $"UNet={model.UNet}",
-            $"Engine={model.Engine.ToString().ToLowerInvariant()}",
+            $"Engine={EnumNames.Of(model.Engine)}",
             $"Variant={model.Variant}",
-            $"Device={model.Device.ToString().ToLowerInvariant()}",
-            $"MemoryMode={model.MemoryMode.ToString().ToLowerInvariant()}",
+            $"Device={EnumNames.Of(model.Device)}",
+            $"MemoryMode={EnumNames.Of(model.MemoryMode)}",
             $"GpuMemoryLimitMb={model.GpuMemoryLimitMb?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}",
             $"UNetWeights={model.UNetWeights ?? string.Empty}",
-            .. Enum.GetValues<TurnLivePhotos.Engine.Quality>().Select(q => $"# Quality={q.ToString().ToLowerInvariant()}: {TurnLivePhotos.Engine.QualityPresets.Describe(q)}"),
+            .. Enum.GetValues<Quality>().Select(q => $"# Quality={EnumNames.Of(q)}: {QualityPresets.Describe(q)}"),
             "# Keys set in the file, the environment or on the command line win over the preset and the sampler's defaults.",
             string.Empty,
             "[WebOptions]",
@@ -64,8 +67,8 @@ public static class SettingsCommand
             $"MaxSidePixels={settings.Input.MaxSidePixels}",
             string.Empty,
             "[OutputOptions]",
-            $"Formats={string.Join(",", settings.Output.Formats.Select(f => f.ToString().ToLowerInvariant()))}",
-            $"Loop={settings.Output.Loop?.ToString().ToLowerInvariant() ?? string.Empty}",
+            $"Formats={TurnLivePhotos.Media.Formats.OutputFormatNames.Join(settings.Output.Formats)}",
+            $"Loop={(settings.Output.Loop is { } loop ? EnumNames.Of(loop) : string.Empty)}",
             $"StripMetadata={settings.Output.StripMetadata}",
             $"SamsungTrailer={settings.Output.SamsungTrailer}",
             $"AppleStill={settings.Output.AppleStill.ToString().ToLowerInvariant()}",

@@ -1,4 +1,5 @@
 using TurnLivePhotos.Core.Configuration;
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Tests.Support;
@@ -16,7 +17,7 @@ public sealed class QualitySettingsTests
 
         var model = SettingsLoader.Load(path).Model;
 
-        Assert.Equal((Quality.Fast, Sampler.AnimateLcm), (model.Parameters.Quality, model.Parameters.Sampler));
+        Assert.Equal((Quality.Fast, Sampler.AnimateLcm), (model.Quality, model.Parameters.Sampler));
         Assert.Equal((4, 1.0, 1.2, 80, 8), (model.Parameters.InferenceSteps, model.Parameters.MinGuidanceScale, model.Parameters.MaxGuidanceScale, model.Parameters.MotionBucketId, model.Parameters.Fps));
         Assert.Equal((512, 320), (model.Parameters.TargetWidth, model.Parameters.TargetHeight));
         Assert.Equal(20, model.Parameters.Frames);
@@ -49,7 +50,7 @@ public sealed class QualitySettingsTests
         var model = SettingsLoader.Load(path).Model;
 
         Assert.Equal((Sampler.AnimateLcm, 6, 1.2, 80, 8, 25), (model.Parameters.Sampler, model.Parameters.InferenceSteps, model.Parameters.MaxGuidanceScale, model.Parameters.MotionBucketId, model.Parameters.Fps, model.Parameters.Frames));
-        Assert.Equal((Quality.Standard, Sampler.Euler, 25, 3.0), (new ModelSettings().Parameters.Quality, SettingsLoader.Load(folder.Write("e.ini", "[ModelOptions]\n")).Model.Parameters.Sampler, new ModelSettings().Parameters.InferenceSteps, new ModelSettings().Parameters.MaxGuidanceScale));
+        Assert.Equal((Quality.Standard, Sampler.Euler, 25, 3.0), (new ModelSettings().Quality, SettingsLoader.Load(folder.Write("e.ini", "[ModelOptions]\n")).Model.Parameters.Sampler, new ModelSettings().Parameters.InferenceSteps, new ModelSettings().Parameters.MaxGuidanceScale));
     }
 
     [Theory]
@@ -87,5 +88,17 @@ public sealed class QualitySettingsTests
         {
             Assert.Contains(lines, line => line.StartsWith($"# Quality={quality}: ", StringComparison.Ordinal) && line.Contains("InferenceSteps=", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public void The_settings_record_which_keys_were_set_and_a_form_preset_keeps_them()
+    {
+        using var folder = new TempFolder();
+        var model = SettingsLoader.Load(folder.Write("c.ini", "[ModelOptions]\nQuality=best\nOutputFrames=20\nSeed=7\n")).Model;
+
+        Assert.Equal(new ParameterChoices { Quality = Quality.Best, Frames = 20, Seed = 7 }, model.Choices);
+        Assert.Equal((Quality.Best, 20, QualityPresets.BestSteps), (model.Quality, model.Parameters.Frames, model.Parameters.InferenceSteps));
+        var fast = model.ParametersFor(new ParameterChoices { Quality = Quality.Fast });
+        Assert.Equal((20, QualityPresets.FastEulerSteps, 512), (fast.Frames, fast.InferenceSteps, fast.TargetWidth));
     }
 }

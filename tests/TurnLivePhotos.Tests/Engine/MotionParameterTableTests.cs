@@ -1,4 +1,5 @@
 using System.Globalization;
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
 
 namespace TurnLivePhotos.Tests.Engine;
@@ -27,7 +28,7 @@ public sealed class MotionParameterTableTests
     {
         var row = Row(field);
         var (min, max, below, above) = Ends(row);
-        var defaults = new MotionParameters();
+        var defaults = new ParameterChoices();
 
         Assert.Equal(min, row.Format(row.Apply(defaults, min)));
         Assert.Equal(max, row.Format(row.Apply(defaults, max)));
@@ -43,7 +44,7 @@ public sealed class MotionParameterTableTests
     public void A_row_sets_its_own_parameter_and_no_other(string field)
     {
         var row = Row(field);
-        var defaults = new MotionParameters();
+        var defaults = ParameterChoices.Of(new MotionParameters(), Quality.Standard);
         // A number row's maximum; a choice row's first name that is not the default.
         var value = row.Expectation.StartsWith("one of ", StringComparison.Ordinal)
             ? row.Expectation["one of ".Length..].Split(", ").First(name => name != row.Format(defaults))
@@ -62,7 +63,7 @@ public sealed class MotionParameterTableTests
     [Fact]
     public void Whole_numbers_take_a_trailing_zero_fraction_but_not_a_fraction()
     {
-        var defaults = new MotionParameters();
+        var defaults = new ParameterChoices();
 
         Assert.Equal(200, MotionParameterTable.MotionBucketId.Apply(defaults, "200.0").MotionBucketId);
         Assert.Throws<ParameterValueException>(() => MotionParameterTable.MotionBucketId.Apply(defaults, "12.5"));
@@ -73,8 +74,8 @@ public sealed class MotionParameterTableTests
     public void A_choice_takes_names_in_any_case_and_refuses_numbers_and_strangers()
     {
         var row = new ChoiceParameter<DayOfWeek>("day", "Day", ParameterSources.Settings, "test row",
-            p => (DayOfWeek)(p.Frames % 7), (p, v) => p with { Frames = (int)v });
-        var defaults = new MotionParameters();
+            p => p.Frames is { } frames ? (DayOfWeek)(frames % 7) : null, (p, v) => p with { Frames = (int)v }, Read: null, Write: null);
+        var defaults = new ParameterChoices();
 
         Assert.Equal((int)DayOfWeek.Friday, row.Apply(defaults, "FRIDAY").Frames);
         Assert.Equal("friday", row.Format(row.Apply(defaults, " friday ")));

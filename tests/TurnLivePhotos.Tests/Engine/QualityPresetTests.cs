@@ -1,3 +1,4 @@
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Svd;
 
@@ -37,10 +38,60 @@ public sealed class QualityPresetTests
     {
         var earlier = new MotionParameters { Frames = 9, InferenceSteps = 33 };
 
-        Assert.Same(earlier, QualityPresets.Layer(earlier, quality: null, sampler: null, fewStepWeights: true));
-        var lcm = QualityPresets.Layer(earlier, Quality.Best, Sampler.AnimateLcm, fewStepWeights: false);
+        Assert.Equal(earlier, QualityPresets.Resolve(earlier, new ParameterChoices(), fewStepWeights: true));
+        var lcm = QualityPresets.Resolve(earlier, new ParameterChoices { Quality = Quality.Best, Sampler = Sampler.AnimateLcm }, fewStepWeights: false);
         Assert.Equal((Sampler.AnimateLcm, 4, 80, 1024), (lcm.Sampler, lcm.InferenceSteps, lcm.MotionBucketId, lcm.TargetWidth));
         var euler = SamplerDefaults.Apply(Sampler.Euler, lcm);
         Assert.Equal((25, 127, 7, 3.0), (euler.InferenceSteps, euler.MotionBucketId, euler.Fps, euler.MaxGuidanceScale));
+    }
+
+    public static TheoryData<Quality, bool> Presets
+    {
+        get
+        {
+            var presets = new TheoryData<Quality, bool>();
+            foreach (var quality in Enum.GetValues<Quality>())
+            {
+                presets.Add(quality, true);
+                presets.Add(quality, false);
+            }
+
+            return presets;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Presets))]
+    public void A_preset_decides_exactly_its_rows_whatever_it_is_laid_over(Quality quality, bool fewStepWeights)
+    {
+        // Two bases that differ in every row: what the preset decides comes out the same, the rest as it went in.
+        var plain = new MotionParameters();
+        var odd = new MotionParameters
+        {
+            Fps = 30, Frames = 99, InferenceSteps = 77, DecodeChunkSize = 3, TargetWidth = 2000, TargetHeight = 1000, MotionBucketId = 3,
+            NoiseAugStrength = 0.7, MinGuidanceScale = 2.5, MaxGuidanceScale = 9, Sampler = Sampler.AnimateLcm, Camera = CameraMove.Orbit, Seed = 5,
+        };
+        var fromPlain = ParameterChoices.Of(QualityPresets.Apply(quality, plain, fewStepWeights), quality);
+        var fromOdd = ParameterChoices.Of(QualityPresets.Apply(quality, odd, fewStepWeights), quality);
+
+        foreach (var row in MotionParameterTable.All.Where(row => row != MotionParameterTable.Quality))
+        {
+            var decided = QualityPresets.Decided.Contains(row);
+            Assert.True(decided == (row.Format(fromPlain) == row.Format(fromOdd)), $"{row.SettingsKey}: decided by the preset is {decided}");
+            if (!decided)
+            {
+                Assert.Equal(row.Format(ParameterChoices.Of(odd, quality)), row.Format(fromOdd));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Presets))]
+    public void The_description_is_the_applied_preset(Quality quality, bool fewStepWeights)
+    {
+        var applied = ParameterChoices.Of(QualityPresets.Apply(quality, new MotionParameters(), fewStepWeights), quality);
+        var expected = string.Join(", ", QualityPresets.Decided.Select(row => $"{row.SettingsKey}={row.Format(applied)}"));
+
+        Assert.Contains(expected, QualityPresets.Describe(quality), StringComparison.Ordinal);
     }
 }

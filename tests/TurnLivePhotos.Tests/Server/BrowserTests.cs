@@ -281,7 +281,7 @@ public sealed class BrowserTests
 
         var job = Assert.Single(new TurnLivePhotos.Server.Jobs.SqliteJobStore(server.OutputsHome).List(1, 10).Jobs);
         var parameters = job.Request.Parameters;
-        Assert.Equal((TurnLivePhotos.Engine.Quality.Fast, TurnLivePhotos.Engine.Svd.Sampler.AnimateLcm, 4, 3, 80, 1.2, 64), (parameters.Quality, parameters.Sampler, parameters.InferenceSteps, parameters.Frames, parameters.MotionBucketId, parameters.MaxGuidanceScale, parameters.TargetWidth));
+        Assert.Equal((TurnLivePhotos.Engine.Svd.Sampler.AnimateLcm, 4, 3, 80, 1.2, 64), (parameters.Sampler, parameters.InferenceSteps, parameters.Frames, parameters.MotionBucketId, parameters.MaxGuidanceScale, parameters.TargetWidth));
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#downloads a[data-format=gif]"));
         await download.SaveAsAsync(models["result.gif"]);
         Assert.Equal(3, GifInfo.Read(await File.ReadAllBytesAsync(models["result.gif"])).Frames);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using TurnLivePhotos.Core.Configuration;
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Server.Web;
@@ -26,10 +27,10 @@ public sealed class QualityFormTests
         var fastWithFrames = GenerationForm.ReadParameters(Form(("quality", "fast"), ("frames", "9"), ("motion_bucket_id", "200")), model);
         var best = GenerationForm.ReadParameters(Form(("quality", "best")), model);
 
-        Assert.Equal((Quality.Fast, Sampler.AnimateLcm, 4, 14, 8, 80, 1.2), (fast.Quality, fast.Sampler, fast.InferenceSteps, fast.Frames, fast.Fps, fast.MotionBucketId, fast.MaxGuidanceScale));
+        Assert.Equal((Sampler.AnimateLcm, 4, 14, 8, 80, 1.2), (fast.Sampler, fast.InferenceSteps, fast.Frames, fast.Fps, fast.MotionBucketId, fast.MaxGuidanceScale));
         Assert.Equal((64, 320, 0.1), (fast.TargetWidth, fast.TargetHeight, fast.NoiseAugStrength)); // the settings' key wins over the preset's 512
         Assert.Equal((Sampler.AnimateLcm, 4, 9, 200), (fastWithFrames.Sampler, fastWithFrames.InferenceSteps, fastWithFrames.Frames, fastWithFrames.MotionBucketId));
-        Assert.Equal((Quality.Best, Sampler.Euler, QualityPresets.BestSteps, 25, 64, 576), (best.Quality, best.Sampler, best.InferenceSteps, best.Frames, best.TargetWidth, best.TargetHeight));
+        Assert.Equal((Sampler.Euler, QualityPresets.BestSteps, 25, 64, 576), (best.Sampler, best.InferenceSteps, best.Frames, best.TargetWidth, best.TargetHeight));
         Assert.Equal(model.Parameters, GenerationForm.ReadParameters(Form(), model));
     }
 
@@ -45,10 +46,10 @@ public sealed class QualityFormTests
         var fastEuler = GenerationForm.ReadParameters(Form(("quality", "fast")), without);
         var fastForcedEuler = GenerationForm.ReadParameters(Form(("quality", "fast"), ("sampler", "euler")), withWeights);
 
-        Assert.Equal((Quality.Standard, Sampler.AnimateLcm, 4, 1.0, 1.2, 80, 8, 6, 1024), (lcm.Quality, lcm.Sampler, lcm.InferenceSteps, lcm.MinGuidanceScale, lcm.MaxGuidanceScale, lcm.MotionBucketId, lcm.Fps, lcm.Frames, lcm.TargetWidth));
+        Assert.Equal((Sampler.AnimateLcm, 4, 1.0, 1.2, 80, 8, 6, 1024), (lcm.Sampler, lcm.InferenceSteps, lcm.MinGuidanceScale, lcm.MaxGuidanceScale, lcm.MotionBucketId, lcm.Fps, lcm.Frames, lcm.TargetWidth));
         Assert.Equal((Sampler.AnimateLcm, 12), (lcmThenFps.Sampler, lcmThenFps.Fps));
         Assert.Equal((Sampler.Euler, QualityPresets.FastEulerSteps, 6, 512), (fastEuler.Sampler, fastEuler.InferenceSteps, fastEuler.Frames, fastEuler.TargetWidth));
-        Assert.Equal((Quality.Fast, Sampler.Euler, 25, 3.0, 6, 512), (fastForcedEuler.Quality, fastForcedEuler.Sampler, fastForcedEuler.InferenceSteps, fastForcedEuler.MaxGuidanceScale, fastForcedEuler.Frames, fastForcedEuler.TargetWidth));
+        Assert.Equal((Sampler.Euler, 25, 3.0, 6, 512), (fastForcedEuler.Sampler, fastForcedEuler.InferenceSteps, fastForcedEuler.MaxGuidanceScale, fastForcedEuler.Frames, fastForcedEuler.TargetWidth));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using TurnLivePhotos.Core.Parameters;
 using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Tests.Support;
 

@@ -1,6 +1,7 @@
+using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Hub;
 
-namespace TurnLivePhotos.Engine.Svd;
+namespace TurnLivePhotos.Core.Models;
 
 /// <summary>Where a usable SVD model was found.</summary>
 public enum ModelSource
