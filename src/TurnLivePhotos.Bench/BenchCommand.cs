@@ -26,6 +26,7 @@ public static class BenchCommand
         bench.Subcommands.Add(CreateWriteDepthModel(output));
         bench.Subcommands.Add(DownloadBench.Create(output));
         bench.Subcommands.Add(QueueBench.Create(output));
+        bench.Subcommands.Add(ViewSynthesis.ViewSynthesisBench.Create(output));
         return bench;
     }
 
