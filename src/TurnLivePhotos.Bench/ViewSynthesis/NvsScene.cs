@@ -76,7 +76,7 @@ public sealed partial class NvsScene
         }
         catch (JsonException ex)
         {
-            throw new SceneException($"{jsonPath}: not a scene ({ex.Message})", ex);
+            throw new SceneException($"{jsonPath}: not a scene (invalid JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}{(ex.Path is null ? string.Empty : $", {ex.Path}")})", ex);
         }
 
         if (json.Width is <= 0 or > MaxSide || json.Height is <= 0 or > MaxSide)
@@ -150,13 +150,15 @@ public sealed partial class NvsScene
 
         try
         {
+            // The header first: a picture of another size is refused before its pixels are decoded.
             var settings = new MagickReadSettings { Format = MagickFormat.Png };
-            settings.SetDefine(MagickFormat.Png, "ignore-crc", false);
-            using var image = new MagickImage(path, settings);
-            if (image.Width != width || image.Height != height)
+            var header = new MagickImageInfo(path, settings);
+            if (header.Width != width || header.Height != height)
             {
-                throw new SceneException($"{path}: {image.Width}x{image.Height}, the scene is {width}x{height}");
+                throw new SceneException($"{path}: {header.Width}x{header.Height}, the scene is {width}x{height}");
             }
+
+            using var image = new MagickImage(path, settings);
 
             image.ColorSpace = ColorSpace.sRGB;
             return MagickInterop.ToRgb(image);
