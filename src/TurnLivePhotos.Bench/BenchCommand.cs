@@ -29,6 +29,7 @@ public static class BenchCommand
         bench.Subcommands.Add(DownloadBench.Create(output));
         bench.Subcommands.Add(QueueBench.Create(output));
         bench.Subcommands.Add(ColourBench.Create(output));
+        bench.Subcommands.Add(ViewSynthesis.ViewSynthesisBench.Create(output));
         return bench;
     }
 

@@ -1,36 +1,51 @@
 namespace TurnLivePhotos.Engine.Cinematic;
 
 /// <summary>
-/// Where the virtual camera is at one instant. The scene is a pinhole view whose farthest point lies at distance 1
-/// and whose inverse depth is q = 1 + <see cref="CinematicCamera.DepthRange"/>·δ. The camera moves by
+/// The engine's camera move at one instant, in the engine's scene: a pinhole view whose farthest point lies at
+/// distance 1 and whose inverse depth is q = 1 + <see cref="CinematicCamera.DepthRange"/>·δ. The camera moves by
 /// (ShiftX, ShiftY) sideways (in pixels of image motion per unit of q, i.e. focal length × translation) and by
 /// Forward toward the scene (in units of the far distance), turning to keep the plane q = Pivot still; Zoom
-/// enlarges the result about the centre so no frame shows past the photo's edge.
+/// enlarges the result about the centre so no frame shows past the photo's edge. These are only the move's knobs:
+/// <see cref="Cameras"/> turns them into a <see cref="PinholeCamera"/> pair, the one model the renderer draws
+/// (the turn that keeps the pivot plane still is a shifted principal point, exact for a sideways move).
 /// </summary>
 public readonly record struct CameraPose(double ShiftX, double ShiftY, double Forward, double Zoom, double Pivot)
 {
+    /// <summary>The engine's assumed focal length over the frame width, a phone's main camera (about 26 mm full-frame equivalent); the moves above do not depend on it.</summary>
+    public const double FocalOverWidth = 0.8;
+
     public static CameraPose Rest => new(0, 0, 0, 1, CinematicCamera.InverseDepth(CinematicCamera.PivotDisparity));
 
     public bool IsRest => ShiftX == 0 && ShiftY == 0 && Forward == 0 && Zoom == 1;
 
+    /// <summary>The photo's camera (at the origin) and the moved camera, for a frame of this size.</summary>
+    public (PinholeCamera Source, PinholeCamera Target) Cameras(int width, int height)
+    {
+        var source = Intrinsics.Centred(width, height, FocalOverWidth);
+        var f = source.Fx;
+        var target = new Intrinsics(Zoom * f, Zoom * f, source.Cx + (Zoom * ShiftX * Pivot), source.Cy + (Zoom * ShiftY * Pivot));
+        return (PinholeCamera.AtOrigin(source), new PinholeCamera(target, Matrix3.Identity, new Vector3d(ShiftX / f, ShiftY / f, Forward)));
+    }
+
     /// <summary>Where a photo pixel at offset (dx, dy) from the centre, with inverse depth q, lands (offset from the centre).</summary>
     public (double X, double Y) Project(double dx, double dy, double q)
     {
-        var perspective = 1 / (1 - (Forward * q));
-        return (Zoom * ((((dx - (ShiftX * q)) * perspective)) + (ShiftX * Pivot)),
-                Zoom * ((((dy - (ShiftY * q)) * perspective)) + (ShiftY * Pivot)));
+        var (x, y, _) = CentredTransfer().Project(dx, dy, q);
+        return (x, y);
     }
 
-    /// <summary>The inverse of <see cref="Project"/> for a frame pixel whose inverse depth is q (linear in q).</summary>
-    public (double X, double Y) Unproject(double x, double y, double q)
-    {
-        var shrink = 1 - (Forward * q);
-        return ((((x / Zoom) - (ShiftX * Pivot)) * shrink) + (ShiftX * q),
-                (((y / Zoom) - (ShiftY * Pivot)) * shrink) + (ShiftY * q));
-    }
+    /// <summary>The inverse of <see cref="Project"/> for a frame pixel whose inverse depth in the moved camera is q.</summary>
+    public (double X, double Y) Unproject(double x, double y, double q) => CentredTransfer().Unproject(x, y, q);
 
     /// <summary>How much one photo pixel is magnified at inverse depth q (the footprint of a splatted pixel).</summary>
-    public double Magnification(double q) => Zoom / (1 - (Forward * q));
+    public double Magnification(double q) => CentredTransfer().ScaleX * CentredTransfer().Project(0, 0, q).Q / q;
+
+    /// <summary>The transfer for a one-pixel frame, whose centre is at 0, so pixel positions are offsets from the centre.</summary>
+    private ViewTransfer CentredTransfer()
+    {
+        var (source, target) = Cameras(1, 1);
+        return ViewTransfer.Between(source, target);
+    }
 }
 
 /// <summary>The camera path of a clip: a one-way move from rest, eased in and out, scaled by motion_bucket_id.</summary>

@@ -19,12 +19,24 @@ public sealed class DisparityField
     /// <summary>A local depth step larger than this is treated as an edge and made a clean step.</summary>
     public const float EdgeStep = 0.1f;
 
+    private readonly Lazy<InverseDepthField> inverseDepth;
+
     private DisparityField(int width, int height, float[] values, bool isFlat)
     {
         Width = width;
         Height = height;
         Values = values;
         IsFlat = isFlat;
+        inverseDepth = new(() =>
+        {
+            var q = new float[values.Length];
+            for (var i = 0; i < q.Length; i++)
+            {
+                q[i] = (float)CinematicCamera.InverseDepth(values[i]);
+            }
+
+            return new InverseDepthField(width, height, q);
+        });
     }
 
     public int Width { get; }
@@ -35,6 +47,9 @@ public sealed class DisparityField
     public float[] Values { get; }
 
     public bool IsFlat { get; }
+
+    /// <summary>The engine's scene as inverse depth: q = 1 + <see cref="CinematicCamera.DepthRange"/>·δ (the farthest point at distance 1), made once per field.</summary>
+    public InverseDepthField InverseDepth => inverseDepth.Value;
 
     public static DisparityField From(DepthMap depth, int width, int height)
     {
