@@ -6,13 +6,14 @@ using TurnLivePhotos.Engine.Weights;
 namespace TurnLivePhotos.Bench;
 
 /// <summary>
-/// <c>bench interpolate</c>: one RIFE intermediate frame at 1024×576 and at 1440×810 on the CPU. Without
+/// <c>bench interpolate</c>: one RIFE intermediate frame at 1024×576 and 1440×810 (and at 512×320, the fast
+/// preset's size, for the share it adds to a fast run) on the CPU. Without
 /// <c>--model</c> it writes a synthetic IFNet of the released v4.25/v4.26 shapes (random weights): the speed is
 /// the real network's, the frames are meaningless.
 /// </summary>
 public sealed class InterpolateBench(string? model, int repeats)
 {
-    private static readonly (int Width, int Height)[] Sizes = [(1024, 576), (1440, 810)];
+    private static readonly (int Width, int Height)[] Sizes = [(1024, 576), (1440, 810), (512, 320)];
 
     public IEnumerable<string> Run(CancellationToken cancellationToken)
     {
@@ -29,6 +30,7 @@ public sealed class InterpolateBench(string? model, int repeats)
                 var second = Frame(width, height, 3);
                 ResetPeak();
                 rife.Interpolate(first, second, 0.5f, cancellationToken); // warm-up: the arena and kernels settle
+                var cpu = CpuTime.Now();
                 var clock = Stopwatch.StartNew();
                 for (var i = 0; i < repeats; i++)
                 {
@@ -36,7 +38,9 @@ public sealed class InterpolateBench(string? model, int repeats)
                 }
 
                 var seconds = clock.Elapsed.TotalSeconds / repeats;
+                var cpuSeconds = (CpuTime.Now() - cpu).Seconds / repeats;
                 yield return $"interpolate {width}x{height}: {seconds:0.00} s per frame, peak RSS {ResidentMemory.Peak() / 1e9:0.00} GB";
+                yield return $"  CPU {cpuSeconds:0.00} s per frame (on an idle machine of {Environment.ProcessorCount} cores no less than {cpuSeconds / Environment.ProcessorCount:0.00} s)";
             }
 
             yield return $"machine: {CpuTime.MachineLoad()} at the end (other work on the same cores makes wall times upper bounds)";
