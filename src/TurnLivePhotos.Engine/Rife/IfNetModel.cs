@@ -22,19 +22,20 @@ public static class IfNetModel
     public static IReadOnlyList<WeightShape> StateDict(IfNetConfig config)
     {
         var inventory = new WeightInventory();
-        Define(new GraphBuilder(inventory), config, stages: false);
+        Define(new GraphBuilder(inventory), config, stages: false, WarpKernel.GridSample);
         return inventory.Entries;
     }
 
     /// <param name="stages">Also output each block's flow (<c>flow0</c>…) and mask logits (<c>mask0</c>…), as the fixtures record them.</param>
-    public static OnnxModel Build(Checkpoint weights, IfNetConfig config, bool stages = false, Precision precision = Precision.Float32)
+    /// <param name="warp">How frames are warped by a flow (see <see cref="WarpKernel"/>).</param>
+    public static OnnxModel Build(Checkpoint weights, IfNetConfig config, bool stages = false, Precision precision = Precision.Float32, WarpKernel warp = WarpKernel.Gather)
     {
         var g = new GraphBuilder(weights, precision);
-        Define(g, config, stages);
+        Define(g, config, stages, warp);
         return g.Build("rife_ifnet");
     }
 
-    private static void Define(GraphBuilder g, IfNetConfig config, bool stages)
+    private static void Define(GraphBuilder g, IfNetConfig config, bool stages, WarpKernel kernel)
     {
         ArgumentNullException.ThrowIfNull(config);
         var img0 = g.Input("img0", null, 3, null, null);
@@ -46,7 +47,7 @@ public static class IfNetModel
         // The head runs once on both images, stacked along the batch axis.
         var features = g.OpMany("Split", [new FeatureHead(g, "encode", config.HeadChannels).Forward(g.Concat(0, img0, img1))], [Attr.Int("axis", 0)], 2);
         var (f0, f1) = (features[0], features[1]);
-        var grid = new WarpGrid(g, img0);
+        var grid = new WarpGrid(g, img0, kernel);
 
         // Images and features that the same flow warps are sampled together (one GridSample per side).
         var source0 = g.Concat(1, img0, f0);
@@ -160,12 +161,19 @@ public static class IfNetModel
         private readonly Value baseY;
         private readonly Value stepX;
         private readonly Value stepY;
+        private readonly WarpKernel kernel;
+        private readonly Value like;
 
-        public WarpGrid(GraphBuilder g, Value like)
+        public WarpGrid(GraphBuilder g, Value like, WarpKernel kernel)
         {
             this.g = g;
-            (baseX, stepX) = Axis(3, [1, 1, 1, -1]);
-            (baseY, stepY) = Axis(2, [1, 1, -1, 1]);
+            this.kernel = kernel;
+            this.like = like;
+            if (kernel == WarpKernel.GridSample)
+            {
+                (baseX, stepX) = Axis(3, [1, 1, 1, -1]);
+                (baseY, stepY) = Axis(2, [1, 1, -1, 1]);
+            }
 
             (Value Base, Value Step) Axis(long axis, long[] shape)
             {
@@ -177,12 +185,75 @@ public static class IfNetModel
             }
         }
 
-        public Value Warp(Value source, Value flow)
+        public Value Warp(Value source, Value flow) => kernel == WarpKernel.GridSample ? WarpGridSample(source, flow) : WarpGather(source, flow);
+
+        private Value WarpGridSample(Value source, Value flow)
         {
             var x = g.Add(baseX, g.Mul(g.Slice(flow, 1, 0, 1), stepX));
             var y = g.Add(baseY, g.Mul(g.Slice(flow, 1, 1, 2), stepY));
             var grid = g.Transpose(g.Concat(1, x, y), 0, 2, 3, 1);
             return g.Op("GridSample", [source, grid], [Attr.String("mode", "bilinear"), Attr.String("padding_mode", "border"), Attr.Int("align_corners", 1)]);
         }
+
+        /// <summary>
+        /// The same sampling as gathers: the source point (x + flow, clamped to the border as grid_sample's border
+        /// mode clamps it), its four neighbours fetched as rows of a (pixels, channels) table, blended bilinearly.
+        /// </summary>
+        private Value WarpGather(Value source, Value flow)
+        {
+            var shape = g.ShapeOf(like);
+            var width = g.Slice(shape, 0, 3, 4);
+            var height = g.Slice(shape, 0, 2, 3);
+            var (x0, x1, wx) = Corners(g.Add(PixelIndex(3), g.Slice(flow, 1, 0, 1)), width);
+            var (y0, y1, wy) = Corners(g.Add(PixelIndex(2), g.Slice(flow, 1, 1, 2)), height);
+
+            // Row of pixel (n, y, x) in the table: (n · H + y) · W + x.
+            var batch = g.Op("Range", [g.Constant([0L]), g.Op("Squeeze", [g.Slice(shape, 0, 0, 1)], []), g.Constant([1L])], []);
+            var rowBase = g.Reshape(g.Mul(batch, g.Mul(height, width)), -1, 1, 1, 1);
+            Value Row(Value y, Value x) => g.Reshape(g.Add(g.Add(rowBase, g.Mul(y, width)), x), -1);
+            var table = g.Op("Reshape", [g.Transpose(source, 0, 2, 3, 1), g.Concat(0, g.Ints(-1), g.ShapeSlice(source, 1, 2))], []);
+            Value Fetch(Value y, Value x) => g.Op("Gather", [table, Row(y, x)], [Attr.Int("axis", 0)]);
+            var fx = g.Reshape(wx, -1, 1);
+            var fy = g.Reshape(wy, -1, 1);
+            var top = Lerp(Fetch(y0, x0), Fetch(y0, x1), fx);
+            var bottom = Lerp(Fetch(y1, x0), Fetch(y1, x1), fx);
+            var blended = Lerp(top, bottom, fy);
+            var restored = g.Op("Reshape", [blended, g.Concat(0, g.ShapeSlice(source, 0, 1), g.ShapeSlice(flow, 2, 4), g.ShapeSlice(source, 1, 2))], []);
+            return g.Transpose(restored, 0, 3, 1, 2);
+        }
+
+        private Value Lerp(Value a, Value b, Value weight) => g.Add(a, g.Mul(g.Op("Sub", [b, a], []), weight));
+
+        /// <summary>Pixel positions 0 … size − 1 along an axis of the frame, shaped to broadcast over (N, 1, H, W).</summary>
+        private Value PixelIndex(long axis)
+        {
+            var length = g.Op("Squeeze", [g.Slice(g.ShapeOf(like), 0, axis, axis + 1)], []);
+            var positions = g.ToCompute(g.Cast(g.Op("Range", [g.Constant([0L]), length, g.Constant([1L])], []), OnnxType.Float));
+            return axis == 3 ? g.Reshape(positions, 1, 1, 1, -1) : g.Reshape(positions, 1, 1, -1, 1);
+        }
+
+        /// <summary>A coordinate clamped to [0, size − 1]: its lower and upper neighbour and the upper one's weight.</summary>
+        private (Value Lower, Value Upper, Value Weight) Corners(Value coordinate, Value size)
+        {
+            var last = g.Op("Sub", [size, g.Ints(1)], []);
+            var clamped = g.Op("Max", [g.Op("Min", [coordinate, g.ToCompute(g.Cast(last, OnnxType.Float))], []), g.Scalar(0f)], []);
+            var floor = g.Op("Floor", [clamped], []);
+            var lower = g.Cast(floor, OnnxType.Int64);
+            var upper = g.Op("Min", [g.Add(lower, g.Ints(1)), last], []);
+            return (lower, upper, g.Op("Sub", [clamped, floor], []));
+        }
     }
+}
+
+/// <summary>How the IFNet graph warps frames by a flow; both give grid_sample(bilinear, border, align_corners=True).</summary>
+public enum WarpKernel
+{
+    /// <summary>
+    /// Gathers of whole pixels (all channels at once) and a bilinear blend: on the CPU several times faster than
+    /// ONNX Runtime's GridSample kernel, which recomputes each sample's position for every channel.
+    /// </summary>
+    Gather,
+
+    /// <summary>The ONNX GridSample op, for execution providers with a native kernel for it.</summary>
+    GridSample,
 }
