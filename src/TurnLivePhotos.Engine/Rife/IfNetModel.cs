@@ -28,7 +28,7 @@ public static class IfNetModel
 
     /// <param name="stages">Also output each block's flow (<c>flow0</c>…) and mask logits (<c>mask0</c>…), as the fixtures record them.</param>
     /// <param name="warp">How frames are warped by a flow (see <see cref="WarpKernel"/>).</param>
-    public static OnnxModel Build(Checkpoint weights, IfNetConfig config, bool stages = false, Precision precision = Precision.Float32, WarpKernel warp = WarpKernel.Gather)
+    public static OnnxModel Build(Checkpoint weights, IfNetConfig config, bool stages = false, Precision precision = Precision.Float32, WarpKernel warp = WarpKernel.GridSample)
     {
         var g = new GraphBuilder(weights, precision);
         Define(g, config, stages, warp);
@@ -248,12 +248,12 @@ public static class IfNetModel
 /// <summary>How the IFNet graph warps frames by a flow; both give grid_sample(bilinear, border, align_corners=True).</summary>
 public enum WarpKernel
 {
+    /// <summary>The ONNX GridSample op (the default).</summary>
+    GridSample,
+
     /// <summary>
-    /// Gathers of whole pixels (all channels at once) and a bilinear blend: on the CPU several times faster than
-    /// ONNX Runtime's GridSample kernel, which recomputes each sample's position for every channel.
+    /// Gathers of whole pixels (all channels at once) and a bilinear blend, made of plain ops: for execution
+    /// providers without GridSample. On ONNX Runtime's CPU provider it is no faster (docs/benchmarks.md).
     /// </summary>
     Gather,
-
-    /// <summary>The ONNX GridSample op, for execution providers with a native kernel for it.</summary>
-    GridSample,
 }

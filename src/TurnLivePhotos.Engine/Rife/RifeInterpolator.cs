@@ -28,7 +28,8 @@ public sealed class RifeInterpolator : IDisposable
     /// <paramref name="workFolder"/>; a <c>.safetensors</c> file is used as it is.
     /// </summary>
     /// <param name="releasedOnly">Refuse any widths but the released ones (tests pass false for tiny networks).</param>
-    public static RifeInterpolator Open(string modelPath, string workFolder, bool releasedOnly = true, Precision precision = Precision.Float32)
+    /// <param name="warp">How the graph warps (GridSample unless a benchmark says otherwise).</param>
+    public static RifeInterpolator Open(string modelPath, string workFolder, bool releasedOnly = true, Precision precision = Precision.Float32, WarpKernel warp = WarpKernel.GridSample)
     {
         ArgumentNullException.ThrowIfNull(modelPath);
         string safetensors;
@@ -52,7 +53,7 @@ public sealed class RifeInterpolator : IDisposable
                 config.Identify();
             }
 
-            return new RifeInterpolator(checkpoint, OnnxNetwork.Create(IfNetModel.Build(checkpoint, config, precision: precision)), config);
+            return new RifeInterpolator(checkpoint, OnnxNetwork.Create(IfNetModel.Build(checkpoint, config, precision: precision, warp: warp)), config);
         }
         catch
         {
