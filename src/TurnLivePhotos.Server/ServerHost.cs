@@ -20,12 +20,12 @@ namespace TurnLivePhotos.Server;
 /// <summary>How <c>serve</c> was started, beyond what the settings say.</summary>
 public sealed record ServerOptions
 {
-    /// <summary>Write results into this folder instead of OutputsHome (the seed's --output-temp).</summary>
+    /// <summary>Write results into this folder instead of OutputsHome (the Python tool's --output-temp).</summary>
     public string? OutputDirectoryOverride { get; init; }
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
-    /// <summary>Log every progress event of every job (the seed's --progress-bar).</summary>
+    /// <summary>Log every progress event of every job (the Python tool's --progress-bar).</summary>
     public bool ReportProgress { get; init; }
 
     /// <summary>Run jobs in this process (<c>serve</c>); false for <c>serve --no-worker</c>, whose jobs workers elsewhere run (shared store only).</summary>

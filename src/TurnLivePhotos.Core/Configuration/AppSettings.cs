@@ -27,7 +27,7 @@ public sealed record AppSettings
     /// <summary>[ToolOptions] CloudflaredPath: cloudflared for <c>serve --tunnel cloudflared</c>; empty looks it up on the PATH.</summary>
     public string? CloudflaredPath { get; init; }
 
-    /// <summary>[InstallationOptions] ModelRepositoryUrl (the seed spelled the section InstalltionOptions; both are read).</summary>
+    /// <summary>[InstallationOptions] ModelRepositoryUrl (the Python tool spelled the section InstalltionOptions; both are read).</summary>
     public string ModelRepositoryUrl { get; init; } = "https://huggingface.co/stabilityai/stable-video-diffusion-img2vid-xt";
 
     /// <summary>[InstallationOptions] HubToken: a hub access token for gated models (else HF_TOKEN, else the hub client's token file). Never printed.</summary>
@@ -72,7 +72,7 @@ public sealed record StoreSettings
     public string? GraphCache { get; init; }
 }
 
-/// <summary>[ModelOptions]: the seed's keys plus the generation defaults.</summary>
+/// <summary>[ModelOptions]: the Python tool's keys plus the generation defaults.</summary>
 public sealed record ModelSettings
 {
     public string ModelName { get; init; } = "stabilityai/stable-video-diffusion-img2vid-xt";
@@ -112,7 +112,7 @@ public sealed record ModelSettings
             ? SamplerDefaults.FewStepWeightsMissing
             : null;
 
-    /// <summary>The seed's UNet switch (True: run the UNet as loaded, False: the seed compiled it ahead of time). Read and kept.</summary>
+    /// <summary>The Python tool's UNet switch (True: run the UNet as loaded, False: the Python tool compiled it ahead of time). Read and kept.</summary>
     public bool UNet { get; init; } = true;
 
     public EngineKind Engine { get; init; } = EngineKind.Auto;
@@ -125,7 +125,7 @@ public sealed record ModelSettings
     public MemoryMode MemoryMode { get; init; } = MemoryMode.Auto;
 
     /// <summary>
-    /// Megabytes the CUDA provider's memory arena may hold (the seed's --max-split-size-mb); null: no limit. Has no
+    /// Megabytes the CUDA provider's memory arena may hold (the Python tool's --max-split-size-mb); null: no limit. Has no
     /// effect on the CPU.
     /// </summary>
     public int? GpuMemoryLimitMb { get; init; }
@@ -149,7 +149,7 @@ public sealed record WebSettings
     /// <summary>0 picks a free port (the address in use is logged).</summary>
     public int Port { get; init; } = 5000;
 
-    /// <summary>Largest request body in bytes, like Flask's MAX_CONTENT_LENGTH in the seed.</summary>
+    /// <summary>Largest request body in bytes, like Flask's MAX_CONTENT_LENGTH in the Python tool.</summary>
     public long MaxContentLength { get; init; } = 10 * 1024 * 1024;
 
     /// <summary>Jobs that may wait for the engine; one more is answered 503 with Retry-After.</summary>

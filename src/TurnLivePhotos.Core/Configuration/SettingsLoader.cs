@@ -15,7 +15,7 @@ public sealed class SettingsException(string message) : Exception(message);
 
 /// <summary>
 /// Reads configuration.ini, then TLP_-prefixed environment variables (TLP_WebOptions__Port), then command-line
-/// overrides; a later source wins. Unknown keys (the seed's UseVenv, PipMirrorUrl…) are ignored, so an old seed
+/// overrides; a later source wins. Unknown keys (the Python tool's UseVenv, PipMirrorUrl…) are ignored, so its
 /// configuration.ini loads unchanged.
 /// </summary>
 public static class SettingsLoader
@@ -151,7 +151,7 @@ public static class SettingsLoader
             NgrokPath = read.Raw("ToolOptions", "NgrokPath") is { Length: > 0 } ngrok ? Path.GetFullPath(ngrok.Trim(), baseDirectory) : null,
             CloudflaredPath = read.Raw("ToolOptions", "CloudflaredPath") is { Length: > 0 } cloudflared ? Path.GetFullPath(cloudflared.Trim(), baseDirectory) : null,
             ModelRepositoryUrl = read.Text("InstallationOptions", "ModelRepositoryUrl", read.Text("InstalltionOptions", "ModelRepositoryUrl", defaults.ModelRepositoryUrl)),
-            HubToken = read.Raw("InstallationOptions", "HubToken") is { Length: > 0 } hubToken ? hubToken.Trim() : read.Raw("InstalltionOptions", "HubToken")?.Trim() is { Length: > 0 } seedToken ? seedToken : null,
+            HubToken = read.Raw("InstallationOptions", "HubToken") is { Length: > 0 } hubToken ? hubToken.Trim() : read.Raw("InstalltionOptions", "HubToken")?.Trim() is { Length: > 0 } oldSpellingToken ? oldSpellingToken : null,
             RunArguments = read.Text("LaunchOptions", "RunArguments", defaults.RunArguments),
         };
     }

@@ -14,7 +14,7 @@ public sealed class ParameterValueException(string expectation) : FormatExceptio
 /// <summary>One row of <see cref="MotionParameterTable"/>: names, range, where it may be set, and how it is read from text into <see cref="ParameterChoices"/>.</summary>
 /// <param name="Field">The web form field; the CLI option is the same with dashes (--noise-aug-strength).</param>
 /// <param name="SettingsKey">The [ModelOptions] key.</param>
-/// <param name="Aliases">Other form field names accepted (the seed's motion_bucket).</param>
+/// <param name="Aliases">Other form field names accepted (the Python tool's motion_bucket).</param>
 public abstract record MotionParameter(string Field, string SettingsKey, ParameterSources Sources, string Description, IReadOnlyList<string>? Aliases = null)
 {
     /// <summary>The configuration section of every generation parameter.</summary>

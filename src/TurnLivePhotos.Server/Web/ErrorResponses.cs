@@ -5,13 +5,13 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace TurnLivePhotos.Server.Web;
 
 /// <summary>
-/// Writes a <see cref="RequestError"/> in the shape its caller speaks: the seed's <c>{"message": "…"}</c> for
+/// Writes a <see cref="RequestError"/> in the shape its caller speaks: the Python tool's <c>{"message": "…"}</c> for
 /// <c>/generate</c> and the page, RFC 7807 problem details (with <c>errors</c> naming the field when there is one)
 /// for everything under <c>/api</c>. A <c>Retry-After</c> header goes with either when the error has one.
 /// </summary>
 public static class ErrorResponses
 {
-    /// <summary>The seed's shape.</summary>
+    /// <summary>The Python tool's shape.</summary>
     public static IResult Message(RequestError error) => new MessageResult(error);
 
     /// <summary>Problem details; the Retry-After header is set on <paramref name="response"/> right away.</summary>

@@ -8,7 +8,7 @@ using TurnLivePhotos.Server.Jobs;
 namespace TurnLivePhotos.Server.Web;
 
 /// <summary>
-/// The seed's <c>POST /generate</c>: multipart field <c>file</c> plus optional motion_bucket_id, noise_aug_strength and
+/// The Python tool's <c>POST /generate</c>: multipart field <c>file</c> plus optional motion_bucket_id, noise_aug_strength and
 /// max_guidance_scale; answers 200 image/gif, or a JSON message with 400, 408, 413, 415, 500, 503 or 507. Each request
 /// is a GIF-only job, submitted and waited for (<see cref="IJobService.RunAsync"/>): its own folder under
 /// OutputsHome/jobs, named after the upload like any job's files, deleted by retention like any job.

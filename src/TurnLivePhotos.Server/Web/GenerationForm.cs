@@ -16,7 +16,7 @@ public sealed class FormValueException(string field, string message) : Exception
 
 /// <summary>
 /// Reads the form fields of both upload paths: every generation parameter the engine's table opens to forms
-/// (motion_bucket_id or the seed's motion_bucket, noise_aug_strength, max_guidance_scale, frames, fps, seed, camera,
+/// (motion_bucket_id or the Python tool's motion_bucket, noise_aug_strength, max_guidance_scale, frames, fps, seed, camera,
 /// quality, sampler), the engine, and for jobs the formats and loop. Absent or empty fields keep the server's defaults.
 /// </summary>
 public static class GenerationForm

@@ -8,7 +8,7 @@ namespace TurnLivePhotos.Server.Web;
 
 /// <summary>
 /// Why a request could not be served, in words for the client: the status, a short title, one line of detail,
-/// the form field at fault (if any) and when to try again (503, 429). Rendered in the seed's <c>{"message"}</c>
+/// the form field at fault (if any) and when to try again (503, 429). Rendered in the Python tool's <c>{"message"}</c>
 /// shape on <c>/generate</c> and as RFC 7807 problem details on <c>/api</c> (<see cref="ErrorResponses"/>).
 /// </summary>
 public sealed record RequestError(int Status, string Title, string Detail, string? Field = null, TimeSpan? RetryAfter = null)

@@ -72,7 +72,7 @@ public static class Cli
         return root;
     }
 
-    /// <summary>[LaunchOptions] RunArguments are appended when the server starts, as the seed's start scripts did.</summary>
+    /// <summary>[LaunchOptions] RunArguments are appended when the server starts, as the Python tool's start scripts did.</summary>
     private static string[] WithLaunchArguments(string[] args)
     {
         var isServe = args.Length == 0 || args[0] == "serve" || (args[0].StartsWith('-') && !IsHelpOrVersion(args[0]));

@@ -29,7 +29,7 @@ public static class CommonOptions
         DefaultValueFactory = _ => "INFO",
     };
 
-    /// <summary>The seed's flag for PyTorch's CUDA allocator; here it limits ONNX Runtime's CUDA memory arena.</summary>
+    /// <summary>The Python tool's flag for PyTorch's CUDA allocator; here it limits ONNX Runtime's CUDA memory arena.</summary>
     public static readonly Option<int?> MaxSplitSizeMb = new("--max-split-size-mb")
     {
         Description = "Megabytes the GPU (CUDA) memory arena may grow to (sets [ModelOptions] GpuMemoryLimitMb; no effect on the CPU)",

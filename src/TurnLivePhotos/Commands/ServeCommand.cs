@@ -10,7 +10,7 @@ using TurnLivePhotos.Tunnels;
 
 namespace TurnLivePhotos.Commands;
 
-/// <summary><c>serve</c>: the web page and the HTTP API. Also what runs with no command, like the seed.</summary>
+/// <summary><c>serve</c>: the web page and the HTTP API. Also what runs with no command, like the Python tool.</summary>
 public static class ServeCommand
 {
     /// <summary>How long an agent may take to report its public URL (ngrok and cloudflared take 1–5 s on a normal line).</summary>

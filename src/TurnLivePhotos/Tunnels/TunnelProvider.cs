@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace TurnLivePhotos.Tunnels;
 
-/// <summary>Which public tunnel <c>serve</c> opens: the seed's <c>--ngrok</c>, or a Cloudflare quick tunnel.</summary>
+/// <summary>Which public tunnel <c>serve</c> opens: the Python tool's <c>--ngrok</c>, or a Cloudflare quick tunnel.</summary>
 public enum TunnelKind
 {
     None,

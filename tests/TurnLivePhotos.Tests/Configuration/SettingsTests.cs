@@ -6,8 +6,8 @@ namespace TurnLivePhotos.Tests.Configuration;
 
 public sealed class SettingsTests
 {
-    /// <summary>The keys and values of the Python seed's configuration.ini (its comments are Chinese; '#' comments, no spaces around '=').</summary>
-    private const string SeedConfiguration = """
+    /// <summary>The keys and values of the Python tool's configuration.ini (its comments are Chinese; '#' comments, no spaces around '=').</summary>
+    private const string PythonToolConfiguration = """
         # 注意：在等号之间使用空格是不允许的
 
         [LaunchOptions]
@@ -59,10 +59,10 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void The_seed_configuration_loads_unchanged()
+    public void The_python_tools_configuration_loads_unchanged()
     {
         using var folder = new TempFolder();
-        var path = folder.Write("configuration.ini", SeedConfiguration);
+        var path = folder.Write("configuration.ini", PythonToolConfiguration);
 
         var settings = SettingsLoader.Load(path);
 

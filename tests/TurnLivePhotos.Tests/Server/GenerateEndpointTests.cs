@@ -6,7 +6,7 @@ using TurnLivePhotos.Tests.Support;
 
 namespace TurnLivePhotos.Tests.Server;
 
-/// <summary>The seed's POST /generate contract, over real HTTP on loopback.</summary>
+/// <summary>The Python tool's POST /generate contract, over real HTTP on loopback.</summary>
 public sealed class GenerateEndpointTests
 {
     private static readonly byte[] Photo = TestPhotos.Scene(320, 200);
@@ -26,7 +26,7 @@ public sealed class GenerateEndpointTests
     }
 
     [Fact]
-    public async Task The_seed_field_names_are_accepted()
+    public async Task The_python_tools_field_names_are_accepted()
     {
         await using var server = await RunningServer.StartAsync();
 
@@ -187,7 +187,7 @@ public sealed class GenerateEndpointTests
     }
 
     [Fact]
-    public async Task The_page_has_the_drop_zone_and_the_seed_sliders()
+    public async Task The_page_has_the_drop_zone_and_the_python_tools_sliders()
     {
         await using var server = await RunningServer.StartAsync();
 

@@ -7,7 +7,7 @@ namespace TurnLivePhotos.Tests.Server;
 
 /// <summary>
 /// Malformed and hostile uploads, sent byte for byte over a bare socket to both upload paths: each gets its
-/// documented 4xx in the path's own error shape (the seed's {"message"} on /generate, problem details on
+/// documented 4xx in the path's own error shape (the Python tool's {"message"} on /generate, problem details on
 /// /api/v1/jobs), never a 5xx, and the server keeps serving.
 /// </summary>
 public sealed class HostileInputTests

@@ -57,7 +57,7 @@ public sealed partial class SharedQueueProcessTests(PostgresCluster cluster)
         Assert.Equal(HttpStatusCode.OK, gif.StatusCode);
         Assert.Equal("GIF89a", System.Text.Encoding.ASCII.GetString((await gif.Content.ReadAsByteArrayAsync())[..6]));
 
-        // The seed's /generate on a front that runs no job: a GIF-only job, made by a worker.
+        // The Python tool's /generate on a front that runs no job: a GIF-only job, made by a worker.
         using var form = RunningServer.Form(photo, "photo.jpg", ("frames", "4"));
         using var generated = await web2.Client.PostAsync("generate", form);
         Assert.Equal(HttpStatusCode.OK, generated.StatusCode);

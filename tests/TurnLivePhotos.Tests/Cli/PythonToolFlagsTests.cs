@@ -3,8 +3,8 @@ using TurnLivePhotos.Tests.Support;
 
 namespace TurnLivePhotos.Tests.Cli;
 
-/// <summary>The seed's command-line flags: all listed by --help, and --max-split-size-mb wired to the CUDA arena.</summary>
-public sealed class SeedFlagsTests
+/// <summary>The Python tool's command-line flags: all listed by --help, and --max-split-size-mb wired to the CUDA arena.</summary>
+public sealed class PythonToolFlagsTests
 {
     [Fact]
     public async Task Help_lists_every_flag_of_the_seeds_command_line()
