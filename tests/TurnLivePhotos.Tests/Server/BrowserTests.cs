@@ -57,7 +57,7 @@ public sealed class BrowserTests
         Assert.Contains(stages, s => s.StartsWith("Animating ", StringComparison.Ordinal) && s.EndsWith(" of 12", StringComparison.Ordinal));
         Assert.Contains(stages, s => s.StartsWith("Writing files: ", StringComparison.Ordinal) && s.EndsWith(" of 5 ready", StringComparison.Ordinal));
         Assert.DoesNotContain(stages, s => s.Contains("animate", StringComparison.Ordinal) || s.Contains('/', StringComparison.Ordinal));
-        Assert.Equal("harbour.jpg", await page.Locator("#resultTitle").TextContentAsync());
+        Assert.Equal("harbour", await page.Locator("#resultTitle").TextContentAsync()); // the job's photo_name
         await page.WaitForFunctionAsync("() => { const v = document.getElementById('motion'); return !v.hidden && !v.paused && v.loop && v.currentTime > 0; }");
         Assert.False(await page.Locator("#still").IsVisibleAsync());
 
@@ -115,7 +115,7 @@ public sealed class BrowserTests
         }
 
         var recent = page.Locator("#history li");
-        Assert.Equal(["harbour.jpg", "lakeside.jpg", "harbour.jpg"], (await page.Locator("#history li .name").AllTextContentsAsync()).Reverse());
+        Assert.Equal(["harbour", "lakeside", "harbour"], (await page.Locator("#history li .name").AllTextContentsAsync()).Reverse());
         Assert.Equal(3, await page.Locator("#history li img").CountAsync());
         Assert.True(await page.EvaluateAsync<bool>("() => [...document.querySelectorAll('#history img')].every(i => i.complete && i.naturalWidth > 0)"));
         Assert.Equal(390, await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth")); // nothing sticks out at phone width
@@ -232,7 +232,7 @@ public sealed class BrowserTests
         var reason = await page.Locator("#history li .reason").TextContentAsync();
         Assert.False(string.IsNullOrWhiteSpace(reason));
         Assert.Contains(reason!, await error.TextContentAsync(), StringComparison.Ordinal);
-        Assert.Equal("garden.jpg", await page.Locator("#history li .name").TextContentAsync());
+        Assert.Equal("garden", await page.Locator("#history li .name").TextContentAsync()); // the job's photo_name
         Assert.Equal("Generate again", await page.Locator("#generate").TextContentAsync()); // the photo stays for another try
     }
 
