@@ -157,7 +157,7 @@ public sealed class JpegFile
             if (bytes[position] != 0xFF)
             {
                 // Entropy-coded data: jump to the next 0xFF with a vectorized search (a 12-MP photo's scan is
-                // megabytes; a byte-by-byte walk cost ~15 ms per parse, and a Live Photo parses its still several times).
+                // megabytes, and a Live Photo parses its still several times, so a byte-by-byte walk would show).
                 var next = bytes.AsSpan(position).IndexOf((byte)0xFF);
                 if (next < 0)
                 {
