@@ -6,15 +6,12 @@ namespace TurnLivePhotos.Engine.Onnx;
 /// How many threads ONNX Runtime computes one operator with on the CPU: every physical core this process may use.
 /// </summary>
 /// <remarks>
-/// ONNX Runtime's own default (intra-op threads = 0) asks the cpuinfo library for the physical core count, which
-/// reads the CPU's topology leaves. Virtual machines report those as they please: on our 2-core build machine
-/// (Firecracker, AMD EPYC; the kernel lists 2 cores of 1 thread each) it came to one core, so every network ran on
-/// one thread with the second core idle — the 25-frame UNet step sat at a load of 1.00 for its whole run, and the
-/// depth network took 0.97 s of CPU for 0.99 s of wall time. On Linux we count the cores the kernel lists instead
-/// (distinct physical id / core id pairs of /proc/cpuinfo: hyperthreads of one core count once, as ONNX Runtime
-/// intends), capped by what .NET says this process may use (affinity, container CPU limits). Elsewhere ONNX Runtime's
-/// default stands: Windows and macOS report their topology themselves. Rejected: the logical processor count
-/// everywhere (on an SMT desktop two threads per core fight over one core's vector units for GEMM-bound work).
+/// ONNX Runtime's own default (intra-op threads = 0) asks the cpuinfo library for the physical core count from the
+/// CPU's topology leaves, which virtual machines may report wrongly (one core where the kernel lists several), leaving
+/// cores idle. On Linux we count the cores the kernel lists instead (distinct physical id / core id pairs of
+/// /proc/cpuinfo: hyperthreads of one core count once, as ONNX Runtime intends), capped by what .NET says this process
+/// may use (affinity, container CPU limits); elsewhere ONNX Runtime's default stands. Rejected: the logical processor
+/// count (two SMT threads fight over one core's vector units in GEMM-bound work). See docs/decisions/0001-onnx-runtime-cpu-sessions.md.
 /// </remarks>
 public static class CpuThreads
 {
@@ -28,25 +25,16 @@ public static class CpuThreads
 
     /// <summary>New session options for CPU work: <see cref="IntraOp"/> threads and ONNX Runtime's memory arena.</summary>
     /// <remarks>
-    /// The arena is on, and shrunk after every run (<see cref="ShrinkArenaAfterRun"/> = <c>cpu:0</c>, set by
-    /// <see cref="OnnxNetwork.Run"/>). We had it off, because it grows in doubling chunks and keeps them until the
-    /// session ends; but then every activation is a fresh allocation, and a tensor above glibc's 32 MB mmap limit is
-    /// fresh pages from the kernel on every node: on this virtual machine, where a page fault is expensive, ONNX
-    /// Runtime's profile of the VAE encoder at 512×320 showed Add, Mul, SiLU and the NCHWc reorders — memory-bound
-    /// ops — taking 30–40× longer than with the arena (Add 8.1 s → 0.20 s, the whole encoder 59.8 s → 14.8 s of
-    /// kernel time). With the arena, a run's activations are faulted in once and reused node to node; shrinking
-    /// after the run returns them, so between runs (and across low-memory mode's stages) memory is what it was.
-    /// The memory pattern (one block planned for all of a run's activations) is off: at 1024×576 × 25 frames the
-    /// planned block made the UNet's anonymous memory 11.3 GB, where tensor-by-tensor reuse in the arena follows what
-    /// is alive; at 2 frames both gave the same peak (6.4 GB) and the same time.
-    /// Kernels do not pre-pack their weights (<see cref="DisablePrepacking"/>): MatMul and Gemm would otherwise copy
-    /// every constant weight into MLAS's packed layout when the session starts. For the full-size UNet that packing
-    /// was 12 of the 14 s a session took to open from its cached optimized graph (the 3 s warm-start target), and it
-    /// bought nothing: one 512×320 × 14-frame UNet evaluation took 39.50 s with pre-packed weights and 39.69 s
-    /// without, at the same peak RSS (7.17 GB) — at our sizes a GEMM's rows (frames × tokens) are thousands, so
-    /// packing a weight block per call costs a thousandth of the multiply. Rejected: saving the packed copies in
-    /// the graph cache (<c>session.save_external_prepacked_constant_initializers</c>; ONNX Runtime 1.31 still
-    /// packs on load, and each entry grew by 2.5 GB).
+    /// The arena is on and shrunk after every run (<see cref="ShrinkArenaAfterRun"/> = <c>cpu:0</c>, set by
+    /// <see cref="OnnxNetwork.Run"/>): without it every activation above glibc's mmap threshold (malloc.c,
+    /// DEFAULT_MMAP_THRESHOLD_MAX) is fresh pages from the kernel on every node, which makes memory-bound ops many
+    /// times slower; with it a run's activations are faulted in once and reused, and shrinking returns them between
+    /// runs and stages. The memory pattern (one block planned for a whole run) is off: tensor-by-tensor reuse in the
+    /// arena follows what is alive and peaks lower on long clips. Kernels do not pre-pack their weights
+    /// (<see cref="DisablePrepacking"/>): packing copies every MatMul/Gemm weight into MLAS's layout at session start,
+    /// most of a warm start's time, and buys nothing at our GEMM sizes (thousands of rows). Rejected: saving the
+    /// packed copies in the graph cache (<c>session.save_external_prepacked_constant_initializers</c>; ONNX Runtime
+    /// still packs on load). Figures in docs/benchmarks.md; reasoning in docs/decisions/0001-onnx-runtime-cpu-sessions.md.
     /// </remarks>
     public static SessionOptions Options()
     {

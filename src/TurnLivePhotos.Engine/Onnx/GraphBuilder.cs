@@ -42,7 +42,7 @@ public enum Precision
 
 /// <summary>
 /// How <see cref="Ops.MultiHeadAttention"/> is computed. Neither form materializes the whole score matrix, which
-/// at 1024×576 is 9216² per frame and head (340 MB in fp32; ~85 GB for a 25-frame guided step).
+/// at 1024×576 is 9216² floats per frame and head (its size for a whole step is in docs/benchmarks.md).
 /// </summary>
 public enum AttentionKernel
 {
@@ -69,7 +69,7 @@ public sealed record OnnxModel(byte[] Proto, IReadOnlyList<WeightTensor> Weights
 /// <summary>
 /// Builds an ONNX graph in memory. Network weights are initializers stored as ONNX "external data" that points
 /// straight into the safetensors files (file name, byte offset, length), so the protobuf holds only the graph's
-/// structure whatever the model size (the real UNet is 3 GB in fp16, above protobuf's 2 GB limit). See
+/// structure whatever the model size (the real UNet's weights exceed protobuf's 2 GB message limit). See
 /// <see cref="OnnxNetwork"/> for why this form was chosen.
 /// </summary>
 public sealed class GraphBuilder

@@ -6,11 +6,11 @@ namespace TurnLivePhotos.Engine.Onnx;
 
 /// <summary>
 /// Optimized graphs kept on disk, so a second start skips ONNX Runtime's graph optimization (constant folding of
-/// the fp16→fp32 casts, NCHWc re-layout, fusions — most of the 11–16 s the full-size UNet takes to load).
+/// the fp16→fp32 casts, NCHWc re-layout, fusions — most of a cold load's time; figures in docs/benchmarks.md).
 /// </summary>
 /// <remarks>
 /// ONNX Runtime saves the graph it optimized when <c>SessionOptions.OptimizedModelFilePath</c> is set; for models
-/// past protobuf's 2 GB the initializers go to one external data file named by the session config entry
+/// past protobuf's 2 GB limit the initializers go to one external data file named by the session config entry
 /// <c>session.optimized_model_external_initializers_file_name</c> (every initializer of at least
 /// <c>..._min_size_in_bytes</c>). A cached entry is then opened with optimizations off — it already holds their
 /// result, including the CPU provider's NCHWc layout, which is why the device is part of the key — and without its
@@ -21,7 +21,8 @@ namespace TurnLivePhotos.Engine.Onnx;
 /// lock file writes it into a private temporary folder and renames the data, then the graph, into place (the
 /// graph's presence means the entry is complete); the other optimizes in memory without saving. A damaged entry
 /// is deleted and rebuilt. Rejected: caching our own protobuf (it is cheap to build; the optimization is what
-/// costs), and ONNX Runtime's ORT format (no external data, so a 6 GB flatbuffer read whole into memory).
+/// costs), and ONNX Runtime's ORT format (no external data, so the whole float32 model is one flatbuffer read into
+/// memory). See docs/decisions/0002-graph-cache.md.
 /// </remarks>
 public sealed class OptimizedModelCache(string folder, string device)
 {
@@ -151,8 +152,8 @@ public sealed class OptimizedModelCache(string folder, string device)
     }
 
     /// <summary>
-    /// The optimizing session holds every weight on the heap in float32 (6.1 GB for the full-size UNet);
-    /// the entry it saved maps them from disk (6 GB resident while running). So it is closed first and the entry
+    /// The optimizing session holds every weight on the heap in float32, while the entry it saved maps them from
+    /// disk; keeping both would hold the weights twice. So it is closed first and the entry
     /// opened as a warm start would — the run then needs no more than a warm start's memory. An entry that does not
     /// open is deleted and the graph optimized in memory once more.
     /// </summary>

@@ -5,18 +5,14 @@ namespace TurnLivePhotos.Engine.Onnx;
 /// which <see cref="OptimizedModelCache"/> hands a saved entry to ONNX Runtime.
 /// </summary>
 /// <remarks>
-/// Opening the full-size UNet's entry took 2.0–2.2 s (3.3 s in this VM's slow phases), and 1.8 s of that was ONNX
-/// Runtime's allocation planner (its verbose log: from "Use DeviceBasedPartition" to "Saving initialized tensors";
-/// perf: string hashing, memcmp and a mutex, the ONNX type-string look-ups its size comparisons make). For every
-/// value the planner walks its list of freed buffers looking for one of the same shape. Our inputs' height and width
-/// are symbolic, so from the first convolution on every activation has unknown spatial dimensions; no two compare
-/// equal, nothing is taken off the list, and the walk becomes quadratic in the graph's 3,104 nodes. Given inputs
-/// without a shape, shape inference leaves the activations without one too, and the planner passes over a value
-/// without a shape at once: the session takes 1.4 s instead of 2.2 s, the planner 1.0 s instead of 1.8 s. An entry
-/// is opened with optimizations off — the passes that use shapes ran when it was saved, and their result is in it —
-/// and the CPU kernels read shapes from the tensors at run time; buffers are still reused through the memory arena.
-/// Rejected: free-dimension overrides for the run's sizes (no faster: the graph computes its Reshape targets, so the
-/// activations' dimensions stay unknown all the same), and an entry per output size (5.7 GB each for the UNet).
+/// Why: ONNX Runtime's allocation planner walks its list of freed buffers for every value, looking for one of the
+/// same shape. Our inputs' height and width are symbolic, so every activation has unknown spatial dimensions, no two
+/// compare equal, and the walk becomes quadratic in the graph's nodes — most of the time an entry takes to open.
+/// Without input shapes, shape inference leaves the activations shapeless too and the planner passes over them at
+/// once. An entry is opened with optimizations off (the shape-using passes ran when it was saved) and the CPU kernels
+/// read shapes from the tensors at run time; buffers are still reused through the memory arena. Rejected:
+/// free-dimension overrides (the graph computes its Reshape targets, so dimensions stay unknown anyway) and an entry
+/// per output size (each a full copy of the weights). Figures in docs/benchmarks.md; docs/decisions/0002-graph-cache.md.
 /// </remarks>
 internal static class ShapelessInputs
 {

@@ -10,8 +10,8 @@ namespace TurnLivePhotos.Engine.Onnx;
 /// </summary>
 /// <remarks>
 /// Why: given the Cast form, ONNX Runtime constant-folds every Cast into a float32 copy on its heap while the fp16
-/// file stays mapped and read, then pre-packs the MatMul weights into further heap copies — the cold start of the
-/// full-size UNet peaked at 10.6 GB for 3.05 GB of fp16 weights. Widened here, one tensor at a time (never more
+/// file stays mapped and read, then pre-packs the MatMul weights into further heap copies, so a cold start peaks at
+/// several times the weights' size (figures in docs/benchmarks.md). Widened here, one tensor at a time (never more
 /// than one tensor's float32 values in managed memory), the runtime maps float32 weights from a file and has
 /// nothing to fold. It is used where the widened file has a home — the graph cache, whose optimized entry then
 /// holds every weight, so the file is deleted once the entry is saved. Without a cache the Cast form is used (it
@@ -38,7 +38,7 @@ public sealed record WidenedWeights(byte[] Proto, string FileName, IReadOnlyList
     /// <summary>Writes <see cref="FileName"/> into <paramref name="folder"/>: every weight as float32 at its offset.</summary>
     /// <remarks>
     /// The stored bytes are read with plain file reads, not through the weight files' mappings: read through a
-    /// mapping, the 3 GB of an fp16 UNet would stay in this process's resident set while ONNX Runtime loads the
+    /// mapping, the whole fp16 file would stay in this process's resident set while ONNX Runtime loads the
     /// float32 copy; read from the file they only pass through the page cache.
     /// </remarks>
     public void Write(string folder)

@@ -46,7 +46,7 @@ public static class ExecutionProviders
     ];
 
     /// <param name="gpuMemoryLimitBytes">
-    /// The CUDA provider's arena limit (the seed's --max-split-size-mb, which capped PyTorch's CUDA allocator): ONNX
+    /// The CUDA provider's arena limit (the --max-split-size-mb of the Python tool this replaces, which capped PyTorch's CUDA allocator): ONNX
     /// Runtime's gpu_mem_limit, with an arena that grows by what each request needs (kSameAsRequested) instead of
     /// doubling (kNextPowerOfTwo, the default, which can overshoot a small card by half its memory). Null: no limit.
     /// </param>

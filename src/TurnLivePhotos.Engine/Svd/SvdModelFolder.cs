@@ -6,7 +6,7 @@ namespace TurnLivePhotos.Engine.Svd;
 public sealed record ComponentFiles(string Config, string Weights);
 
 /// <summary>
-/// A Stable Video Diffusion folder in the diffusers layout (what the seed downloaded into ModelsHome): model_index.json,
+/// A Stable Video Diffusion folder in the diffusers layout (what the Python tool this replaces downloaded into ModelsHome): model_index.json,
 /// image_encoder/, unet/, vae/, scheduler/, feature_extractor/. img2vid, img2vid-xt and img2vid-xt-1-1 share it.
 /// </summary>
 public sealed record SvdModelFolder(

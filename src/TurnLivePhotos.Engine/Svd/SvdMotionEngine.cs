@@ -119,8 +119,7 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
     /// <summary>
     /// Keep every network loaded when their weights, in the precision they compute in (fp16 files widen to float32 on
     /// the CPU), fit three times over in the machine's memory — room for the activations beside them; otherwise
-    /// load one at a time. The full-size img2vid-xt on a CPU holds 9.0 GB of float32 weights, so a 24 GB machine runs
-    /// it in low mode.
+    /// load one at a time (the full-size img2vid-xt's float32 weights on a CPU are in docs/benchmarks.md).
     /// </summary>
     private static MemoryMode ChooseMemoryMode(SvdModelFolder folder, Precision precision)
     {

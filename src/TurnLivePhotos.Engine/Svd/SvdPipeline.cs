@@ -39,8 +39,7 @@ public sealed record SvdResult(FloatTensor Frames, FloatTensor FinalLatents, Flo
 public sealed class SvdPipeline : IDisposable
 {
     private readonly SvdModelFolder folder;
-    private readonly Func<Microsoft.ML.OnnxRuntime.SessionOptions> sessionOptions;
-    private readonly MemoryMode memoryMode;
+    private readonly NetworkMemory memory;
     private readonly ClipVisionModel.Config clipConfig;
     private readonly UNetSpatioTemporalConditionModel.Config unetConfig;
     private readonly AutoencoderKLTemporalDecoder.Config vaeConfig;
@@ -49,17 +48,13 @@ public sealed class SvdPipeline : IDisposable
     private readonly SvdPreprocessing.ClipNormalization normalization;
     private readonly Precision precision;
     private readonly AttentionKernel attention;
-    private readonly Dictionary<string, OnnxNetwork> cached = [];
-    private readonly Dictionary<string, IDisposable> checkpoints = [];
-    private readonly Dictionary<string, TimeSpan> loadTimes = [];
 
     /// <param name="animateLcm">The AnimateLCM sampler's arguments; null takes the authors' demo values.</param>
     public SvdPipeline(SvdModelFolder folder, Func<Microsoft.ML.OnnxRuntime.SessionOptions> sessionOptions, MemoryMode memoryMode, Precision precision = Precision.Float32, AttentionKernel attention = AttentionKernel.Fused, AnimateLcmSchedulerConfig? animateLcm = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
         this.folder = folder;
-        this.sessionOptions = sessionOptions;
-        this.memoryMode = memoryMode == MemoryMode.Auto ? MemoryMode.Low : memoryMode;
+        memory = new NetworkMemory(memoryMode, sessionOptions, Metrics);
         this.precision = precision;
         this.attention = attention;
         clipConfig = ClipVisionModel.Config.From(folder.LoadConfig(folder.ImageEncoder.Config));
@@ -88,7 +83,7 @@ public sealed class SvdPipeline : IDisposable
     public SvdModelFolder Folder => folder;
 
     /// <summary>Where optimized graphs are kept between starts (warm starts); null optimizes on every load.</summary>
-    public OptimizedModelCache? GraphCache { get; init; }
+    public OptimizedModelCache? GraphCache { get => memory.GraphCache; init => memory.GraphCache = value; }
 
     /// <summary>Where the networks run (for a pipeline from <see cref="Open"/>; CPU unless told).</summary>
     public ExecutionDevice Device { get; private init; } = ExecutionDevice.Cpu;
@@ -98,29 +93,8 @@ public sealed class SvdPipeline : IDisposable
     /// <summary>Image sides must be multiples of this: the VAE's downsampling times the UNet's.</summary>
     public int Stride => vaeConfig.DownsamplingFactor * unetConfig.DownsamplingFactor;
 
-    /// <summary>Time spent creating sessions (graph build + weight load), summed over the pipeline's life.</summary>
-    public TimeSpan LoadTime { get; private set; }
-
-    /// <summary>Session creation time of each network (graph build + weights; from the graph cache on a warm start), by the order first loaded.</summary>
-    public IReadOnlyDictionary<string, TimeSpan> LoadTimes => loadTimes;
-
-    /// <summary>Raised as each network's session is ready (its key and how long loading took), so a long run can be followed.</summary>
-    public event Action<string, TimeSpan>? NetworkLoaded;
-
-    /// <summary>Time spent inside ONNX Runtime running networks, summed over the pipeline's life.</summary>
-    public TimeSpan NetworkTime { get; private set; }
-
-    /// <summary>UNet evaluations (one per batch row per step) summed over the pipeline's life: 2 per step with guidance, 1 without.</summary>
-    public long UNetEvaluations { get; private set; }
-
-    /// <summary>UNet calls into ONNX Runtime summed over the pipeline's life: one per step, or one per batch row with <see cref="MemoryMode.Low"/>.</summary>
-    public long UNetCalls { get; private set; }
-
-    /// <summary>Frames decoded at once with <see cref="MemoryMode.Low"/> when DecodeChunkSize is not set.</summary>
-    public const int LowMemoryDecodeChunk = 2;
-
-    /// <summary>Frames decoded at once with <see cref="MemoryMode.Fast"/> when DecodeChunkSize is not set.</summary>
-    public const int FastDecodeChunk = 8;
+    /// <summary>The pipeline's counters (UNet evaluations and calls, load and network times), read with a MeterListener.</summary>
+    public SvdPipelineMetrics Metrics { get; } = new();
 
     /// <param name="image">(1, 3, H, W) in [-1, 1]; H and W multiples of <see cref="Stride"/>.</param>
     public SvdResult Run(FloatTensor image, SvdRunOptions options, IProgress<MotionProgress>? progress, CancellationToken cancellationToken, Action<int, FloatTensor>? afterStep = null)
@@ -148,10 +122,10 @@ public sealed class SvdPipeline : IDisposable
 
         // 1. CLIP embedding (classifier-free guidance: zeros for the unconditional half).
         progress?.Report(new MotionProgress("encode", 0, 2));
-        var embeds = Use($"clip-input-{height}x{width}", () => SvdPreprocessing.BuildClipInput(height, width, clipConfig.ImageSize, normalization), null,
-            clip => Infer(clip, new Dictionary<string, FloatTensor> { ["image"] = image }, cancellationToken)["pixel_values"]);
-        embeds = Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights, SvdNetwork.ImageEncoder), clipConfig, precision, attention), folder.ImageEncoder.Weights,
-            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds }, cancellationToken)["image_embeds"]);
+        var embeds = memory.Use($"clip-input-{height}x{width}", () => SvdPreprocessing.BuildClipInput(height, width, clipConfig.ImageSize, normalization), null,
+            clip => Infer(clip, "clip-input", new Dictionary<string, FloatTensor> { ["image"] = image }, cancellationToken)["pixel_values"]);
+        embeds = memory.Use("image_encoder", () => ClipVisionModel.Build(Weights(folder.ImageEncoder.Weights, SvdNetwork.ImageEncoder), clipConfig, precision, attention), folder.ImageEncoder.Weights,
+            encoder => Infer(encoder, "image_encoder", new Dictionary<string, FloatTensor> { ["pixel_values"] = embeds }, cancellationToken)["image_embeds"]);
         var embedDim = embeds.Data.Length;
         var context = new FloatTensor([.. new float[(batch - 1) * embedDim], .. embeds.Data], [batch, 1, embedDim]);
         progress?.Report(new MotionProgress("encode", 1, 2));
@@ -159,8 +133,8 @@ public sealed class SvdPipeline : IDisposable
         // 2. VAE latent (posterior mean) of the noise-augmented image; zeros for the unconditional half; repeated per frame.
         var augmentation = new FloatTensor(noise.Next(image.ElementCount), image.Shape);
         var augmented = SvdPreprocessing.AddNoise(image, augmentation, parameters.NoiseAugStrength);
-        var mean = Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights, SvdNetwork.Vae), vaeConfig, attention: attention), folder.Vae.Weights,
-            encoder => Infer(encoder, new Dictionary<string, FloatTensor> { ["image"] = augmented }, cancellationToken)["mean"]);
+        var mean = memory.Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights, SvdNetwork.Vae), vaeConfig, attention: attention), folder.Vae.Weights,
+            encoder => Infer(encoder, "vae_encoder", new Dictionary<string, FloatTensor> { ["image"] = augmented }, cancellationToken)["mean"]);
         progress?.Report(new MotionProgress("encode", 2, 2));
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -188,7 +162,7 @@ public sealed class SvdPipeline : IDisposable
         FillImageLatents(unetInput, mean.Data, batch, frames, frameSize);
         var scaled = new float[latents.Length];
         var noisePrediction = new float[latents.Length];
-        UseLoaded($"unet-{frames}", () => UNetSpatioTemporalConditionModel.Build(Weights(folder.Unet.Weights, SvdNetwork.Unet), unetConfig, frames, precision, attention: attention), folder.Unet.Weights, unet =>
+        memory.Use($"unet-{frames}", () => UNetSpatioTemporalConditionModel.Build(Weights(folder.Unet.Weights, SvdNetwork.Unet), unetConfig, frames, precision, attention: attention), folder.Unet.Weights, unet =>
         {
             for (var step = 0; step < scheduler.StepCount; step++)
             {
@@ -196,7 +170,7 @@ public sealed class SvdPipeline : IDisposable
                 scheduler.ScaleModelInput(latents, step, scaled);
                 FillNoisyLatents(unetInput, scaled, batch, frames, frameSize);
                 var output = Denoise(unet, unetInput, [batch, frames, 2 * latentChannels, mean.Shape[2], mean.Shape[3]], scheduler.Timesteps[step], context, addedTimeIds, cancellationToken);
-                UNetEvaluations += batch;
+                Metrics.UNetEvaluations.Add(batch);
                 if (guided)
                 {
                     Guide(output.Data, guidance, frameSize, noisePrediction);
@@ -210,27 +184,19 @@ public sealed class SvdPipeline : IDisposable
                 afterStep?.Invoke(step, new FloatTensor(latents.ToArray(), latentShape));
                 progress?.Report(new MotionProgress("denoise", step + 1, scheduler.StepCount));
             }
+
+            return latents;
         });
 
         // 6. Decode in chunks; the temporal layers only mix frames within a chunk, as in diffusers.
-        var decodedFrames = Decode(latents, frames, frameSize, latentShape, parameters.DecodeChunkSize ?? DefaultDecodeChunk(frames), progress, cancellationToken);
+        var decodedFrames = Decode(latents, frames, frameSize, latentShape, parameters.DecodeChunkSize ?? memory.DecodeChunk(frames), progress, cancellationToken);
         return new SvdResult(decodedFrames, new FloatTensor(latents, latentShape), context, new FloatTensor([.. new float[(batch - 1) * mean.Data.Length], .. mean.Data], [batch, .. mean.Shape[1..]]));
     }
 
     public void Dispose()
     {
-        foreach (var network in cached.Values)
-        {
-            network.Dispose();
-        }
-
-        foreach (var checkpoint in checkpoints.Values)
-        {
-            checkpoint.Dispose();
-        }
-
-        cached.Clear();
-        checkpoints.Clear();
+        memory.Dispose();
+        Metrics.Dispose();
     }
 
     /// <summary>torch.linspace in float32: the first half counts up from start, the second half down from end.</summary>
@@ -258,8 +224,8 @@ public sealed class SvdPipeline : IDisposable
             var first = chunk * chunkSize;
             var count = Math.Min(chunkSize, frames - first);
             var input = new FloatTensor(scaledLatents[(first * frameSize)..((first + count) * frameSize)], [count, .. latentShape[2..]]);
-            var decoded = Use($"vae_decoder-{count}", () => AutoencoderKLTemporalDecoder.BuildDecoder(Weights(folder.Vae.Weights, SvdNetwork.Vae), vaeConfig, count, precision, attention), folder.Vae.Weights,
-                decoder => Infer(decoder, new Dictionary<string, FloatTensor> { ["latents"] = input }, cancellationToken)["sample"]);
+            var decoded = memory.Use($"vae_decoder-{count}", () => AutoencoderKLTemporalDecoder.BuildDecoder(Weights(folder.Vae.Weights, SvdNetwork.Vae), vaeConfig, count, precision, attention), folder.Vae.Weights,
+                decoder => Infer(decoder, "vae_decoder", new Dictionary<string, FloatTensor> { ["latents"] = input }, cancellationToken)["sample"]);
             frameShape = decoded.Shape[1..];
             pieces.Add(decoded.Data);
             progress?.Report(new MotionProgress("decode", chunk + 1, chunks));
@@ -273,66 +239,28 @@ public sealed class SvdPipeline : IDisposable
         return new FloatTensor(all, [frames, .. frameShape!]);
     }
 
-    /// <summary>
-    /// One UNet evaluation of every batch row (the guidance halves). With <see cref="MemoryMode.Low"/> the rows run one
-    /// at a time: the UNet treats each row on its own (its norms, attentions and convolutions never mix rows), so
-    /// the output is the same while the activations — at 1024×576 × 25 frames several GB, most of them the
-    /// feed-forward's — are those of one half. <see cref="MemoryMode.Fast"/> keeps one call for both halves (a
-    /// larger batch is a little faster per row). Rejected: splitting the frames instead — the temporal layers mix
-    /// frames, so that would change the result.
-    /// </summary>
+    /// <summary>One UNet evaluation of every batch row (the guidance halves), all at once or a row at a time as <see cref="NetworkMemory.ByRows"/> decides.</summary>
     private FloatTensor Denoise(OnnxNetwork unet, float[] sample, long[] sampleShape, float timestep, FloatTensor context, FloatTensor addedTimeIds, CancellationToken cancellationToken)
     {
-        var rows = (int)sampleShape[0];
-        if (memoryMode != MemoryMode.Low || rows == 1)
+        var rowSize = sample.Length / (int)sampleShape[0];
+        return memory.ByRows((int)sampleShape[0], (first, count) =>
         {
-            return Call(sample, context, addedTimeIds, rows);
-        }
+            Metrics.UNetCalls.Add(1);
+            return Infer(unet, "unet", new Dictionary<string, FloatTensor>
+            {
+                ["sample"] = new(sample[(first * rowSize)..((first + count) * rowSize)], [count, .. sampleShape[1..]]),
+                ["timestep"] = new([timestep], [1]),
+                ["encoder_hidden_states"] = Rows(context, first, count),
+                ["added_time_ids"] = Rows(addedTimeIds, first, count),
+            }, cancellationToken)["out_sample"];
+        });
 
-        var rowSize = sample.Length / rows;
-        var output = new float[sample.Length / 2];
-        for (var row = 0; row < rows; row++)
-        {
-            var result = Call(
-                sample[(row * rowSize)..((row + 1) * rowSize)],
-                Row(context, row),
-                Row(addedTimeIds, row),
-                1);
-            result.Data.CopyTo(output, row * result.Data.Length);
-        }
-
-        return new FloatTensor(output, [rows, .. sampleShape[1..2], sampleShape[2] / 2, .. sampleShape[3..]]);
-
-        FloatTensor Call(float[] rowsSample, FloatTensor rowsContext, FloatTensor rowsTimeIds, int count) => Count(Infer(unet, new Dictionary<string, FloatTensor>
-        {
-            ["sample"] = new(rowsSample, [count, .. sampleShape[1..]]),
-            ["timestep"] = new([timestep], [1]),
-            ["encoder_hidden_states"] = rowsContext,
-            ["added_time_ids"] = rowsTimeIds,
-        }, cancellationToken)["out_sample"]);
-
-        FloatTensor Count(FloatTensor output)
-        {
-            UNetCalls++;
-            return output;
-        }
-
-        static FloatTensor Row(FloatTensor tensor, int row)
+        static FloatTensor Rows(FloatTensor tensor, int first, int count)
         {
             var size = tensor.Data.Length / (int)tensor.Shape[0];
-            return new FloatTensor(tensor.Data[(row * size)..((row + 1) * size)], [1, .. tensor.Shape[1..]]);
+            return count == tensor.Shape[0] ? tensor : new FloatTensor(tensor.Data[(first * size)..((first + count) * size)], [count, .. tensor.Shape[1..]]);
         }
     }
-
-    /// <summary>
-    /// Frames decoded at once when DecodeChunkSize is not set: <see cref="FastDecodeChunk"/> with
-    /// <see cref="MemoryMode.Fast"/> (the value of diffusers' SVD example), <see cref="LowMemoryDecodeChunk"/> with
-    /// <see cref="MemoryMode.Low"/> (the decode_chunk_size of diffusers' low-memory recipe, beside model offload,
-    /// which low mode also does). Not diffusers' default of every frame at once: the decoder's activations grow with
-    /// the chunk (at 1024×576 in float32 over a GB a frame), so 25 frames at once would need tens of GB. Its temporal
-    /// layers mix frames within each chunk only, as in diffusers.
-    /// </summary>
-    private int DefaultDecodeChunk(int frames) => Math.Min(frames, memoryMode == MemoryMode.Low ? LowMemoryDecodeChunk : FastDecodeChunk);
 
     /// <summary>noise = uncond + g_f · (cond − uncond), frame by frame.</summary>
     private static void Guide(float[] output, float[] guidance, int frameSize, float[] destination)
@@ -372,7 +300,7 @@ public sealed class SvdPipeline : IDisposable
         }
     }
 
-    private IReadOnlyDictionary<string, FloatTensor> Infer(OnnxNetwork network, Dictionary<string, FloatTensor> inputs, CancellationToken cancellationToken)
+    private IReadOnlyDictionary<string, FloatTensor> Infer(OnnxNetwork network, string key, Dictionary<string, FloatTensor> inputs, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
@@ -381,62 +309,14 @@ public sealed class SvdPipeline : IDisposable
         }
         finally
         {
-            NetworkTime += clock.Elapsed;
+            Metrics.Ran(key, clock.Elapsed);
         }
     }
 
     /// <summary>A network's weights: its own checkpoint in a diffusers folder, or its part of a single-file Stability checkpoint.</summary>
     private IWeightSource Weights(string path, SvdNetwork network)
     {
-        if (!checkpoints.TryGetValue(path, out var open))
-        {
-            open = folder.SingleFile is not null ? StabilityCheckpoint.Open(path) : Checkpoint.Open(path);
-            checkpoints[path] = open;
-        }
-
+        var open = memory.WeightFile(path, file => folder.SingleFile is not null ? StabilityCheckpoint.Open(file) : Checkpoint.Open(file));
         return open is StabilityCheckpoint single ? single.For(network, unetConfig, vaeConfig) : (Checkpoint)open;
-    }
-
-    private T Use<T>(string key, Func<OnnxModel> build, string? weightsPath, Func<OnnxNetwork, T> run)
-    {
-        T result = default!;
-        UseLoaded(key, build, weightsPath, network => result = run(network));
-        return result;
-    }
-
-    /// <summary>Runs with a network, loading it if needed; in low-memory mode it (and its weight mapping) is released right after.</summary>
-    private void UseLoaded(string key, Func<OnnxModel> build, string? weightsPath, Action<OnnxNetwork> run)
-    {
-        if (!cached.TryGetValue(key, out var network))
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            using var options = sessionOptions();
-            network = OnnxNetwork.Create(build(), options, GraphCache, sessionOptions);
-            LoadTime += clock.Elapsed;
-            loadTimes[key] = loadTimes.GetValueOrDefault(key) + clock.Elapsed;
-            NetworkLoaded?.Invoke(key, clock.Elapsed);
-        }
-
-        try
-        {
-            run(network);
-        }
-        finally
-        {
-            if (memoryMode == MemoryMode.Fast)
-            {
-                cached[key] = network;
-            }
-            else
-            {
-                network.Dispose();
-                if (weightsPath is not null && checkpoints.Remove(weightsPath, out var checkpoint))
-                {
-                    checkpoint.Dispose();
-                }
-
-                NativeHeap.ReturnFreeMemory();
-            }
-        }
     }
 }

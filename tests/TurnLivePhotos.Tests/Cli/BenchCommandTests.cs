@@ -79,6 +79,10 @@ public sealed class PipelineBenchTests
         {
             Assert.Contains(expected, text, StringComparison.Ordinal);
         }
+
+        // The counts and per-network loads come from the pipeline's Metrics instruments: 2 steps × both guidance halves.
+        Assert.Contains("; 4 UNet evaluations (with the unconditional half)", text, StringComparison.Ordinal);
+        Assert.Contains("  load unet-2: ", text, StringComparison.Ordinal);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
+using TurnLivePhotos.Bench;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Onnx;
 using TurnLivePhotos.Engine.Svd;
@@ -27,6 +28,7 @@ public sealed class AnimateLcmPipelineTests
         var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(pipelineFolder, "input.png"))).Image);
         var schedulerConfig = AnimateLcmSchedulerConfig.Load(Path.Combine(FixtureSets.Folder(set, "scheduler"), "scheduler_config.json"));
         using var pipeline = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Low, animateLcm: schedulerConfig);
+        using var measured = new PipelineMeasurements(pipeline);
 
         // The draws in the order the reference made them: augmentation, starting latents, then one per step.
         var draws = p.GetProperty("random_draws").EnumerateArray().Select(d => d.GetProperty("meaning").GetString()!).ToList();
@@ -69,7 +71,7 @@ public sealed class AnimateLcmPipelineTests
         FixtureSets.AssertClose(FixtureSets.Read(io, "latents_final"), result.FinalLatents, 1e-4, "latents_final");
         var expectedFrames = FixtureSets.Read(io, "frames");
         FixtureSets.AssertClose(expectedFrames with { Shape = expectedFrames.Shape[1..] }, result.Frames, 1e-4, "frames");
-        Assert.Equal(2L * stepCount, pipeline.UNetEvaluations);
+        Assert.Equal(2L * stepCount, measured.UNetEvaluations);
     }
 
     [Theory]

@@ -83,7 +83,8 @@ public sealed class OptimizedModelCacheTests
         Assert.All(session.InputMetadata.Values, input => Assert.Empty(input.Dimensions));
         using var network = OnnxNetwork.Create(model);
         var expected = network.Run(Inputs(io))["out_sample"];
-        Assert.Equal(expected.Data, OutSample(session, io));
+        // Without shapes ONNX Runtime may fuse and lay out differently, so the sums may run in another order.
+        FixtureSets.AssertClose(expected, new FloatTensor(OutSample(session, io), expected.Shape), FloatAccumulation.UNetEvaluation(config), "entry without input shapes vs graph");
     }
 
     [Fact]
@@ -250,7 +251,7 @@ public sealed class OptimizedModelCacheTests
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(widened.Proto, options);
         using var castForm = OnnxNetwork.Create(model);
         var expected = castForm.Run(Inputs(io))["out_sample"];
-        FixtureSets.AssertClose(expected, new FloatTensor(OutSample(session, io), expected.Shape), 1e-6, "widened form vs cast form");
+        FixtureSets.AssertClose(expected, new FloatTensor(OutSample(session, io), expected.Shape), FloatAccumulation.UNetEvaluation(config), "widened form vs cast form");
 
         // Through the cache: the cold start optimizes the widened form, keeps no copy of it, and the warm start agrees.
         var cache = new OptimizedModelCache(temp["cache"], "cpu");
@@ -260,7 +261,8 @@ public sealed class OptimizedModelCacheTests
             cold = network.Run(Inputs(io))["out_sample"];
         }
 
-        // A cold start that reopens its saved entry (as the engine's does) runs exactly what a warm start runs.
+        // A cold start that reopens its saved entry (as the engine's does) runs what a warm start runs (its session
+        // options, and so ONNX Runtime's thread split, are the caller's: the sums may run in another order).
         var reopening = new OptimizedModelCache(temp["cache-reopened"], "cpu");
         FloatTensor reopened;
         using (var network = OnnxNetwork.Create(model, cache: reopening, moreOptions: () => new Microsoft.ML.OnnxRuntime.SessionOptions()))
@@ -273,10 +275,10 @@ public sealed class OptimizedModelCacheTests
         Assert.Empty(Directory.GetDirectories(cache.Folder));
         Assert.Empty(Directory.GetFiles(cache.Folder, widened.FileName, SearchOption.AllDirectories));
         using var warm = OnnxNetwork.Create(UNetSpatioTemporalConditionModel.Build(weights, config, frames), cache: cache);
-        FixtureSets.AssertClose(expected, cold, 1e-6, "cold start from the widened form");
+        FixtureSets.AssertClose(expected, cold, FloatAccumulation.UNetEvaluation(config), "cold start from the widened form");
         var warmOutput = warm.Run(Inputs(io))["out_sample"];
-        Assert.Equal(cold.Data, warmOutput.Data);
-        Assert.Equal(warmOutput.Data, reopened.Data);
+        FixtureSets.AssertClose(cold, warmOutput, FloatAccumulation.UNetEvaluation(config), "warm start vs cold start");
+        FixtureSets.AssertClose(warmOutput, reopened, FloatAccumulation.UNetEvaluation(config), "reopened cold start vs warm start");
     }
 
     [Theory]

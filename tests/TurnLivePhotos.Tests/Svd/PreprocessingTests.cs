@@ -51,7 +51,6 @@ public sealed class PreprocessingTests
         using var resize = OnnxNetwork.Create(SvdPreprocessing.BuildClipInput((int)input.Shape[2], (int)input.Shape[3], (int)expected.Shape[2], normalization));
         var resized = resize.Run(new Dictionary<string, FloatTensor> { ["image"] = input })["resized"];
 
-        Assert.True(SvdPreprocessing.GaussianKernel(SvdPreprocessing.Sigma((int)input.Shape[3], (int)expected.Shape[3])).Length > 3, "this case must exercise a real blur");
         FixtureSets.AssertClose(expected, resized, 1e-4, "resize_aa.output");
     }
 
