@@ -11,7 +11,7 @@ namespace TurnLivePhotos.Engine.Onnx;
 /// cores idle. On Linux we count the cores the kernel lists instead (distinct physical id / core id pairs of
 /// /proc/cpuinfo: hyperthreads of one core count once, as ONNX Runtime intends), capped by what .NET says this process
 /// may use (affinity, container CPU limits); elsewhere ONNX Runtime's default stands. Rejected: the logical processor
-/// count (two SMT threads fight over one core's vector units in GEMM-bound work). See docs/decisions/0001-onnx-runtime-cpu-sessions.md.
+/// count (two SMT threads fight over one core's vector units in GEMM-bound work). See docs/decisions/0004-onnx-runtime-cpu-sessions.md.
 /// </remarks>
 public static class CpuThreads
 {
@@ -34,7 +34,7 @@ public static class CpuThreads
     /// (<see cref="DisablePrepacking"/>): packing copies every MatMul/Gemm weight into MLAS's layout at session start,
     /// most of a warm start's time, and buys nothing at our GEMM sizes (thousands of rows). Rejected: saving the
     /// packed copies in the graph cache (<c>session.save_external_prepacked_constant_initializers</c>; ONNX Runtime
-    /// still packs on load). Figures in docs/benchmarks.md; reasoning in docs/decisions/0001-onnx-runtime-cpu-sessions.md.
+    /// still packs on load). Figures in docs/benchmarks.md; reasoning in docs/decisions/0004-onnx-runtime-cpu-sessions.md.
     /// </remarks>
     public static SessionOptions Options()
     {

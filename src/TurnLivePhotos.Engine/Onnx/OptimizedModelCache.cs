@@ -22,7 +22,7 @@ namespace TurnLivePhotos.Engine.Onnx;
 /// graph's presence means the entry is complete); the other optimizes in memory without saving. A damaged entry
 /// is deleted and rebuilt. Rejected: caching our own protobuf (it is cheap to build; the optimization is what
 /// costs), and ONNX Runtime's ORT format (no external data, so the whole float32 model is one flatbuffer read into
-/// memory). See docs/decisions/0002-graph-cache.md.
+/// memory). See docs/decisions/0005-graph-cache.md.
 /// </remarks>
 public sealed class OptimizedModelCache(string folder, string device)
 {

@@ -12,7 +12,7 @@ namespace TurnLivePhotos.Engine.Onnx;
 /// once. An entry is opened with optimizations off (the shape-using passes ran when it was saved) and the CPU kernels
 /// read shapes from the tensors at run time; buffers are still reused through the memory arena. Rejected:
 /// free-dimension overrides (the graph computes its Reshape targets, so dimensions stay unknown anyway) and an entry
-/// per output size (each a full copy of the weights). Figures in docs/benchmarks.md; docs/decisions/0002-graph-cache.md.
+/// per output size (each a full copy of the weights). Figures in docs/benchmarks.md; docs/decisions/0005-graph-cache.md.
 /// </remarks>
 internal static class ShapelessInputs
 {
