@@ -46,17 +46,22 @@ public sealed class NoOverwriteTests
     }
 
     [RequiresToolsFact("ffmpeg")]
-    public async Task With_no_overwrite_a_name_is_free_when_only_other_formats_used_it()
+    public async Task With_no_overwrite_only_the_formats_being_written_decide_whether_a_name_is_taken()
     {
         using var folder = new TempFolder();
-        var photo = folder["in/lakeside.jpg"];
-        folder.Write("out/lakeside.webp", [1, 2, 3]); // another format's file under the same name is not replaced by a GIF
-        folder.Write("out/lakeside-2.gif", [4, 5, 6]);
+        folder.Write("in/lakeside.jpg", TestPhotos.Scene(160, 120, seed: 1));
+        folder.Write("in/river.jpg", TestPhotos.Scene(160, 120, seed: 2));
+        folder.Write("out/lakeside.webp", [1, 2, 3]); // another format under the name: a GIF replaces nothing
+        folder.Write("out/river.gif", [4, 5, 6]); // the same format: kept, the new one is river-2.gif
+        folder.Write("out/river-2.mp4", [7, 8, 9]); // another format again: river-2 is still free for a GIF
 
-        var files = await ConvertAsync(folder, photo, seed: 1, "--no-overwrite", "--format", "gif");
+        var (exit, _, errors) = await ConvertCommandTests.RunAsync(folder, "convert", folder["in"], "-o", folder["out"], "--frames", "3", "--format", "gif", "--no-overwrite");
 
-        Assert.Equal(["lakeside-2.gif", "lakeside.gif", "lakeside.webp"], files.Keys);
-        Assert.Equal([4, 5, 6], files["lakeside-2.gif"]);
+        Assert.True(exit == 0, string.Join("\n", errors));
+        Assert.Equal(["lakeside.gif", "lakeside.webp", "river-2.gif", "river-2.mp4", "river.gif"],
+            Directory.GetFiles(folder["out"]).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal([4, 5, 6], await File.ReadAllBytesAsync(folder["out/river.gif"]));
+        Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(folder["out/lakeside.webp"]));
     }
 
     /// <summary>Live Photo, Motion Photo and GIF of a photo with a capture date, by the rule convert --help states.</summary>
