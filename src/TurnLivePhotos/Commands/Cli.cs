@@ -16,13 +16,17 @@ public static class Cli
     /// <summary>The program's name as a person types it (the root command's own name is the host's, e.g. testhost, in tests).</summary>
     public const string ProgramName = "turn-live-photos";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <summary>Runs a command; the console's own writers ask a person at a terminal (<see cref="Terminal.FromConsole"/>), any others never ask.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, error, ReferenceEquals(output, Console.Out) ? Terminal.FromConsole() : Terminal.None, cancellationToken);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Terminal terminal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         try
         {
             args = WithLaunchArguments(args);
-            var root = Build(output, error);
+            var root = Build(output, error, terminal);
             var parsed = root.Parse(args);
             var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
             if (CommandMenu.For(parsed) is { } menu)
@@ -55,7 +59,7 @@ public static class Cli
         }
     }
 
-    private static RootCommand Build(TextWriter output, TextWriter error)
+    private static RootCommand Build(TextWriter output, TextWriter error, Terminal terminal)
     {
         var root = new RootCommand("TurnLivePhotos: turn a still photo into a live photo. With no command it serves the web page, like 'serve'.");
         root.Options.Add(CommonOptions.Config);
@@ -65,7 +69,7 @@ public static class Cli
         ServeCommand.AddTo(root, output, error);
         root.Subcommands.Add(ServeCommand.Create(output, error));
         root.Subcommands.Add(WorkerCommand.Create(output, error));
-        root.Subcommands.Add(ConvertCommand.Create(output, error));
+        root.Subcommands.Add(ConvertCommand.Create(output, error, terminal));
         root.Subcommands.Add(SettingsCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(ModelCommand.Create(output, error));

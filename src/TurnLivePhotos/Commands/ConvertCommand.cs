@@ -23,7 +23,7 @@ public static class ConvertCommand
         ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".heic", ".heif", ".avif",
     };
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, Terminal? terminal = null)
     {
         var photos = new Argument<string[]>("photos") { Description = "Photos or folders of photos", Arity = ArgumentArity.OneOrMore };
         var outputDirectory = new Option<string?>("--output", "-o") { Description = "Folder for the results (default: [StoreOptions] OutputsHome)" };
@@ -48,6 +48,11 @@ public static class ConvertCommand
         var samsung = new Option<bool>("--samsung-trailer") { Description = "Add Samsung's SEF trailer to motion photos" };
         var appleStill = new Option<string?>("--apple-still") { Description = "The Live Photo's still: auto (HEIC for a HEIC photo, else JPEG), jpeg or heic (default [OutputOptions] AppleStill, else auto)" };
         appleStill.AcceptOnlyFromAmong("auto", "jpeg", "heic");
+        var noOverwrite = new Option<bool>("--no-overwrite")
+        {
+            Description = "Keep existing results: a photo whose outputs (any of the formats written) exist already gets the first free suffix, the same for all its files (lakeside-2.gif, LAKESIDE-2.JPG/.MOV/.zip/.pvt, IMG_<date>_lakeside-2_MP.jpg)",
+        };
+        var yes = new Option<bool>("--yes", "-y") { Description = "With no AI model and --engine auto: download the depth model for the cinematic engine without asking (also with no terminal)" };
 
         var command = new Command("convert", "Turn photos into motion and write the results");
         command.Arguments.Add(photos);
@@ -56,6 +61,9 @@ public static class ConvertCommand
         {
             command.Options.Add(option);
         }
+
+        command.Options.Add(noOverwrite);
+        command.Options.Add(yes);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -69,7 +77,12 @@ public static class ConvertCommand
                 (SettingKeys.SamsungTrailer, parse.GetValue(samsung) ? "true" : null),
                 (SettingKeys.AppleStill, parse.GetValue(appleStill)),
             ]);
-            var run = new ConvertRun(settings, parse.GetValue(outputDirectory) ?? settings.Store.OutputsHome, CommonOptions.ParseLogLevel(parse), output, error);
+            var run = new ConvertRun(settings, parse.GetValue(outputDirectory) ?? settings.Store.OutputsHome, CommonOptions.ParseLogLevel(parse), output, error)
+            {
+                NoOverwrite = parse.GetValue(noOverwrite),
+                AcceptDownload = parse.GetValue(yes),
+                Terminal = terminal ?? Terminal.None,
+            };
             return await run.ExecuteAsync(parse.GetValue(photos) ?? [], cancellationToken);
         });
         return command;
@@ -87,6 +100,14 @@ public static class ConvertCommand
         private readonly string outputDirectory = Path.GetFullPath(outputDirectory);
         private readonly HashSet<string> usedNames = new(StringComparer.OrdinalIgnoreCase);
 
+        /// <summary>--no-overwrite: outputs that exist already are kept and this run's get a suffix.</summary>
+        public bool NoOverwrite { get; init; }
+
+        /// <summary>--yes: fetch the depth model on a first run without asking.</summary>
+        public bool AcceptDownload { get; init; }
+
+        public Terminal Terminal { get; init; } = Terminal.None;
+
         public async Task<int> ExecuteAsync(IReadOnlyList<string> inputs, CancellationToken cancellationToken)
         {
             // Each failed photo or format is one "error:"/"note:" line of this command's own; the converter's warnings
@@ -99,6 +120,7 @@ public static class ConvertCommand
             using var engines = EngineCatalog.FromSettings(settings, loggers);
             var converter = new PhotoConverter(engines, settings.Input.Budget, loggers.CreateLogger<PhotoConverter>(), new FfmpegEncoder(settings.FFmpegPath));
 
+            await FirstRunOffer.RunAsync(settings, engines.DepthModelFolder, AcceptDownload, Terminal, output, error, cancellationToken);
             EngineChoice choice;
             try
             {
@@ -235,6 +257,13 @@ public static class ConvertCommand
         private string UniqueBaseName(string photo)
         {
             var stem = Path.GetFileNameWithoutExtension(photo);
+            if (NoOverwrite)
+            {
+                var free = OutputNames.FirstFree(outputDirectory, stem, settings.Output.Formats, name => !usedNames.Contains(name));
+                usedNames.Add(free);
+                return free;
+            }
+
             var candidate = stem;
             for (var n = 2; !usedNames.Add(candidate); n++)
             {

@@ -300,7 +300,7 @@ public static class ModelCommand
     }
 
     /// <summary>A bar with size, speed and ETA on a terminal; otherwise a plain line per file and every 10 %.</summary>
-    private static async Task<DownloadResult> RunWithProgressAsync(ModelDownloader downloader, DownloadRequest request, TextWriter output, CancellationToken cancellationToken)
+    internal static async Task<DownloadResult> RunWithProgressAsync(ModelDownloader downloader, DownloadRequest request, TextWriter output, CancellationToken cancellationToken)
     {
         var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         if (!interactive)
