@@ -24,7 +24,7 @@ public sealed class CinematicMotionEngine(CinematicEngineOptions options, ILogge
     /// <summary>
     /// The photo fitted inside the model's 518 × 518 (518×392 for a 4:3 photo) rather than transformers' short side
     /// at 518 (686×518). The network's cost grows with its tokens, and attention's with their square: 1036 tokens
-    /// instead of 1813 halve its CPU time (0.6 s against 1.25 s a run for Small, measured on 2 cores), the largest
+    /// instead of 1813 halve its CPU time (docs/benchmarks.md, <c>bench cinematic</c>), the largest
     /// single saving toward a clip in seconds. What it costs is depth detail finer than 1/518 of the frame, which a
     /// subtle camera move does not show: the depth is upsampled to the frame with its edges snapped to clean steps
     /// (<see cref="DisparityField"/>) either way. Rejected: a fixed 518 × 518 square (distorts the photo for the
