@@ -48,11 +48,13 @@ public static class ConvertCommand
         var samsung = new Option<bool>("--samsung-trailer") { Description = "Add Samsung's SEF trailer to motion photos" };
         var appleStill = new Option<string?>("--apple-still") { Description = "The Live Photo's still: auto (HEIC for a HEIC photo, else JPEG), jpeg or heic (default [OutputOptions] AppleStill, else auto)" };
         appleStill.AcceptOnlyFromAmong("auto", "jpeg", "heic");
+        var interpolate = new Option<string?>("--interpolate") { Description = "auto (RIFE to 30 fps for a short AI clip when its model is there), off or rife (default [ModelOptions] Interpolation, else auto)" };
+        interpolate.AcceptOnlyFromAmong("auto", "off", "rife");
 
         var command = new Command("convert", "Turn photos into motion and write the results");
         command.Arguments.Add(photos);
         UnknownOptions.RejectIn(command, photos);
-        foreach (var option in new Option[] { outputDirectory, engine }.Concat(parameters.Select(p => p.Option)).Concat([format, loop, strip, samsung, appleStill]))
+        foreach (var option in new Option[] { outputDirectory, engine }.Concat(parameters.Select(p => p.Option)).Concat([format, loop, strip, samsung, appleStill, interpolate]))
         {
             command.Options.Add(option);
         }
@@ -68,6 +70,7 @@ public static class ConvertCommand
                 (SettingKeys.StripMetadata, parse.GetValue(strip) ? "true" : null),
                 (SettingKeys.SamsungTrailer, parse.GetValue(samsung) ? "true" : null),
                 (SettingKeys.AppleStill, parse.GetValue(appleStill)),
+                (SettingKeys.Interpolation, parse.GetValue(interpolate)),
             ]);
             var run = new ConvertRun(settings, parse.GetValue(outputDirectory) ?? settings.Store.OutputsHome, CommonOptions.ParseLogLevel(parse), output, error);
             return await run.ExecuteAsync(parse.GetValue(photos) ?? [], cancellationToken);
@@ -203,6 +206,11 @@ public static class ConvertCommand
                 {
                     var formats = OutputFormatNames.Join(result.Skipped.Keys, ", ");
                     await error.WriteLineAsync($"note: {name}: {formats} skipped: {OneLine(result.Skipped.Values.First())}");
+                }
+
+                if (result.InterpolationNote is { } interpolationNote)
+                {
+                    await error.WriteLineAsync($"note: {name}: {OneLine(interpolationNote)}");
                 }
 
                 foreach (var note in result.MetadataNotes)
