@@ -30,7 +30,7 @@ public sealed class FrameInterpolation(InterpolationMode mode, string modelPath,
         $"no RIFE model at {modelPath}, so the AI clip plays each frame once at its own rate; for 30 fps place Practical-RIFE's " +
         "v4.25 or v4.26 release file flownet.pkl there (there is no verified download: `model download` does not fetch it)";
 
-    /// <summary>Refuses a conversion before any engine runs when RIFE is demanded and its model is missing.</summary>
+    /// <summary>Refuses an AI conversion before its engine runs when RIFE is demanded and its model is missing.</summary>
     /// <exception cref="EngineUnavailableException">Interpolation = rife and no file at the model path.</exception>
     public void ThrowIfDemandedAndMissing()
     {

@@ -79,7 +79,11 @@ public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, I
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(choice);
         var clock = Stopwatch.StartNew();
-        engines.Interpolation.ThrowIfDemandedAndMissing();
+        if (choice.Engine.IsGenerative)
+        {
+            engines.Interpolation.ThrowIfDemandedAndMissing(); // before minutes of AI work, not after
+        }
+
         var photo = PhotoDecoder.Decode(request.Photo, budget);
         decoded((long)photo.Image.Width * photo.Image.Height);
         logger.LogInformation(
