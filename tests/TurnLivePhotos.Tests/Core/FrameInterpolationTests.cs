@@ -74,6 +74,20 @@ public sealed class FrameInterpolationTests
     }
 
     [RequiresToolsFact("ffprobe", "ffmpeg")]
+    public async Task A_ping_pong_live_photo_movie_is_interpolated_without_a_seam_and_the_mp4_loops_forward_with_one()
+    {
+        using var folder = new TempFolder();
+        using var interpolation = new FrameInterpolation(InterpolationMode.Auto, TinyModel, folder["work"], releasedWidthsOnly: false);
+        var result = await Convert(folder, interpolation, new ShortAiClipEngine(), loop: null); // each format's default loop
+
+        var movie = VideoFormatTests.Probe(result.Companions.Single(file => file.EndsWith(".MOV", StringComparison.Ordinal)));
+        var pingPong = (2 * Frames) - 1; // 23 frames at 8 fps: 2.9 s, factor 4, and it turns round instead of jumping
+        Assert.Equal((((pingPong - 1) * 4) + 1).ToString(CultureInfo.InvariantCulture), movie["nb_read_frames"]);
+        Assert.Equal("30/1", movie["r_frame_rate"]);
+        Assert.Equal((Frames * 4).ToString(CultureInfo.InvariantCulture), VideoFormatTests.Probe(result.Files[OutputFormat.Mp4])["nb_read_frames"]);
+    }
+
+    [RequiresToolsFact("ffprobe", "ffmpeg")]
     public async Task Without_the_model_auto_keeps_the_clips_frames_and_notes_where_the_model_goes()
     {
         using var folder = new TempFolder();
@@ -164,12 +178,12 @@ public sealed class FrameInterpolationTests
         Assert.Equal(Frames.ToString(CultureInfo.InvariantCulture), mp4["nb_read_frames"]);
     }
 
-    private static Task<ConversionResult> Convert(TempFolder folder, FrameInterpolation interpolation, IMotionEngine engine)
+    private static Task<ConversionResult> Convert(TempFolder folder, FrameInterpolation interpolation, IMotionEngine engine, LoopMode? loop = LoopMode.Forward)
     {
         var converter = new PhotoConverter(new EngineCatalog(folder["models/none"], classic: engine, interpolation: interpolation), DecodeBudget.Default, NullLogger<PhotoConverter>.Instance);
         var request = new ConversionRequest(TestPhotos.Scene(64, 48), new MotionParameters { Frames = Frames, Fps = Fps }, EngineKind.Classic, folder["out"], "p")
         {
-            Outputs = new OutputOptions { Formats = [OutputFormat.Mp4, OutputFormat.Live], Loop = LoopMode.Forward },
+            Outputs = new OutputOptions { Formats = [OutputFormat.Mp4, OutputFormat.Live], Loop = loop },
         };
         return converter.ConvertAsync(request, null, CancellationToken.None);
     }
