@@ -101,7 +101,7 @@ public sealed class FrameInterpolation(InterpolationMode mode, string modelPath,
 
             lock (gate)
             {
-                total += InterpolationPlan.Build(clip.Frames.Count, factor, seam).Count(frame => !frame.IsOriginal);
+                total += RifeClipInterpolator.NewFrames(clip, factor, seam);
             }
 
             var counted = progress is null ? null : new Counted(this);

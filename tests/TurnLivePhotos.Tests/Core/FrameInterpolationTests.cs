@@ -56,6 +56,30 @@ public sealed class FrameInterpolationTests
         Assert.Equal(Frames * 3, stages[^1].TotalSteps);
     }
 
+    [Fact]
+    public async Task A_ping_pong_loop_has_no_seam_and_its_way_back_reuses_the_way_outs_frames()
+    {
+        using var folder = new TempFolder();
+        using var interpolation = new FrameInterpolation(InterpolationMode.Auto, TinyModel, folder["work"], releasedWidthsOnly: false);
+        var clip = await new ShortAiClipEngine().GenerateAsync(new MotionRequest(Photo(), new MotionParameters { Frames = 5, Fps = Fps }), null, CancellationToken.None);
+        var stages = new List<MotionProgress>();
+
+        var (interpolator, _) = interpolation.For(clip, new SynchronousProgress(stages.Add));
+        var looped = LoopSequence.Build(clip.Frames, LoopMode.PingPong); // 4 3 2 1 0 1 2 3 4
+        var result = interpolator!.Interpolate(looped, Fps, ClipInterpolation.HasSeam(LoopMode.PingPong), CancellationToken.None);
+
+        Assert.Equal((8 * 4) + 1, result.Clip.Frames.Count);
+        Assert.Equal(4 * 4, result.Clip.StillIndex); // the still (engine frame 0) where the loop turns round
+        Assert.Equal(clip.Frames[0].Pixels, result.Clip.Frames[result.Clip.StillIndex].Pixels);
+        for (var i = 0; i < result.Clip.Frames.Count; i++)
+        {
+            Assert.Equal(result.Clip.Frames[i].Pixels, result.Clip.Frames[^(i + 1)].Pixels); // a boomerang: the same frames both ways
+        }
+
+        Assert.Equal(4 * 3, stages.Count); // each of the 4 pairs' 3 frames made once
+        Assert.Equal(4 * 3, stages[^1].TotalSteps);
+    }
+
     [RequiresToolsFact("ffprobe", "ffmpeg")]
     public async Task A_short_ai_clip_comes_out_as_a_30_fps_mp4_and_live_photo_movie()
     {
