@@ -92,12 +92,14 @@ public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, I
 
         var clip = await RunEngineAsync(choice.Engine, new MotionRequest(photo.Image, request.Parameters), progress, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
-        var (interpolator, interpolationNote) = await InterpolationAsync(clip, progress);
+        // Interpolating and writing overlap: their steps reach the caller only while the whole job's share grows.
+        var afterEngine = new ForwardOnly(progress);
+        var (interpolator, interpolationNote) = await InterpolationAsync(clip, afterEngine);
         var outputs = request.Outputs with { Interpolator = interpolator };
 
         // An engine may hand over frames still being made: writing starts at once and takes each frame as it comes.
         // The writing stage counts formats ended of formats asked for, once every frame is made (before that the engine's stage runs).
-        var writingProgress = new WritingProgress(progress, outputs.Formats.Count);
+        var writingProgress = new WritingProgress(interpolator is null ? progress : afterEngine, outputs.Formats.Count);
         var writing = writer.WriteAsync(request.Photo, clip.Frames, clip.Fps, request.OutputDirectory, request.BaseName, outputs, cancellationToken, _ => writingProgress.FormatEnded());
         await FramesMadeAsync(choice.Engine, clip, writing);
         writingProgress.Begin();
@@ -142,6 +144,25 @@ public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, I
                 if (begun)
                 {
                     progress?.Report(new MotionProgress("write", ended, formats));
+                }
+            }
+        }
+    }
+
+    /// <summary>Passes on only the steps that do not take the job's overall share back (the last "write" step always goes).</summary>
+    private sealed class ForwardOnly(IProgress<MotionProgress>? progress) : IProgress<MotionProgress>
+    {
+        private readonly Lock gate = new();
+        private double reached;
+
+        public void Report(MotionProgress value)
+        {
+            lock (gate)
+            {
+                if (value.OverallFraction >= reached)
+                {
+                    reached = value.OverallFraction;
+                    progress?.Report(value);
                 }
             }
         }

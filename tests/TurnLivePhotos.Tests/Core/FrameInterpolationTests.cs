@@ -97,6 +97,26 @@ public sealed class FrameInterpolationTests
         Assert.Equal((Frames * 4).ToString(CultureInfo.InvariantCulture), movie["nb_read_frames"]);
     }
 
+    [RequiresToolsFact("ffmpeg")]
+    public async Task Progress_shows_the_interpolate_stage_and_the_whole_jobs_share_never_goes_back()
+    {
+        using var folder = new TempFolder();
+        using var interpolation = new FrameInterpolation(InterpolationMode.Auto, TinyModel, folder["work"], releasedWidthsOnly: false);
+        var steps = new List<MotionProgress>();
+        var result = await Convert(folder, interpolation, new ShortAiClipEngine(), progress: new SynchronousProgress(step =>
+        {
+            lock (steps)
+            {
+                steps.Add(step);
+            }
+        }));
+
+        Assert.Empty(result.Failures);
+        Assert.Contains(steps, step => step.Stage == "interpolate");
+        Assert.Equal(steps.Select(step => step.OverallFraction).Order(), steps.Select(step => step.OverallFraction));
+        Assert.Equal(("write", 2, 2), (steps[^1].Stage, steps[^1].Step, steps[^1].TotalSteps));
+    }
+
     [RequiresToolsFact("ffprobe", "ffmpeg")]
     public async Task A_ping_pong_live_photo_movie_is_interpolated_without_a_seam_and_the_mp4_loops_forward_with_one()
     {
@@ -202,14 +222,14 @@ public sealed class FrameInterpolationTests
         Assert.Equal(Frames.ToString(CultureInfo.InvariantCulture), mp4["nb_read_frames"]);
     }
 
-    private static Task<ConversionResult> Convert(TempFolder folder, FrameInterpolation interpolation, IMotionEngine engine, LoopMode? loop = LoopMode.Forward)
+    private static Task<ConversionResult> Convert(TempFolder folder, FrameInterpolation interpolation, IMotionEngine engine, LoopMode? loop = LoopMode.Forward, IProgress<MotionProgress>? progress = null)
     {
         var converter = new PhotoConverter(new EngineCatalog(folder["models/none"], classic: engine, interpolation: interpolation), DecodeBudget.Default, NullLogger<PhotoConverter>.Instance);
         var request = new ConversionRequest(TestPhotos.Scene(64, 48), new MotionParameters { Frames = Frames, Fps = Fps }, EngineKind.Classic, folder["out"], "p")
         {
             Outputs = new OutputOptions { Formats = [OutputFormat.Mp4, OutputFormat.Live], Loop = loop },
         };
-        return converter.ConvertAsync(request, null, CancellationToken.None);
+        return converter.ConvertAsync(request, progress, CancellationToken.None);
     }
 
     private static RgbImage Photo() => PhotoDecoder.Decode(TestPhotos.Scene(64, 48), DecodeBudget.Default).Image;
