@@ -95,6 +95,11 @@ public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, I
         // Interpolating and writing overlap: their steps reach the caller only while the whole job's share grows.
         var afterEngine = new ForwardOnly(progress);
         var (interpolator, interpolationNote) = await InterpolationAsync(clip, afterEngine);
+        if (interpolationNote is not null)
+        {
+            logger.LogInformation("Frames play as made: {Note}", interpolationNote);
+        }
+
         var outputs = request.Outputs with { Interpolator = interpolator };
 
         // An engine may hand over frames still being made: writing starts at once and takes each frame as it comes.
