@@ -129,6 +129,12 @@ public sealed class FrameInterpolationTests
         Assert.Equal((((pingPong - 1) * 4) + 1).ToString(CultureInfo.InvariantCulture), movie["nb_read_frames"]);
         Assert.Equal("30/1", movie["r_frame_rate"]);
         Assert.Equal((Frames * 4).ToString(CultureInfo.InvariantCulture), VideoFormatTests.Probe(result.Files[OutputFormat.Mp4])["nb_read_frames"]);
+
+        // The still-image-time sample sits where the still's frame (engine frame 0, the turn) now plays: frame 11 × 4 at 30 fps.
+        var mov = result.Companions.Single(file => file.EndsWith(".MOV", StringComparison.Ordinal));
+        var (_, packets, _) = ExternalTools.Run("ffprobe", "-v", "error", "-select_streams", "d:2", "-show_packets", "-of", "compact", mov);
+        var pts = double.Parse(packets.Split("pts_time=")[1].Split('|')[0], CultureInfo.InvariantCulture);
+        Assert.Equal((Frames - 1) * 4 / 30.0, pts, 0.002);
     }
 
     [RequiresToolsFact("ffprobe", "ffmpeg")]
