@@ -45,6 +45,7 @@ public sealed record MotionProgress(string Stage, int Step, int TotalSteps)
         ["animate"] = (0.00, 0.90),
         ["depth"] = (0.00, 0.30),
         ["render"] = (0.30, 0.90),
+        ["interpolate"] = (0.90, 0.98), // RIFE's frames between the AI clip's, made while the formats are written
         ["write"] = (0.90, 1.00), // one step per format; a short job's writing is a visible share of it
     };
 

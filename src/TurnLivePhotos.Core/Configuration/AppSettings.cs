@@ -132,6 +132,12 @@ public sealed record ModelSettings
 
     /// <summary>A UNet weight file used instead of the model folder's (e.g. AnimateLCM-SVD-xt.safetensors); null: the folder's.</summary>
     public string? UNetWeights { get; init; }
+
+    /// <summary>Whether a short AI clip is brought to 30 fps with RIFE (see <see cref="RifeModelPath"/>).</summary>
+    public Conversion.InterpolationMode Interpolation { get; init; } = Conversion.InterpolationMode.Auto;
+
+    /// <summary>The RIFE release's <c>flownet.pkl</c> (v4.25/v4.26); default <c>rife/flownet.pkl</c> under ModelsHome.</summary>
+    public string RifeModelPath { get; init; } = Path.Combine("models", "rife", "flownet.pkl");
 }
 
 /// <summary>[WebOptions]</summary>

@@ -17,6 +17,8 @@ public static class SettingKeys
 {
     public static readonly SettingKey Engine = new("ModelOptions", "Engine");
     public static readonly SettingKey GpuMemoryLimitMb = new("ModelOptions", "GpuMemoryLimitMb");
+    public static readonly SettingKey Interpolation = new("ModelOptions", "Interpolation");
+    public static readonly SettingKey RifeModelPath = new("ModelOptions", "RifeModelPath");
     public static readonly SettingKey Formats = new("OutputOptions", "Formats");
     public static readonly SettingKey Loop = new("OutputOptions", "Loop");
     public static readonly SettingKey StripMetadata = new("OutputOptions", "StripMetadata");

@@ -121,6 +121,10 @@ public static class SettingsLoader
                 MemoryMode = read.Enum("ModelOptions", "MemoryMode", model.MemoryMode),
                 GpuMemoryLimitMb = read.OptionalInt(SettingKeys.GpuMemoryLimitMb.Section, SettingKeys.GpuMemoryLimitMb.Key, ParameterLimits.GpuMemoryLimitMb),
                 UNetWeights = unetWeights,
+                Interpolation = read.Enum(SettingKeys.Interpolation.Section, SettingKeys.Interpolation.Key, model.Interpolation),
+                RifeModelPath = read.Raw(SettingKeys.RifeModelPath.Section, SettingKeys.RifeModelPath.Key) is { Length: > 0 } rife && rife.Trim().Length > 0
+                    ? Path.GetFullPath(rife.Trim(), baseDirectory)
+                    : Path.Combine(modelsHome, "rife", "flownet.pkl"),
             },
             Web = new WebSettings
             {

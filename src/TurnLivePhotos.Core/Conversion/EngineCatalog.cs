@@ -18,8 +18,9 @@ public sealed class EngineCatalog : IDisposable
     private readonly IMotionEngine? svd;
     private readonly IMotionEngine? cinematic;
 
-    public EngineCatalog(string modelFolder, IMotionEngine? classic = null, IMotionEngine? svd = null, string? depthModelFolder = null, IMotionEngine? cinematic = null)
+    public EngineCatalog(string modelFolder, IMotionEngine? classic = null, IMotionEngine? svd = null, string? depthModelFolder = null, IMotionEngine? cinematic = null, FrameInterpolation? interpolation = null)
     {
+        Interpolation = interpolation ?? FrameInterpolation.Off;
         ModelFolder = modelFolder;
         DepthModelFolder = depthModelFolder;
         this.classic = classic ?? new ClassicMotionEngine();
@@ -28,6 +29,9 @@ public sealed class EngineCatalog : IDisposable
     }
 
     public string ModelFolder { get; }
+
+    /// <summary>What happens between an engine and the writer: RIFE for a short AI clip, or nothing.</summary>
+    public FrameInterpolation Interpolation { get; }
 
     /// <summary>The cinematic engine's Depth Anything folder; null when this set-up has no cinematic engine.</summary>
     public string? DepthModelFolder { get; }
@@ -46,7 +50,9 @@ public sealed class EngineCatalog : IDisposable
         var depthFolder = Path.Combine(settings.Store.ModelsHome, model.DepthModelName);
         var cinematic = new CinematicMotionEngine(new CinematicEngineOptions(depthFolder),
             Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<CinematicMotionEngine>(loggers));
-        return new EngineCatalog(folder, svd: svd, depthModelFolder: depthFolder, cinematic: cinematic);
+        var interpolation = new FrameInterpolation(model.Interpolation, model.RifeModelPath,
+            Path.Combine(settings.Store.GraphCache ?? Path.Combine(Path.GetTempPath(), "turnlivephotos"), "rife"));
+        return new EngineCatalog(folder, svd: svd, depthModelFolder: depthFolder, cinematic: cinematic, interpolation: interpolation);
     }
 
     /// <summary>Every engine of this set-up, classic first.</summary>
@@ -86,6 +92,7 @@ public sealed class EngineCatalog : IDisposable
         (svd as IDisposable)?.Dispose();
         (cinematic as IDisposable)?.Dispose();
         (classic as IDisposable)?.Dispose();
+        Interpolation.Dispose();
     }
 
     private string DescribeMissing(IReadOnlyList<string> missing) =>

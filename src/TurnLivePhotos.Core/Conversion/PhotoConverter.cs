@@ -22,6 +22,9 @@ public sealed record ConversionResult(
     int FrameCount,
     TimeSpan Elapsed)
 {
+    /// <summary>Why the clip was not brought to 30 fps though it could be (auto without the RIFE model); null otherwise.</summary>
+    public string? InterpolationNote { get; init; }
+
     /// <summary>One main file per format written.</summary>
     public IReadOnlyDictionary<OutputFormat, string> Files => Written.Files;
 
@@ -76,6 +79,11 @@ public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, I
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(choice);
         var clock = Stopwatch.StartNew();
+        if (choice.Engine.IsGenerative)
+        {
+            engines.Interpolation.ThrowIfDemandedAndMissing(); // before minutes of AI work, not after
+        }
+
         var photo = PhotoDecoder.Decode(request.Photo, budget);
         decoded((long)photo.Image.Width * photo.Image.Height);
         logger.LogInformation(
@@ -84,11 +92,20 @@ public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, I
 
         var clip = await RunEngineAsync(choice.Engine, new MotionRequest(photo.Image, request.Parameters), progress, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
+        // Interpolating and writing overlap: their steps reach the caller only while the whole job's share grows.
+        var afterEngine = new ForwardOnly(progress);
+        var (interpolator, interpolationNote) = await InterpolationAsync(clip, afterEngine);
+        if (interpolationNote is not null)
+        {
+            logger.LogInformation("Frames play as made: {Note}", interpolationNote);
+        }
+
+        var outputs = request.Outputs with { Interpolator = interpolator };
 
         // An engine may hand over frames still being made: writing starts at once and takes each frame as it comes.
         // The writing stage counts formats ended of formats asked for, once every frame is made (before that the engine's stage runs).
-        var writingProgress = new WritingProgress(progress, request.Outputs.Formats.Count);
-        var writing = writer.WriteAsync(request.Photo, clip.Frames, clip.Fps, request.OutputDirectory, request.BaseName, request.Outputs, cancellationToken, _ => writingProgress.FormatEnded());
+        var writingProgress = new WritingProgress(interpolator is null ? progress : afterEngine, outputs.Formats.Count);
+        var writing = writer.WriteAsync(request.Photo, clip.Frames, clip.Fps, request.OutputDirectory, request.BaseName, outputs, cancellationToken, _ => writingProgress.FormatEnded());
         await FramesMadeAsync(choice.Engine, clip, writing);
         writingProgress.Begin();
         var written = await writing;
@@ -105,7 +122,7 @@ public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, I
             logger.LogWarning("Left out of the still: {Note}", note);
         }
 
-        return new ConversionResult(written, clip.EngineName, clip.IsGenerative, choice.Reason, clip.Frames.Count, clock.Elapsed);
+        return new ConversionResult(written, clip.EngineName, clip.IsGenerative, choice.Reason, clip.Frames.Count, clock.Elapsed) { InterpolationNote = interpolationNote };
     }
 
     /// <summary>The "write" stage: step k of n formats ended; silent until <see cref="Begin"/>, so it never runs ahead of the engine's stage.</summary>
@@ -132,6 +149,25 @@ public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, I
                 if (begun)
                 {
                     progress?.Report(new MotionProgress("write", ended, formats));
+                }
+            }
+        }
+    }
+
+    /// <summary>Passes on only the steps that do not take the job's overall share back (the last "write" step always goes).</summary>
+    private sealed class ForwardOnly(IProgress<MotionProgress>? progress) : IProgress<MotionProgress>
+    {
+        private readonly Lock gate = new();
+        private double reached;
+
+        public void Report(MotionProgress value)
+        {
+            lock (gate)
+            {
+                if (value.OverallFraction >= reached)
+                {
+                    reached = value.OverallFraction;
+                    progress?.Report(value);
                 }
             }
         }
@@ -174,6 +210,20 @@ public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, I
         OutOfMemoryException => new EngineOutOfMemoryException($"the {engine.Name} engine ran out of memory", ex),
         _ => new EngineException($"the {engine.Name} engine failed: {ex.Message}", ex),
     };
+
+    /// <summary>RIFE for the writer when the clip needs it; if the model cannot be opened, the engine's frames end before that is reported.</summary>
+    private async Task<(IClipInterpolator? Interpolator, string? Note)> InterpolationAsync(MotionClip clip, IProgress<MotionProgress>? progress)
+    {
+        try
+        {
+            return engines.Interpolation.For(clip, progress);
+        }
+        catch (EngineException)
+        {
+            await clip.Completion.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+    }
 
     private static async Task<MotionClip> RunEngineAsync(IMotionEngine engine, MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
     {

@@ -6,7 +6,8 @@ namespace TurnLivePhotos.Engine.Rife;
 
 /// <summary>
 /// A looped clip at a higher frame rate: the frames <see cref="InterpolationPlan"/> places between the originals
-/// are made by RIFE; the originals are the very same images (byte for byte), the still keeps its frame.
+/// are made by RIFE; the originals are the very same images (byte for byte), the still keeps its frame. A pair played
+/// both ways (a ping-pong loop's way back) is made once and its frames reused in reverse, so a boomerang is symmetric.
 /// </summary>
 public static class RifeClipInterpolator
 {
@@ -19,8 +20,9 @@ public static class RifeClipInterpolator
         var planes = new Dictionary<int, FloatTensor>();
         FloatTensor Planes(int index) => planes.TryGetValue(index, out var known) ? known : planes[index] = ToPlanes(clip.Frames[index]);
         var frames = new List<RgbImage>(plan.Count);
+        var madeFrames = new Dictionary<(RgbImage From, RgbImage To, int Step), RgbImage>(new PairComparer());
         var made = 0;
-        var total = plan.Count(p => !p.IsOriginal);
+        var total = NewFrames(clip, factor, seam);
         foreach (var planned in plan)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -30,11 +32,50 @@ public static class RifeClipInterpolator
                 continue;
             }
 
-            frames.Add(ToImage(rife.Interpolate(Planes(planned.From), Planes(planned.To), planned.Timestep, cancellationToken)));
+            var (from, to) = (clip.Frames[planned.From], clip.Frames[planned.To]);
+            var step = (int)MathF.Round(planned.Timestep * factor);
+            if (madeFrames.TryGetValue((to, from, factor - step), out var mirrored))
+            {
+                frames.Add(mirrored);
+                continue;
+            }
+
+            var image = ToImage(rife.Interpolate(Planes(planned.From), Planes(planned.To), planned.Timestep, cancellationToken));
+            madeFrames[(from, to, step)] = image;
+            frames.Add(image);
             progress?.Report(new MotionProgress("interpolate", ++made, total));
         }
 
         return new LoopedClip(frames, clip.StillIndex * factor);
+    }
+
+    /// <summary>How many frames RIFE makes for <see cref="Interpolate"/>: a pair met again the other way round is not made twice.</summary>
+    public static int NewFrames(LoopedClip clip, int factor, bool seam)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        var pairs = new HashSet<(RgbImage From, RgbImage To, int Step)>(new PairComparer());
+        var count = 0;
+        foreach (var planned in InterpolationPlan.Build(clip.Frames.Count, factor, seam).Where(p => !p.IsOriginal))
+        {
+            var (from, to) = (clip.Frames[planned.From], clip.Frames[planned.To]);
+            var step = (int)MathF.Round(planned.Timestep * factor);
+            if (!pairs.Contains((to, from, factor - step)) && pairs.Add((from, to, step)))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Frames are the same when they are the same image object (a loop plays an engine frame again by reference).</summary>
+    private sealed class PairComparer : IEqualityComparer<(RgbImage From, RgbImage To, int Step)>
+    {
+        public bool Equals((RgbImage From, RgbImage To, int Step) x, (RgbImage From, RgbImage To, int Step) y) =>
+            ReferenceEquals(x.From, y.From) && ReferenceEquals(x.To, y.To) && x.Step == y.Step;
+
+        public int GetHashCode((RgbImage From, RgbImage To, int Step) pair) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pair.From), System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pair.To), pair.Step);
     }
 
     /// <summary>Interleaved 8-bit RGB → (3, H, W) in [0, 1], as the authors' scripts divide by 255.</summary>

@@ -39,6 +39,12 @@ public sealed record OutputOptions
     /// </summary>
     public bool FormatsRequested { get; init; } = true;
 
+    /// <summary>
+    /// Brings the phone videos and the MP4 to <see cref="ClipInterpolation.TargetFps"/> with frames made between the
+    /// clip's own (null: each frame plays once at the clip's rate). GIF and WebP keep the clip's rate.
+    /// </summary>
+    public IClipInterpolator? Interpolator { get; init; }
+
 
     /// <summary>Animations and plain video loop straight through by default; motion photos play like a phone capture.</summary>
     public LoopMode LoopFor(OutputFormat format) => Loop ?? (format is OutputFormat.Motion or OutputFormat.Live ? LoopMode.PingPong : LoopMode.Forward);
@@ -179,7 +185,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
     {
         private readonly Lock gate = new();
         private readonly List<Task> started = [];
-        private readonly Dictionary<LoopMode, Task<Dictionary<string, byte[]>>> phoneVideos = [];
+        private readonly Dictionary<LoopMode, Task<(Dictionary<string, byte[]> Videos, double StillSeconds)>> phoneVideos = [];
         private Task<(int Width, int Height)>? uprightSize;
         private Task<PreparedStill>? still;
         private Task<RgbSpace>? space;
@@ -217,15 +223,14 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
-                var clip = LoopSequence.Build(frames, options.LoopFor(format));
                 switch (format)
                 {
                     case OutputFormat.Mp4:
                     {
                         var (stillWidth, stillHeight) = await UprightSize();
                         var (width, height) = PlainVideoSize(stillWidth, stillHeight, frames[0].Width, frames[0].Height);
-                        var srgb = LoopSequence.Build(await SrgbFrames(), options.LoopFor(format));
-                        var mp4 = await ffmpeg.EncodeAsync(srgb.Frames, fps, null, "mp4", width, height, cancellationToken);
+                        var srgb = await Interpolated(LoopSequence.Build(await SrgbFrames(), options.LoopFor(format)), fps, options.LoopFor(format));
+                        var mp4 = await ffmpeg.EncodeAsync(srgb.Clip.Frames, srgb.Factor > 1 ? ClipInterpolation.TargetFps : fps, null, "mp4", width, height, cancellationToken);
                         cancellationToken.ThrowIfCancellationRequested();
                         var path = Path.Combine(directory, baseName + ".mp4");
                         AtomicFile.WriteAllBytes(path, mp4);
@@ -234,8 +239,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
 
                     default:
                     {
-                        var phoneVideo = await PhoneVideo(options.LoopFor(format));
-                        var stillSeconds = clip.StillIndex / LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps);
+                        var (phoneVideo, stillSeconds) = await PhoneVideo(options.LoopFor(format));
                         cancellationToken.ThrowIfCancellationRequested();
                         if (format == OutputFormat.Live && UsesHeicStill() && HeicLiveStill() is { } heic)
                         {
@@ -397,7 +401,7 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         /// frame played once, written by one ffmpeg run as the MOV and/or the MP4 they need, at the still's aspect
         /// ratio, in the frames' own space (Display P3 stays P3, as a phone's video does).
         /// </summary>
-        private Task<Dictionary<string, byte[]>> PhoneVideo(LoopMode loop)
+        private Task<(Dictionary<string, byte[]> Videos, double StillSeconds)> PhoneVideo(LoopMode loop)
         {
             lock (gate)
             {
@@ -409,11 +413,13 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                             .Where(f => f is OutputFormat.Live or OutputFormat.Motion && options.LoopFor(f) == loop)
                             .Select(f => f == OutputFormat.Live ? "mov" : "mp4")
                             .ToList();
-                        var clip = LoopSequence.Build(frames, loop);
+                        var looped = LoopSequence.Build(frames, loop);
+                        var (clip, factor) = await Interpolated(looped, LivePhotoWriter.PlaybackFps(looped.Frames.Count, fps), loop);
+                        var playbackFps = factor > 1 ? LivePhotoWriter.PlaybackFps(clip.Frames.Count, ClipInterpolation.TargetFps) : LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps);
                         var (stillWidth, stillHeight) = await UprightSize();
                         var (width, height) = VideoSize(stillWidth, stillHeight, frames[0].Width, frames[0].Height);
-                        var encoded = await ffmpeg.EncodeAsync(clip.Frames, LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps), null, containers, width, height, await Space(), cancellationToken);
-                        return containers.Zip(encoded).ToDictionary(pair => pair.First, pair => pair.Second);
+                        var encoded = await ffmpeg.EncodeAsync(clip.Frames, playbackFps, null, containers, width, height, await Space(), cancellationToken);
+                        return (containers.Zip(encoded).ToDictionary(pair => pair.First, pair => pair.Second), clip.StillIndex / playbackFps);
                     });
                     phoneVideos[loop] = encode;
                 }
@@ -421,6 +427,12 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
                 return encode;
             }
         }
+
+        /// <summary>The loop with frames made between its own by <see cref="OutputOptions.Interpolator"/>, off the caller's thread; as it is without one.</summary>
+        private async Task<InterpolatedClip> Interpolated(LoopedClip clip, double playbackFps, LoopMode loop) =>
+            options.Interpolator is { } interpolator
+                ? await Task.Run(() => interpolator.Interpolate(clip, playbackFps, ClipInterpolation.HasSeam(loop), cancellationToken), cancellationToken)
+                : new InterpolatedClip(clip, 1);
 
         private Task<T> Start<T>(Func<Task<T>> step)
         {

@@ -53,11 +53,13 @@ public static class ConvertCommand
             Description = "Keep existing results: a photo whose outputs (any of the formats written) exist already gets the first free suffix, the same for all its files (lakeside-2.gif, LAKESIDE-2.JPG/.MOV/.zip/.pvt, IMG_<date>_lakeside-2_MP.jpg)",
         };
         var yes = new Option<bool>("--yes", "-y") { Description = "With no AI model and --engine auto: download the depth model for the cinematic engine without asking (also with no terminal)" };
+        var interpolate = new Option<string?>("--interpolate") { Description = "auto (RIFE to 30 fps for a short AI clip when its model is there), off or rife (default [ModelOptions] Interpolation, else auto)" };
+        interpolate.AcceptOnlyFromAmong("auto", "off", "rife");
 
         var command = new Command("convert", "Turn photos into motion and write the results");
         command.Arguments.Add(photos);
         UnknownOptions.RejectIn(command, photos);
-        foreach (var option in new Option[] { outputDirectory, engine }.Concat(parameters.Select(p => p.Option)).Concat([format, loop, strip, samsung, appleStill]))
+        foreach (var option in new Option[] { outputDirectory, engine }.Concat(parameters.Select(p => p.Option)).Concat([format, loop, strip, samsung, appleStill, interpolate]))
         {
             command.Options.Add(option);
         }
@@ -76,6 +78,7 @@ public static class ConvertCommand
                 (SettingKeys.StripMetadata, parse.GetValue(strip) ? "true" : null),
                 (SettingKeys.SamsungTrailer, parse.GetValue(samsung) ? "true" : null),
                 (SettingKeys.AppleStill, parse.GetValue(appleStill)),
+                (SettingKeys.Interpolation, parse.GetValue(interpolate)),
             ]);
             var run = new ConvertRun(settings, parse.GetValue(outputDirectory) ?? settings.Store.OutputsHome, CommonOptions.ParseLogLevel(parse), output, error)
             {
@@ -225,6 +228,11 @@ public static class ConvertCommand
                 {
                     var formats = OutputFormatNames.Join(result.Skipped.Keys, ", ");
                     await error.WriteLineAsync($"note: {name}: {formats} skipped: {OneLine(result.Skipped.Values.First())}");
+                }
+
+                if (result.InterpolationNote is { } interpolationNote)
+                {
+                    await error.WriteLineAsync($"note: {name}: {OneLine(interpolationNote)}");
                 }
 
                 foreach (var note in result.MetadataNotes)

@@ -155,6 +155,7 @@ public static class ModelCommand
 
             await output.WriteLineAsync(DepthStatus(settings));
             await output.WriteLineAsync(AnimateLcmStatus(settings));
+            await output.WriteLineAsync(RifeStatus(settings));
             return Cli.Success;
         });
         return command;
@@ -193,6 +194,15 @@ public static class ModelCommand
             _ when File.Exists(downloaded) => $"AnimateLCM UNet: downloaded to {downloaded} but not in use; set [ModelOptions] UNetWeights={downloaded}",
             _ => $"AnimateLCM UNet: not configured (optional, for --quality fast in 4 steps; `{ModelDownloads.CommandFor(DownloadableModel.AnimateLcm)}` fetches it)",
         };
+    }
+
+    private static string RifeStatus(AppSettings settings)
+    {
+        var path = settings.Model.RifeModelPath;
+        var use = settings.Model.Interpolation.ToString().ToLowerInvariant();
+        return File.Exists(path)
+            ? $"RIFE model: found at {path} (Interpolation = {use}{(settings.Model.Interpolation == Core.Conversion.InterpolationMode.Off ? ": not used" : ": AI clips are brought to 30 fps")})"
+            : $"RIFE model: not found at {path} (optional, brings AI clips to 30 fps; place Practical-RIFE's v4.25 or v4.26 flownet.pkl there — no verified download exists, `model download` does not fetch it)";
     }
 
     private static bool PathsEqual(string a, string b) =>

@@ -51,6 +51,8 @@ public static class SettingsCommand
             $"MemoryMode={EnumNames.Of(model.MemoryMode)}",
             $"GpuMemoryLimitMb={model.GpuMemoryLimitMb?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}",
             $"UNetWeights={model.UNetWeights ?? string.Empty}",
+            $"Interpolation={EnumNames.Of(model.Interpolation)}",
+            $"RifeModelPath={model.RifeModelPath}",
             .. Enum.GetValues<Quality>().Select(q => $"# Quality={EnumNames.Of(q)}: {QualityPresets.Describe(q)}"),
             "# Keys set in the file, the environment or on the command line win over the preset and the sampler's defaults.",
             string.Empty,

@@ -133,3 +133,36 @@ public sealed class StuckWritingEngine(int stuckJobs = 1) : IMotionEngine, IDisp
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }
+
+/// <summary>
+/// A stand-in for a video model: a generative engine whose clip is short and slow (the request's frames at its fps,
+/// 7–8 fps like SVD), each frame the photo's pattern shifted a little more, so RIFE has motion to fill.
+/// </summary>
+public sealed class ShortAiClipEngine : IMotionEngine
+{
+    public string Name => "short-ai";
+
+    public bool IsGenerative => true;
+
+    public Task<MotionClip> GenerateAsync(MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
+    {
+        var photo = request.Photo;
+        var frames = new List<TurnLivePhotos.Media.Imaging.RgbImage>();
+        for (var k = 0; k < request.Parameters.Frames; k++)
+        {
+            var pixels = new byte[photo.Pixels.Length];
+            for (var y = 0; y < photo.Height; y++)
+            {
+                for (var x = 0; x < photo.Width; x++)
+                {
+                    var from = ((y * photo.Width) + Math.Min(photo.Width - 1, x + k)) * 3;
+                    Array.Copy(photo.Pixels, from, pixels, ((y * photo.Width) + x) * 3, 3);
+                }
+            }
+
+            frames.Add(new TurnLivePhotos.Media.Imaging.RgbImage(photo.Width, photo.Height, pixels));
+        }
+
+        return Task.FromResult(new MotionClip(frames, request.Parameters.Fps, Name, IsGenerative: true));
+    }
+}
