@@ -41,7 +41,7 @@ public static class Cli
 
             if (parsed.Errors.Count > 0)
             {
-                await error.WriteLineAsync("error: " + (UnknownOptions.FirstIn(parsed) ?? parsed.Errors[0].Message) + " (see --help)");
+                await error.WriteLineAsync("error: " + (UnknownOptions.FirstIn(parsed) ?? OneLine(parsed.Errors[0].Message)) + " (see --help)");
                 return UsageError;
             }
 
@@ -91,4 +91,14 @@ public static class Cli
     }
 
     private static bool IsHelpOrVersion(string argument) => argument is "--help" or "-h" or "-?" or "/?" or "--version";
+
+    /// <summary>
+    /// A parser message on one line: System.CommandLine lists a value's choices one per line ("Must be one of:" then
+    /// tab-indented names), which here become "Must be one of: 'forward', 'pingpong', 'crossfade'".
+    /// </summary>
+    private static string OneLine(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return lines.Length <= 1 ? message.Trim() : lines[0] + " " + string.Join(", ", lines[1..]);
+    }
 }

@@ -47,6 +47,23 @@ public sealed class ConvertCommandTests
         Assert.False(Directory.Exists(folder["out"]));
     }
 
+    [Theory]
+    [InlineData("--loop", "sideways", "Argument 'sideways' not recognized. Must be one of: 'forward', 'pingpong', 'crossfade'")]
+    [InlineData("--apple-still", "png", "Argument 'png' not recognized. Must be one of: 'auto', 'jpeg', 'heic'")]
+    [InlineData("--interpolate", "film", "Argument 'film' not recognized. Must be one of: 'auto', 'off', 'rife'")]
+    public async Task A_value_outside_an_options_choices_is_one_usage_error_line_naming_them(string option, string value, string expected)
+    {
+        using var folder = new TempFolder();
+        var photo = folder.Write("in/lakeside.jpg", TestPhotos.Scene(160, 120));
+
+        var (exit, output, errors) = await RunAsync(folder, "convert", photo, option, value, "-o", folder["out"]);
+
+        Assert.Equal(2, exit);
+        Assert.Equal($"error: {expected} (see --help)", Assert.Single(errors));
+        Assert.Empty(output);
+        Assert.False(Directory.Exists(folder["out"]));
+    }
+
     [Fact]
     public async Task A_file_whose_name_starts_with_a_dash_is_still_a_photo()
     {
