@@ -106,7 +106,7 @@ public sealed class EngineCatalog : IDisposable
     {
         var missing = TurnLivePhotos.Engine.Depth.DepthModelFolder.FindMissing(DepthModelFolder!);
         return Directory.Exists(DepthModelFolder)
-            ? $"the depth model folder {DepthModelFolder} is incomplete (missing {string.Join(", ", missing)})"
+            ? $"the depth model folder {DepthModelFolder} is incomplete (missing {string.Join(", ", missing)}; `{Models.ModelDownloads.CommandFor(Models.DownloadableModel.Depth)}` fetches it)"
             : $"no depth model folder at {DepthModelFolder} (get it with `{Models.ModelDownloads.CommandFor(Models.DownloadableModel.Depth)}`)";
     }
 
@@ -130,7 +130,7 @@ public sealed class EngineCatalog : IDisposable
 
         if (TurnLivePhotos.Engine.Depth.DepthModelFolder.FindMissing(DepthModelFolder).Count > 0)
         {
-            throw new EngineUnavailableException($"the cinematic engine cannot run: {DescribeMissingDepth()} (`{Models.ModelDownloads.CommandFor(Models.DownloadableModel.Depth)}` fetches it)");
+            throw new EngineUnavailableException($"the cinematic engine cannot run: {DescribeMissingDepth()}");
         }
 
         return cinematic;

@@ -43,7 +43,15 @@ public sealed class CinematicEngineTests
         Assert.Contains("missing model.safetensors", fallback.Reason, StringComparison.Ordinal);
         var refused = Assert.Throws<EngineUnavailableException>(() => catalog.Resolve(EngineKind.Cinematic));
         Assert.Contains("missing model.safetensors", refused.Message, StringComparison.Ordinal);
+        AssertNamesTheCommandOnce(refused.Message);
+
+        Directory.Delete(depth, recursive: true);
+        AssertNamesTheCommandOnce(Assert.Throws<EngineUnavailableException>(() => catalog.Resolve(EngineKind.Cinematic)).Message);
     }
+
+    /// <summary>The reason the page and the CLI show says how to fix it once, not twice.</summary>
+    private static void AssertNamesTheCommandOnce(string reason) =>
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(reason, "model download depth"));
 
     [Theory]
     [MemberData(nameof(Sets))]
