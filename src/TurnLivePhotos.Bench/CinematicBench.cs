@@ -157,7 +157,7 @@ public sealed class CinematicBench(string? modelFolder, int frames, CameraMove c
             var outputs = new OutputOptions { Formats = [OutputFormat.Live, OutputFormat.Motion] };
             var motion = new MotionParameters { Frames = frames, Camera = camera };
             step.Restart();
-            var (arriving, move, _) = CinematicClip.Start(framed, depth, motion, null, cancellationToken);
+            var (arriving, move, _) = CinematicClip.Start(framed, depth, motion.ToClip(), motion.ToCamera(), null, cancellationToken);
             var writing = writer.WriteAsync(bytes, arriving, 30, scratch, "bench", outputs, cancellationToken);
             await arriving.Completion;
             var synthesis = step.Elapsed.TotalSeconds;
@@ -171,7 +171,7 @@ public sealed class CinematicBench(string? modelFolder, int frames, CameraMove c
 
             // The same clip made first and written after, for comparison.
             step.Restart();
-            var clip = CinematicClip.Render(framed, depth, motion, null, cancellationToken);
+            var clip = CinematicClip.Render(framed, depth, motion.ToClip(), motion.ToCamera(), null, cancellationToken);
             var alone = step.Elapsed.TotalSeconds;
             var aloneCpu = Lap(ref cpu);
             step.Restart();

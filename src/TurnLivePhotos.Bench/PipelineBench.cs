@@ -32,7 +32,7 @@ internal sealed record PipelineBench(string Folder, MotionParameters Parameters,
             stageClock.Restart();
             Console.Error.WriteLine($"{total.Elapsed.TotalSeconds,8:0.0} s: {step}; peak RSS so far {ResidentMemory.Peak() / 1e9:0.00} GB");
         });
-        pipeline.Run(image, new SvdRunOptions { Parameters = Parameters, Seed = 1 }, progress, cancellationToken);
+        pipeline.Run(image, new SvdRunOptions { Clip = Parameters.ToClip(), Sampling = Parameters.ToSampling(), Seed = 1 }, progress, cancellationToken);
         var elapsed = total.Elapsed;
 
         var largest = new[] { folder.ImageEncoder.Weights, folder.Unet.Weights, folder.Vae.Weights }.Max(path => new FileInfo(path).Length);

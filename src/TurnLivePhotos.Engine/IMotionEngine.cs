@@ -22,7 +22,11 @@ public enum EngineKind
     Cinematic,
 }
 
-public sealed record MotionRequest(RgbImage Photo, MotionParameters Parameters);
+/// <summary>
+/// One photo to animate: what every engine reads (<see cref="Clip"/>) and the parts only one engine reads — SVD's
+/// <see cref="Sampling"/>, the cinematic engine's <see cref="Camera"/>. Built by <see cref="MotionParameters.ToRequest"/>.
+/// </summary>
+public sealed record MotionRequest(RgbImage Photo, ClipOptions Clip, SamplingOptions Sampling, CameraOptions Camera);
 
 public sealed record MotionClip(IReadOnlyList<RgbImage> Frames, int Fps, string EngineName, bool IsGenerative)
 {

@@ -1,13 +1,14 @@
 namespace TurnLivePhotos.Engine;
 
 /// <summary>
-/// What a person can tune for one clip — the one set of generation parameters every engine takes. The initial values
-/// here are the defaults everywhere (the diffusers SVD pipeline's); the names and ranges people set them by are Core's.
+/// What a person can tune for one clip — the one user-facing set of generation parameters (stored in jobs as JSON, so
+/// its shape stays). The initial values here are the defaults everywhere (the diffusers SVD pipeline's); the names and
+/// ranges people set them by are Core's. Engines take the typed parts of it that they read, mapped once below.
 /// </summary>
 public sealed record MotionParameters
 {
     /// <summary>The largest motion bucket id: SVD was conditioned on 0–255, and the other engines scale their motion by it.</summary>
-    public const int MaxMotionBucketId = 255;
+    public const int MaxMotionBucketId = ClipOptions.MaxMotionBucketId;
 
     public int Frames { get; init; } = 25;
 
@@ -39,4 +40,13 @@ public sealed record MotionParameters
 
     /// <summary>The cinematic engine's camera move; Auto chooses from the depth.</summary>
     public CameraMove Camera { get; init; } = CameraMove.Auto;
+
+    /// <summary>The request every engine takes for <paramref name="photo"/>: the clip plus each engine's own part.</summary>
+    public MotionRequest ToRequest(Media.Imaging.RgbImage photo) => new(photo, ToClip(), ToSampling(), ToCamera());
+
+    public ClipOptions ToClip() => new(Frames, Fps, MotionBucketId, Seed, TargetWidth, TargetHeight);
+
+    public SamplingOptions ToSampling() => new(NoiseAugStrength, MinGuidanceScale, MaxGuidanceScale, InferenceSteps, Sampler, DecodeChunkSize);
+
+    public CameraOptions ToCamera() => new(Camera);
 }

@@ -90,7 +90,7 @@ public sealed class PhotoConverter(EngineCatalog engines, DecodeBudget budget, I
             "Generating {Frames} frames at {Fps} fps from a {Width}x{Height} {Format} with the {Engine} engine ({Reason})",
             request.Parameters.Frames, request.Parameters.Fps, photo.Image.Width, photo.Image.Height, photo.Format, choice.Engine.Name, choice.Reason);
 
-        var clip = await RunEngineAsync(choice.Engine, new MotionRequest(photo.Image, request.Parameters), progress, cancellationToken);
+        var clip = await RunEngineAsync(choice.Engine, request.Parameters.ToRequest(photo.Image), progress, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         // Interpolating and writing overlap: their steps reach the caller only while the whole job's share grows.
         var afterEngine = new ForwardOnly(progress);

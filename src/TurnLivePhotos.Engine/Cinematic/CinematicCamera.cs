@@ -72,7 +72,7 @@ public static class CinematicCamera
     /// <param name="direction">+1 or −1: which way an orbit or rise goes.</param>
     public static CameraPose At(CameraMove move, double progress, int motionBucketId, int width, int height, int direction = 1)
     {
-        var amount = Ease(Math.Clamp(progress, 0, 1)) * Math.Clamp(motionBucketId, 0, MotionParameters.MaxMotionBucketId) / MotionParameters.MaxMotionBucketId;
+        var amount = Ease(Math.Clamp(progress, 0, 1)) * Math.Clamp(motionBucketId, 0, ClipOptions.MaxMotionBucketId) / ClipOptions.MaxMotionBucketId;
         var near = InverseDepth(1);
         var pivot = InverseDepth(PivotDisparity);
         switch (move)

@@ -9,9 +9,9 @@ public static class CinematicClip
     public sealed record Result(IReadOnlyList<RgbImage> Frames, CameraMove Move, string Reason);
 
     /// <summary>Every frame, made before this returns.</summary>
-    public static Result Render(RgbImage photo, DepthMap depth, MotionParameters parameters, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
+    public static Result Render(RgbImage photo, DepthMap depth, ClipOptions clip, CameraOptions camera, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
     {
-        var (frames, move, reason) = Start(photo, depth, parameters, progress, cancellationToken);
+        var (frames, move, reason) = Start(photo, depth, clip, camera, progress, cancellationToken);
         try
         {
             frames.Completion.GetAwaiter().GetResult();
@@ -30,16 +30,17 @@ public static class CinematicClip
     /// arrive. The still (frame 0, the photo itself) comes first, then the others from the last backwards: a Live or
     /// Motion Photo plays there and back (frames N−1 … 1, 0 … N−1), so its encoder can take each frame as it is made.
     /// </summary>
-    public static (ArrivingFrames Frames, CameraMove Move, string Reason) Start(RgbImage photo, DepthMap depth, MotionParameters parameters, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
+    public static (ArrivingFrames Frames, CameraMove Move, string Reason) Start(RgbImage photo, DepthMap depth, ClipOptions clip, CameraOptions camera, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(photo);
-        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(clip);
+        ArgumentNullException.ThrowIfNull(camera);
         var field = DisparityField.From(depth, photo.Width, photo.Height);
-        var (move, direction, reason) = parameters.Camera == CameraMove.Auto
+        var (move, direction, reason) = camera.Move == CameraMove.Auto
             ? CinematicCamera.Choose(field)
-            : (parameters.Camera, parameters.Camera == CameraMove.Rise ? -1 : 1, $"{parameters.Camera.ToString().ToLowerInvariant()} requested");
+            : (camera.Move, camera.Move == CameraMove.Rise ? -1 : 1, $"{camera.Move.ToString().ToLowerInvariant()} requested");
 
-        var count = Math.Max(1, parameters.Frames);
+        var count = Math.Max(1, clip.Frames);
         var frames = new ArrivingFrames(count);
         int[] order = [0, .. Enumerable.Range(1, count - 1).Reverse()];
         var next = -1;
@@ -54,7 +55,7 @@ public static class CinematicClip
                     cancellationToken.ThrowIfCancellationRequested();
                     var i = order[slot];
                     var progressAt = count == 1 ? 0 : (double)i / (count - 1);
-                    frames.Set(i, ViewSynthesizer.Render(photo, field, CinematicCamera.At(move, progressAt, parameters.MotionBucketId, photo.Width, photo.Height, direction)));
+                    frames.Set(i, ViewSynthesizer.Render(photo, field, CinematicCamera.At(move, progressAt, clip.MotionBucketId, photo.Width, photo.Height, direction)));
                     lock (progressLock)
                     {
                         progress?.Report(new MotionProgress("render", ++done, count));

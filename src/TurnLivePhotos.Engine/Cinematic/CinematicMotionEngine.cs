@@ -99,8 +99,8 @@ public sealed class CinematicMotionEngine(CinematicEngineOptions options, ILogge
         var (photo, depth) = EstimateDepth(request.Photo, progress);
         cancellationToken.ThrowIfCancellationRequested();
         // The frames are handed over while they are being made: the writer encodes each as it arrives.
-        var (frames, move, reason) = CinematicClip.Start(photo, depth, request.Parameters, progress, cancellationToken);
+        var (frames, move, reason) = CinematicClip.Start(photo, depth, request.Clip, request.Camera, progress, cancellationToken);
         logger.LogInformation("Cinematic: {Width}x{Height}, depth {DepthWidth}x{DepthHeight}, {Move} ({Reason})", photo.Width, photo.Height, depth.Width, depth.Height, move, reason);
-        return new MotionClip(frames, request.Parameters.Fps, EngineName, IsGenerative: false) { Completion = frames.Completion };
+        return new MotionClip(frames, request.Clip.Fps, EngineName, IsGenerative: false) { Completion = frames.Completion };
     }
 }

@@ -33,7 +33,7 @@ public sealed class ClassicMotionEngine : IMotionEngine
     /// <summary>Where the camera is at loop phase <paramref name="phase"/> ∈ [0, 1): zoom ≥ 1 and the centre's shift as a fraction of the free margin.</summary>
     public static (double Zoom, double ShiftX, double ShiftY) CameraAt(double phase, int motionBucketId, long seed)
     {
-        var amplitude = MaxZoom * Math.Clamp(motionBucketId, 0, MotionParameters.MaxMotionBucketId) / MotionParameters.MaxMotionBucketId;
+        var amplitude = MaxZoom * Math.Clamp(motionBucketId, 0, ClipOptions.MaxMotionBucketId) / ClipOptions.MaxMotionBucketId;
         var angle = Math.PI / 6 + (2 * Math.PI * Fraction(seed * 0.6180339887498949));
         var turn = 2 * Math.PI * phase;
 
@@ -51,17 +51,17 @@ public sealed class ClassicMotionEngine : IMotionEngine
 
     private static MotionClip Generate(MotionRequest request, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)
     {
-        var parameters = request.Parameters;
+        var clip = request.Clip;
         var (width, height) = FrameSize(request.Photo.Width, request.Photo.Height);
         using var source = PrepareSource(request.Photo, width, height);
-        var frames = new RgbImage[parameters.Frames];
+        var frames = new RgbImage[clip.Frames];
         var done = 0;
         var progressLock = new Lock();
 
         // Frames are independent, so they render in parallel; each works on its own copy of the source.
         Parallel.For(0, frames.Length, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
-            var camera = CameraAt((double)i / frames.Length, parameters.MotionBucketId, parameters.Seed ?? 0);
+            var camera = CameraAt((double)i / frames.Length, clip.MotionBucketId, clip.Seed ?? 0);
             frames[i] = RenderFrame(source, width, height, camera);
             lock (progressLock)
             {
@@ -69,7 +69,7 @@ public sealed class ClassicMotionEngine : IMotionEngine
             }
         });
 
-        return new MotionClip(frames, parameters.Fps, EngineName, IsGenerative: false);
+        return new MotionClip(frames, clip.Fps, EngineName, IsGenerative: false);
     }
 
     // Keep a little more detail than the frames need, so the push-in magnifies real pixels instead of upsampled ones.

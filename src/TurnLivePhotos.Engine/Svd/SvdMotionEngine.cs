@@ -53,8 +53,8 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
     {
         lock (gate)
         {
-            var parameters = request.Parameters;
-            if (parameters.Sampler == Sampler.AnimateLcm && options.UNetWeights is null)
+            var (clip, sampling) = (request.Clip, request.Sampling);
+            if (sampling.Sampler == Sampler.AnimateLcm && options.UNetWeights is null)
             {
                 // The base UNet under the few-step sampler makes a blur, not a clip: refuse it, as the page and the APIs do.
                 throw new EngineException("the AnimateLCM sampler needs the UNet distilled for it, and this engine was given none");
@@ -63,13 +63,13 @@ public sealed class SvdMotionEngine(SvdEngineOptions options, ILogger<SvdMotionE
             try
             {
                 var svd = Pipeline();
-                var (width, height) = SvdResolution.For(request.Photo.Width, request.Photo.Height, parameters.TargetWidth, parameters.TargetHeight, svd.Stride);
-                var seed = parameters.Seed is { } chosen ? (ulong)chosen : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
-                logger.LogInformation("SVD: {Width}x{Height}, {Frames} frames, {Steps} {Sampler} steps, seed {Seed}", width, height, parameters.Frames, parameters.InferenceSteps, parameters.Sampler, seed);
+                var (width, height) = SvdResolution.For(request.Photo.Width, request.Photo.Height, clip.TargetWidth, clip.TargetHeight, svd.Stride);
+                var seed = clip.Seed is { } chosen ? (ulong)chosen : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+                logger.LogInformation("SVD: {Width}x{Height}, {Frames} frames, {Steps} {Sampler} steps, seed {Seed}", width, height, clip.Frames, sampling.InferenceSteps, sampling.Sampler, seed);
 
                 var image = SvdPreprocessing.ToSignedTensor(CoverCrop(request.Photo, width, height));
-                var result = svd.Run(image, new SvdRunOptions { Parameters = parameters, Seed = seed }, progress, cancellationToken);
-                return new MotionClip(ToImages(result.Frames), parameters.Fps, EngineName, IsGenerative: true);
+                var result = svd.Run(image, new SvdRunOptions { Clip = clip, Sampling = sampling, Seed = seed }, progress, cancellationToken);
+                return new MotionClip(ToImages(result.Frames), clip.Fps, EngineName, IsGenerative: true);
             }
             catch (Exception ex) when (IsOutOfMemory(ex))
             {

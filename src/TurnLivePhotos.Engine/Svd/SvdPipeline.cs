@@ -13,12 +13,14 @@ public enum MemoryMode
 }
 
 /// <summary>
-/// One generation: the parameters (diffusers' StableVideoDiffusionPipeline.__call__ arguments; their Seed and target
-/// size are not read here — the seed is resolved to <see cref="Seed"/>, the image comes sized) and fixed inputs for tests.
+/// One generation: the clip and the sampling (diffusers' StableVideoDiffusionPipeline.__call__ arguments; the clip's Seed
+/// and target size are not read here — the seed is resolved to <see cref="Seed"/>, the image comes sized) and fixed inputs for tests.
 /// </summary>
 public sealed record SvdRunOptions
 {
-    public MotionParameters Parameters { get; init; } = new();
+    public required ClipOptions Clip { get; init; }
+
+    public required SamplingOptions Sampling { get; init; }
 
     public ulong Seed { get; init; }
 
@@ -109,14 +111,14 @@ public sealed class SvdPipeline : IDisposable
         }
 
         var noise = options.Noise ?? new GaussianNoise(options.Seed);
-        var parameters = options.Parameters;
-        var frames = parameters.Frames;
+        var (clip, sampling) = (options.Clip, options.Sampling);
+        var frames = clip.Frames;
 
         // Per-frame guidance: torch.linspace(min, max, F) in float32. Classifier-free guidance doubles the UNet's batch
         // with an unconditional half; when no frame's scale exceeds 1 that half cannot change the result
         // (u + 1·(c − u) = c), so it is left out and the UNet runs on the conditional half only — diffusers decides
         // the same from max_guidance_scale > 1. Rows are [unconditional; conditional] with guidance, [conditional] without.
-        var guidance = Linspace((float)parameters.MinGuidanceScale, (float)parameters.MaxGuidanceScale, frames);
+        var guidance = Linspace((float)sampling.MinGuidanceScale, (float)sampling.MaxGuidanceScale, frames);
         var guided = guidance.Max() > 1f;
         var batch = guided ? 2 : 1;
 
@@ -132,7 +134,7 @@ public sealed class SvdPipeline : IDisposable
 
         // 2. VAE latent (posterior mean) of the noise-augmented image; zeros for the unconditional half; repeated per frame.
         var augmentation = new FloatTensor(noise.Next(image.ElementCount), image.Shape);
-        var augmented = SvdPreprocessing.AddNoise(image, augmentation, parameters.NoiseAugStrength);
+        var augmented = SvdPreprocessing.AddNoise(image, augmentation, sampling.NoiseAugStrength);
         var mean = memory.Use("vae_encoder", () => AutoencoderKLTemporalDecoder.BuildEncoder(Weights(folder.Vae.Weights, SvdNetwork.Vae), vaeConfig, attention: attention), folder.Vae.Weights,
             encoder => Infer(encoder, "vae_encoder", new Dictionary<string, FloatTensor> { ["image"] = augmented }, cancellationToken)["mean"]);
         progress?.Report(new MotionProgress("encode", 2, 2));
@@ -143,16 +145,16 @@ public sealed class SvdPipeline : IDisposable
         var frameSize = latentChannels * latentPlane;
 
         // 3. Added time ids [fps − 1, motion bucket, noise aug], the same for both halves.
-        float[] ids = [parameters.Fps - 1, parameters.MotionBucketId, (float)parameters.NoiseAugStrength];
+        float[] ids = [clip.Fps - 1, clip.MotionBucketId, (float)sampling.NoiseAugStrength];
         var addedTimeIds = new FloatTensor([.. Enumerable.Repeat(ids, batch).SelectMany(row => row)], [batch, 3]);
 
         // 4. Schedule and starting latents.
-        IDenoisingScheduler scheduler = parameters.Sampler switch
+        IDenoisingScheduler scheduler = sampling.Sampler switch
         {
             Sampler.AnimateLcm => new AnimateLcmScheduler(animateLcmConfig),
             _ => new EulerDiscreteScheduler(schedulerConfig),
         };
-        scheduler.SetTimesteps(parameters.InferenceSteps);
+        scheduler.SetTimesteps(sampling.InferenceSteps);
         long[] latentShape = [1, frames, latentChannels, mean.Shape[2], mean.Shape[3]];
         var latents = noise.Next(frames * frameSize);
         TensorPrimitives.Multiply(latents, scheduler.InitNoiseSigma, latents);
@@ -189,7 +191,7 @@ public sealed class SvdPipeline : IDisposable
         });
 
         // 6. Decode in chunks; the temporal layers only mix frames within a chunk, as in diffusers.
-        var decodedFrames = Decode(latents, frames, frameSize, latentShape, parameters.DecodeChunkSize ?? memory.DecodeChunk(frames), progress, cancellationToken);
+        var decodedFrames = Decode(latents, frames, frameSize, latentShape, sampling.DecodeChunkSize ?? memory.DecodeChunk(frames), progress, cancellationToken);
         return new SvdResult(decodedFrames, new FloatTensor(latents, latentShape), context, new FloatTensor([.. new float[(batch - 1) * mean.Data.Length], .. mean.Data], [batch, .. mean.Shape[1..]]));
     }
 

@@ -28,7 +28,7 @@ public sealed class CinematicEngineTests
 
         var photo = PhotoDecoder.Decode(TestPhotos.Scene(200, 150, seed: 5)).Image;
         var progress = new List<MotionProgress>();
-        var clip = await cinematic.GenerateAsync(new MotionRequest(photo, new MotionParameters { Frames = 6, MotionBucketId = 255 }), new SynchronousProgress<MotionProgress>(progress.Add), CancellationToken.None);
+        var clip = await cinematic.GenerateAsync(new MotionParameters { Frames = 6, MotionBucketId = 255 }.ToRequest(photo), new SynchronousProgress<MotionProgress>(progress.Add), CancellationToken.None);
         Assert.Equal(6, clip.Frames.Count);
         await clip.Completion; // the frames arrive after the engine returns; then every one is made
         Assert.Equal("cinematic", clip.EngineName);

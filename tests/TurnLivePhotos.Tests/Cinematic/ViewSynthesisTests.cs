@@ -136,9 +136,9 @@ public sealed class ViewSynthesisTests
     public async Task Frames_handed_over_while_made_are_the_frames_made_first_and_the_still_comes_first()
     {
         var parameters = new MotionParameters { Frames = 7, MotionBucketId = 255, Camera = CameraMove.Dolly };
-        var made = CinematicClip.Render(Scene, TwoPlaneDepth(), parameters, null, CancellationToken.None);
+        var made = CinematicClip.Render(Scene, TwoPlaneDepth(), parameters.ToClip(), parameters.ToCamera(), null, CancellationToken.None);
 
-        var (arriving, move, _) = CinematicClip.Start(Scene, TwoPlaneDepth(), parameters, null, CancellationToken.None);
+        var (arriving, move, _) = CinematicClip.Start(Scene, TwoPlaneDepth(), parameters.ToClip(), parameters.ToCamera(), null, CancellationToken.None);
         Assert.Equal(Scene.Pixels, (await arriving.WhenReady(0, CancellationToken.None)).Pixels);
         await arriving.Completion;
 
@@ -152,15 +152,15 @@ public sealed class ViewSynthesisTests
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
 
-        var (arriving, _, _) = CinematicClip.Start(Scene, TwoPlaneDepth(), new MotionParameters { Frames = 40, MotionBucketId = 255 }, null, cancel.Token);
+        var (arriving, _, _) = CinematicClip.Start(Scene, TwoPlaneDepth(), new MotionParameters { Frames = 40, MotionBucketId = 255 }.ToClip(), new CameraOptions(CameraMove.Auto), null, cancel.Token);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => arriving.WhenReady(39, CancellationToken.None).AsTask());
         Assert.True((await Task.WhenAny(arriving.Completion)).IsCanceled);
-        Assert.ThrowsAny<OperationCanceledException>(() => CinematicClip.Render(Scene, TwoPlaneDepth(), new MotionParameters { Frames = 40 }, null, cancel.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => CinematicClip.Render(Scene, TwoPlaneDepth(), new MotionParameters { Frames = 40 }.ToClip(), new CameraOptions(CameraMove.Auto), null, cancel.Token));
     }
 
     private static CinematicClip.Result Render(CameraMove move, DepthMap depth, int frames) =>
-        CinematicClip.Render(Scene, depth, new MotionParameters { Frames = frames, MotionBucketId = 255, Camera = move }, null, CancellationToken.None);
+        CinematicClip.Render(Scene, depth, new MotionParameters { Frames = frames, MotionBucketId = 255 }.ToClip(), new CameraOptions(move), null, CancellationToken.None);
 
     private static (double X, double Y) Map(CameraPose pose, double x, double y, double disparity)
     {

@@ -28,7 +28,7 @@ public sealed class FrameInterpolationTests
     {
         using var folder = new TempFolder();
         using var interpolation = new FrameInterpolation(InterpolationMode.Auto, TinyModel, folder["work"], releasedWidthsOnly: false);
-        var clip = await new ShortAiClipEngine().GenerateAsync(new MotionRequest(Photo(), new MotionParameters { Frames = Frames, Fps = Fps }), null, CancellationToken.None);
+        var clip = await new ShortAiClipEngine().GenerateAsync(new MotionParameters { Frames = Frames, Fps = Fps }.ToRequest(Photo()), null, CancellationToken.None);
         var stages = new List<MotionProgress>();
 
         var (interpolator, note) = interpolation.For(clip, new SynchronousProgress(stages.Add));
@@ -61,7 +61,7 @@ public sealed class FrameInterpolationTests
     {
         using var folder = new TempFolder();
         using var interpolation = new FrameInterpolation(InterpolationMode.Auto, TinyModel, folder["work"], releasedWidthsOnly: false);
-        var clip = await new ShortAiClipEngine().GenerateAsync(new MotionRequest(Photo(), new MotionParameters { Frames = 5, Fps = Fps }), null, CancellationToken.None);
+        var clip = await new ShortAiClipEngine().GenerateAsync(new MotionParameters { Frames = 5, Fps = Fps }.ToRequest(Photo()), null, CancellationToken.None);
         var stages = new List<MotionProgress>();
 
         var (interpolator, _) = interpolation.For(clip, new SynchronousProgress(stages.Add));

@@ -81,7 +81,7 @@ public sealed class ClassicMotionEngineTests
         var events = new List<MotionProgress>();
 
         var clip = await new ClassicMotionEngine().GenerateAsync(
-            new MotionRequest(portrait, new MotionParameters { Frames = 5 }), new SynchronousProgress<MotionProgress>(events.Add), CancellationToken.None);
+            new MotionParameters { Frames = 5 }.ToRequest(portrait), new SynchronousProgress<MotionProgress>(events.Add), CancellationToken.None);
 
         Assert.All(clip.Frames, frame => Assert.True(frame.Height > frame.Width));
         Assert.Equal(Enumerable.Range(1, 5), events.Select(e => e.Step));
@@ -95,7 +95,7 @@ public sealed class ClassicMotionEngineTests
         var progress = new SynchronousProgress<MotionProgress>(step => { if (step.Step == 2) { cancel.Cancel(); } });
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            new ClassicMotionEngine().GenerateAsync(new MotionRequest(Photo, new MotionParameters { Frames = 50 }), progress, cancel.Token));
+            new ClassicMotionEngine().GenerateAsync(new MotionParameters { Frames = 50 }.ToRequest(Photo), progress, cancel.Token));
     }
 
     internal static double MeanAbsoluteDifference(RgbImage a, RgbImage b)
@@ -111,7 +111,7 @@ public sealed class ClassicMotionEngineTests
     }
 
     private static Task<MotionClip> GenerateAsync(RgbImage photo, MotionParameters parameters) =>
-        new ClassicMotionEngine().GenerateAsync(new MotionRequest(photo, parameters), null, CancellationToken.None);
+        new ClassicMotionEngine().GenerateAsync(parameters.ToRequest(photo), null, CancellationToken.None);
 }
 
 public sealed class MotionProgressTests

@@ -180,7 +180,7 @@ public sealed class AppleMakerNoteTests
     internal static async Task<LivePhotoFiles> WriteLiveAsync(byte[] photo, TempFolder folder, OutputOptions options)
     {
         var decoded = PhotoDecoder.Decode(photo).Image;
-        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionRequest(decoded, new MotionParameters { Frames = 3 }), null, CancellationToken.None);
+        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionParameters { Frames = 3 }.ToRequest(decoded), null, CancellationToken.None);
         var written = await new OutputWriter(new FfmpegEncoder()).WriteAsync(photo, clip.Frames, 7, folder.Path, "clip", options, CancellationToken.None);
         Assert.True(written.Failures.Count == 0, string.Join("; ", written.Failures.Values));
         return written.Live!;

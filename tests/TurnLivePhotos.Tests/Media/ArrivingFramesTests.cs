@@ -89,7 +89,7 @@ public sealed class ArrivingFramesTests
     public async Task An_encode_fed_frames_as_they_arrive_is_the_encode_of_the_finished_frames()
     {
         var photo = TurnLivePhotos.Media.Decoding.PhotoDecoder.Decode(TestPhotos.Scene(160, 120)).Image;
-        var made = (await new ClassicMotionEngine().GenerateAsync(new MotionRequest(photo, new MotionParameters { Frames = 6, MotionBucketId = 255 }), null, CancellationToken.None)).Frames;
+        var made = (await new ClassicMotionEngine().GenerateAsync(new MotionParameters { Frames = 6, MotionBucketId = 255 }.ToRequest(photo), null, CancellationToken.None)).Frames;
         var encoder = new FfmpegEncoder();
         var ready = await encoder.EncodeAsync(made, 7, null, "mp4", 160, 120);
 

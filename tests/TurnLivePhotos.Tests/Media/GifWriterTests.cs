@@ -18,7 +18,7 @@ public sealed class GifWriterTests
     {
         using var folder = new TempFolder();
         var photo = PhotoDecoder.Decode(TestPhotos.Scene(200, 120)).Image;
-        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionRequest(photo, new MotionParameters { Frames = frames, Fps = fps }), null, CancellationToken.None);
+        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionParameters { Frames = frames, Fps = fps }.ToRequest(photo), null, CancellationToken.None);
 
         GifWriter.Write(clip.Frames, fps, folder["clip.gif"]);
 
@@ -45,7 +45,7 @@ public sealed class GifWriterTests
     public async Task The_palette_is_dithered_so_gradients_do_not_band()
     {
         var photo = PhotoDecoder.Decode(TestPhotos.Scene(256, 64)).Image;
-        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionRequest(photo, new MotionParameters { Frames = 2, MotionBucketId = 0 }), null, CancellationToken.None);
+        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionParameters { Frames = 2, MotionBucketId = 0 }.ToRequest(photo), null, CancellationToken.None);
 
         var decoded = PhotoDecoder.Decode(GifWriter.Encode(clip.Frames, 7)).Image;
 

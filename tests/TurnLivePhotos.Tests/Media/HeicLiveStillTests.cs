@@ -99,7 +99,7 @@ public sealed class HeicLiveStillTests
         var made = ApplePhotos.Heic(folder, TestPhotos.Scene(160, 120, MagickFormat.Png), "png");
         var heic = Bytes(made, Enumerable.Range(0, 4100).SelectMany(_ => HostileMetadata.Box("free", Array.Empty<byte>())).ToArray());
         var clip = await new TurnLivePhotos.Engine.Classic.ClassicMotionEngine().GenerateAsync(
-            new TurnLivePhotos.Engine.MotionRequest(TurnLivePhotos.Media.Decoding.PhotoDecoder.Decode(heic).Image, new TurnLivePhotos.Engine.MotionParameters { Frames = 3 }), null, CancellationToken.None);
+            new TurnLivePhotos.Engine.MotionParameters { Frames = 3 }.ToRequest(TurnLivePhotos.Media.Decoding.PhotoDecoder.Decode(heic).Image), null, CancellationToken.None);
 
         var auto = await new OutputWriter(new FfmpegEncoder()).WriteAsync(heic, clip.Frames, 7, folder.Path, "auto",
             new OutputOptions { Formats = [OutputFormat.Live] }, CancellationToken.None);
@@ -120,7 +120,7 @@ public sealed class HeicLiveStillTests
         using var folder = new TempFolder();
         var photo = TestPhotos.Scene(160, 120);
         var clip = await new TurnLivePhotos.Engine.Classic.ClassicMotionEngine().GenerateAsync(
-            new TurnLivePhotos.Engine.MotionRequest(TurnLivePhotos.Media.Decoding.PhotoDecoder.Decode(photo).Image, new TurnLivePhotos.Engine.MotionParameters { Frames = 3 }), null, CancellationToken.None);
+            new TurnLivePhotos.Engine.MotionParameters { Frames = 3 }.ToRequest(TurnLivePhotos.Media.Decoding.PhotoDecoder.Decode(photo).Image), null, CancellationToken.None);
         var written = await new OutputWriter(new FfmpegEncoder()).WriteAsync(photo, clip.Frames, 7, folder.Path, "jpeg",
             new OutputOptions { Formats = [OutputFormat.Live, OutputFormat.Gif], AppleStill = AppleStill.Heic }, CancellationToken.None);
         Assert.Equal("AppleStill=heic needs a HEIC/HEIF photo; this one is JPEG (use auto or jpeg)", written.Failures[OutputFormat.Live]);

@@ -178,7 +178,7 @@ public sealed class LivePhotoTests
     internal static async Task<LivePhotoFiles> WriteLiveAsync(byte[] photo, TempFolder folder, int frames)
     {
         var decoded = PhotoDecoder.Decode(photo).Image;
-        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionRequest(decoded, new MotionParameters { Frames = frames }), null, CancellationToken.None);
+        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionParameters { Frames = frames }.ToRequest(decoded), null, CancellationToken.None);
         var written = await new OutputWriter(new FfmpegEncoder()).WriteAsync(photo, clip.Frames, Fps, folder.Path, "clip", new OutputOptions { Formats = [OutputFormat.Live] }, CancellationToken.None);
         Assert.Empty(written.Failures);
         var still = written.Files[OutputFormat.Live];
@@ -210,7 +210,7 @@ public sealed class HeicInputTests
 
         var decoded = TurnLivePhotos.Media.Decoding.PhotoDecoder.Decode(heic);
         var clip = await new TurnLivePhotos.Engine.Classic.ClassicMotionEngine().GenerateAsync(
-            new TurnLivePhotos.Engine.MotionRequest(decoded.Image, new TurnLivePhotos.Engine.MotionParameters { Frames = 3 }), null, CancellationToken.None);
+            new TurnLivePhotos.Engine.MotionParameters { Frames = 3 }.ToRequest(decoded.Image), null, CancellationToken.None);
         var written = await new TurnLivePhotos.Media.Formats.OutputWriter(new TurnLivePhotos.Media.Formats.FfmpegEncoder()).WriteAsync(
             heic, clip.Frames, 7, folder.Path, "heic", new TurnLivePhotos.Media.Formats.OutputOptions { Formats = [TurnLivePhotos.Media.Formats.OutputFormat.Live], AppleStill = TurnLivePhotos.Media.Formats.AppleStill.Jpeg }, CancellationToken.None);
 

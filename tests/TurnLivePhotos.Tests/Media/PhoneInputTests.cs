@@ -143,7 +143,7 @@ public sealed class PhoneInputTests
     private static async Task<WrittenOutputs> ConvertAsync(byte[] photo, TempFolder folder)
     {
         var decoded = PhotoDecoder.Decode(photo).Image;
-        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionRequest(decoded, new MotionParameters { Frames = 4 }), null, CancellationToken.None);
+        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionParameters { Frames = 4 }.ToRequest(decoded), null, CancellationToken.None);
         var written = await new OutputWriter(new FfmpegEncoder()).WriteAsync(photo, clip.Frames, clip.Fps, folder["out"], "photo", new OutputOptions { Formats = Every }, CancellationToken.None);
         Assert.Empty(written.Failures);
         Assert.Equal(Every.Length, written.Files.Count);

@@ -195,7 +195,7 @@ public sealed class UltraHdrTests
     private static async Task<WrittenOutputs> ConvertAsync(byte[] photo, TempFolder folder, bool samsungTrailer = false)
     {
         var decoded = PhotoDecoder.Decode(photo).Image;
-        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionRequest(decoded, new MotionParameters { Frames = 4 }), null, CancellationToken.None);
+        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionParameters { Frames = 4 }.ToRequest(decoded), null, CancellationToken.None);
         var formats = new[] { OutputFormat.Live, OutputFormat.Motion };
         var options = new OutputOptions { Formats = formats, SamsungTrailer = samsungTrailer };
         var written = await new OutputWriter(new FfmpegEncoder()).WriteAsync(photo, clip.Frames, clip.Fps, folder["out"], "photo", options, CancellationToken.None);

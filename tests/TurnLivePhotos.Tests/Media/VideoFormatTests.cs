@@ -310,7 +310,7 @@ public sealed class VideoFormatTests
     private static async Task<IReadOnlyList<RgbImage>> Clip(byte[] photo, int frames, int motion = 127)
     {
         var decoded = PhotoDecoder.Decode(photo).Image;
-        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionRequest(decoded, new MotionParameters { Frames = frames, MotionBucketId = motion }), null, CancellationToken.None);
+        var clip = await new ClassicMotionEngine().GenerateAsync(new MotionParameters { Frames = frames, MotionBucketId = motion }.ToRequest(decoded), null, CancellationToken.None);
         return clip.Frames;
     }
 

@@ -80,7 +80,7 @@ public sealed class ArrivingEngine(int? failAt = null) : IMotionEngine
                 progress?.Report(new MotionProgress("render", i + 1, made.Count));
             }
         }, CancellationToken.None);
-        return new MotionClip(frames, request.Parameters.Fps, Name, IsGenerative: false) { Completion = frames.Completion };
+        return new MotionClip(frames, request.Clip.Fps, Name, IsGenerative: false) { Completion = frames.Completion };
     }
 }
 
@@ -148,7 +148,7 @@ public sealed class ShortAiClipEngine : IMotionEngine
     {
         var photo = request.Photo;
         var frames = new List<TurnLivePhotos.Media.Imaging.RgbImage>();
-        for (var k = 0; k < request.Parameters.Frames; k++)
+        for (var k = 0; k < request.Clip.Frames; k++)
         {
             var pixels = new byte[photo.Pixels.Length];
             for (var y = 0; y < photo.Height; y++)
@@ -163,6 +163,6 @@ public sealed class ShortAiClipEngine : IMotionEngine
             frames.Add(new TurnLivePhotos.Media.Imaging.RgbImage(photo.Width, photo.Height, pixels));
         }
 
-        return Task.FromResult(new MotionClip(frames, request.Parameters.Fps, Name, IsGenerative: true));
+        return Task.FromResult(new MotionClip(frames, request.Clip.Fps, Name, IsGenerative: true));
     }
 }

@@ -42,22 +42,18 @@ public sealed class AnimateLcmPipelineTests
         Assert.Equal(2 + stepCount, draws.Count);
         var steps = new List<FloatTensor>();
 
-        var result = pipeline.Run(image, new SvdRunOptions
+        var result = pipeline.Run(image, new MotionParameters
         {
-            Parameters = new MotionParameters
-            {
-                Sampler = Sampler.AnimateLcm,
-                Frames = p.GetProperty("num_frames").GetInt32(),
-                InferenceSteps = stepCount,
-                Fps = p.GetProperty("fps").GetInt32(),
-                MotionBucketId = p.GetProperty("motion_bucket_id").GetInt32(),
-                NoiseAugStrength = p.GetProperty("noise_aug_strength").GetDouble(),
-                MinGuidanceScale = p.GetProperty("min_guidance_scale").GetDouble(),
-                MaxGuidanceScale = p.GetProperty("max_guidance_scale").GetDouble(),
-                DecodeChunkSize = p.GetProperty("decode_chunk_size").GetInt32(),
-            },
-            Noise = noise,
-        }, progress: null, CancellationToken.None, (_, latents) => steps.Add(latents));
+            Sampler = Sampler.AnimateLcm,
+            Frames = p.GetProperty("num_frames").GetInt32(),
+            InferenceSteps = stepCount,
+            Fps = p.GetProperty("fps").GetInt32(),
+            MotionBucketId = p.GetProperty("motion_bucket_id").GetInt32(),
+            NoiseAugStrength = p.GetProperty("noise_aug_strength").GetDouble(),
+            MinGuidanceScale = p.GetProperty("min_guidance_scale").GetDouble(),
+            MaxGuidanceScale = p.GetProperty("max_guidance_scale").GetDouble(),
+            DecodeChunkSize = p.GetProperty("decode_chunk_size").GetInt32(),
+        }.ToRunOptions(noise: noise), progress: null, CancellationToken.None, (_, latents) => steps.Add(latents));
 
         Assert.Equal(0, noise.Remaining);
         FixtureSets.AssertClose(FixtureSets.Read(io, "image_embeddings"), result.ImageEmbeddings, 1e-4, "image_embeddings");
@@ -83,10 +79,7 @@ public sealed class AnimateLcmPipelineTests
         var folder = SvdModelFolder.Open(TinyModelFolder.CreateFromComponents(pipelineFolder, temp["model"]));
         var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(pipelineFolder, "input.png"))).Image);
         using var pipeline = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Fast);
-        FloatTensor Run(ulong seed) => pipeline.Run(image, new SvdRunOptions
-        {
-            Parameters = new MotionParameters { Sampler = Sampler.AnimateLcm, Frames = 3, InferenceSteps = 4, MaxGuidanceScale = 1.2, MotionBucketId = 80, Fps = 8 }, Seed = seed,
-        }, null, CancellationToken.None).Frames;
+        FloatTensor Run(ulong seed) => pipeline.Run(image, new MotionParameters { Sampler = Sampler.AnimateLcm, Frames = 3, InferenceSteps = 4, MaxGuidanceScale = 1.2, MotionBucketId = 80, Fps = 8 }.ToRunOptions(seed: seed), null, CancellationToken.None).Frames;
 
         var first = Run(7);
         var again = Run(7);

@@ -23,14 +23,14 @@ public sealed class GuidanceBatchTests
         using var measured = new PipelineMeasurements(pipeline);
         foreach (var sampler in Enum.GetValues<Sampler>())
         {
-            var options = new SvdRunOptions { Parameters = new MotionParameters { Sampler = sampler, Frames = 3, InferenceSteps = 3, MinGuidanceScale = 1.0, MaxGuidanceScale = 1.0 }, Seed = 11 };
+            var options = new MotionParameters { Sampler = sampler, Frames = 3, InferenceSteps = 3, MinGuidanceScale = 1.0, MaxGuidanceScale = 1.0 }.ToRunOptions(seed: 11);
 
             var before = measured.UNetEvaluations;
             var withoutGuidance = pipeline.Run(image, options, null, CancellationToken.None);
             var unguided = measured.UNetEvaluations - before;
             // Just above 1: guidance is on (both halves run) yet u + g·(c − u) is c to within float rounding.
             before = measured.UNetEvaluations;
-            var withGuidance = pipeline.Run(image, options with { Parameters = options.Parameters with { MaxGuidanceScale = 1.0000001 } }, null, CancellationToken.None);
+            var withGuidance = pipeline.Run(image, options with { Sampling = options.Sampling with { MaxGuidanceScale = 1.0000001 } }, null, CancellationToken.None);
             var guided = measured.UNetEvaluations - before;
 
             Assert.Equal(3, unguided);
@@ -49,9 +49,9 @@ public sealed class GuidanceBatchTests
         using var pipeline = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Fast);
         using var measured = new PipelineMeasurements(pipeline);
 
-        pipeline.Run(image, new SvdRunOptions { Parameters = new MotionParameters { Frames = 2, InferenceSteps = 2, MinGuidanceScale = 0.5, MaxGuidanceScale = 1.0 } }, null, CancellationToken.None);
+        pipeline.Run(image, new MotionParameters { Frames = 2, InferenceSteps = 2, MinGuidanceScale = 0.5, MaxGuidanceScale = 1.0 }.ToRunOptions(), null, CancellationToken.None);
         Assert.Equal(2, measured.UNetEvaluations);
-        pipeline.Run(image, new SvdRunOptions { Parameters = new MotionParameters { Frames = 2, InferenceSteps = 2, MinGuidanceScale = 1.0, MaxGuidanceScale = 1.5 } }, null, CancellationToken.None);
+        pipeline.Run(image, new MotionParameters { Frames = 2, InferenceSteps = 2, MinGuidanceScale = 1.0, MaxGuidanceScale = 1.5 }.ToRunOptions(), null, CancellationToken.None);
         Assert.Equal(2 + 4, measured.UNetEvaluations);
     }
 
@@ -62,7 +62,7 @@ public sealed class GuidanceBatchTests
         using var temp = new TempFolder();
         var (folder, image) = TinyModel(set, temp);
         var parameters = new MotionParameters { Frames = 3, InferenceSteps = 2, MinGuidanceScale = 1.0, MaxGuidanceScale = 3.0, DecodeChunkSize = 3 };
-        var options = new SvdRunOptions { Parameters = parameters, Seed = 5 };
+        var options = parameters.ToRunOptions(seed: 5);
 
         using var fast = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Fast);
         using var low = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Low);
@@ -87,7 +87,7 @@ public sealed class GuidanceBatchTests
     {
         using var temp = new TempFolder();
         var (folder, image) = TinyModel(set, temp);
-        var options = new SvdRunOptions { Parameters = new MotionParameters { Frames = NetworkMemory.FastDecodeChunk + 1, InferenceSteps = 1 }, Seed = 5 };
+        var options = new MotionParameters { Frames = NetworkMemory.FastDecodeChunk + 1, InferenceSteps = 1 }.ToRunOptions(seed: 5);
 
         foreach (var (mode, chunks) in new[] { (MemoryMode.Low, (NetworkMemory.FastDecodeChunk + 1 + NetworkMemory.LowMemoryDecodeChunk - 1) / NetworkMemory.LowMemoryDecodeChunk), (MemoryMode.Fast, (NetworkMemory.FastDecodeChunk + 1 + NetworkMemory.FastDecodeChunk - 1) / NetworkMemory.FastDecodeChunk) })
         {

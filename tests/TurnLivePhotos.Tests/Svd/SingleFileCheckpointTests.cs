@@ -102,16 +102,12 @@ public sealed class SingleFileCheckpointTests
         var p = parameters.RootElement;
         var image = SvdPreprocessing.ToSignedTensor(PhotoDecoder.Decode(File.ReadAllBytes(Path.Combine(pipelineFolder, "input.png"))).Image);
         using var pipeline = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Low);
-        return pipeline.Run(image, new SvdRunOptions
+        return pipeline.Run(image, new MotionParameters
         {
-            Parameters = new MotionParameters
-            {
-                Frames = p.GetProperty("num_frames").GetInt32(),
-                InferenceSteps = p.GetProperty("num_inference_steps").GetInt32(),
-                DecodeChunkSize = p.GetProperty("decode_chunk_size").GetInt32(),
-            },
-            Noise = new RecordedNoise([FixtureSets.Read(io, "aug_noise"), FixtureSets.Read(io, "latents_input")]),
-        }, progress: null, CancellationToken.None).Frames;
+            Frames = p.GetProperty("num_frames").GetInt32(),
+            InferenceSteps = p.GetProperty("num_inference_steps").GetInt32(),
+            DecodeChunkSize = p.GetProperty("decode_chunk_size").GetInt32(),
+        }.ToRunOptions(noise: new RecordedNoise([FixtureSets.Read(io, "aug_noise"), FixtureSets.Read(io, "latents_input")])), progress: null, CancellationToken.None).Frames;
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed class SvdEngineTests
         using var engine = Engine(set, temp);
         var photo = PhotoDecoder.Decode(TestPhotos.Scene(300, 500)).Image;
 
-        var clip = await engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
+        var clip = await engine.GenerateAsync(Small.ToRequest(photo), null, CancellationToken.None);
 
         Assert.Equal(3, clip.Frames.Count);
         Assert.True(clip.IsGenerative);
@@ -37,9 +37,9 @@ public sealed class SvdEngineTests
         using var engine = Engine(set, temp);
         var photo = PhotoDecoder.Decode(TestPhotos.Scene(120, 80)).Image;
 
-        var first = await engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
-        var second = await engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
-        var other = await engine.GenerateAsync(new MotionRequest(photo, Small with { Seed = 8 }), null, CancellationToken.None);
+        var first = await engine.GenerateAsync(Small.ToRequest(photo), null, CancellationToken.None);
+        var second = await engine.GenerateAsync(Small.ToRequest(photo), null, CancellationToken.None);
+        var other = await engine.GenerateAsync((Small with { Seed = 8 }).ToRequest(photo), null, CancellationToken.None);
 
         Assert.Equal(first.Frames[1].Pixels, second.Frames[1].Pixels);
         Assert.NotEqual(first.Frames[1].Pixels, other.Frames[1].Pixels);
@@ -57,7 +57,7 @@ public sealed class SvdEngineTests
         MotionClip cold;
         using (var engine = new SvdMotionEngine(options, new RecordingLogger<SvdMotionEngine>()))
         {
-            cold = await engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
+            cold = await engine.GenerateAsync(Small.ToRequest(photo), null, CancellationToken.None);
         }
 
         // A saved graph for each network built (CLIP, VAE encoder, UNet, one VAE decoder per chunk length), each complete.
@@ -66,7 +66,7 @@ public sealed class SvdEngineTests
         Assert.Empty(Directory.GetDirectories(temp["graphs"]));
 
         using var warmEngine = new SvdMotionEngine(options, new RecordingLogger<SvdMotionEngine>());
-        var warm = await warmEngine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
+        var warm = await warmEngine.GenerateAsync(Small.ToRequest(photo), null, CancellationToken.None);
 
         Assert.Equal(graphs, Directory.GetFiles(temp["graphs"], "*.onnx").Order(StringComparer.Ordinal).Select(File.GetLastWriteTimeUtc).ToList());
         Assert.Equal(cold.Frames.Count, warm.Frames.Count);
@@ -95,7 +95,7 @@ public sealed class SvdEngineTests
         });
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.GenerateAsync(
-            new MotionRequest(PhotoDecoder.Decode(TestPhotos.Scene(64, 64)).Image, Small with { InferenceSteps = 10 }), progress, cancel.Token));
+            (Small with { InferenceSteps = 10 }).ToRequest(PhotoDecoder.Decode(TestPhotos.Scene(64, 64)).Image), progress, cancel.Token));
 
         // Cancelled after step 1: the run ends before step 2 starts or, at the latest, inside it (the token also
         // terminates ONNX Runtime's run of the step), never later.
@@ -142,7 +142,7 @@ public sealed class SvdEngineTests
         var large = Small with { Frames = 8, InferenceSteps = 5, TargetWidth = 256, TargetHeight = 256 };
 
         var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.GenerateAsync(
-            new MotionRequest(PhotoDecoder.Decode(TestPhotos.Scene(256, 256)).Image, large), progress, cancel.Token));
+            large.ToRequest(PhotoDecoder.Decode(TestPhotos.Scene(256, 256)).Image), progress, cancel.Token));
         var latency = cancelledAt.Elapsed;
 
         // Terminated inside ONNX Runtime's run of step 3 (not at a step boundary), and soon: within a second, or — on a
@@ -161,7 +161,7 @@ public sealed class SvdEngineTests
         var logger = new RecordingLogger<SvdMotionEngine>();
         using var engine = new SvdMotionEngine(new SvdEngineOptions(TinyModelFolder.Create(set, temp["model"]), Device: ExecutionDevice.Cuda), logger);
 
-        var clip = await engine.GenerateAsync(new MotionRequest(PhotoDecoder.Decode(TestPhotos.Scene(64, 64)).Image, Small), null, CancellationToken.None);
+        var clip = await engine.GenerateAsync(Small.ToRequest(PhotoDecoder.Decode(TestPhotos.Scene(64, 64)).Image), null, CancellationToken.None);
 
         Assert.Equal(3, clip.Frames.Count);
         Assert.Contains(logger.Messages, m => m.Level == LogLevel.Warning && m.Text.Contains("CPU", StringComparison.Ordinal));
@@ -179,11 +179,11 @@ public sealed class SvdEngineTests
         using var engine = new SvdMotionEngine(new SvdEngineOptions(folder), new RecordingLogger<SvdMotionEngine>());
         var photo = PhotoDecoder.Decode(TestPhotos.Scene(64, 64)).Image;
 
-        var error = await Assert.ThrowsAsync<EngineException>(() => engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<EngineException>(() => engine.GenerateAsync(Small.ToRequest(photo), null, CancellationToken.None));
 
         Assert.Contains("diffusion_pytorch_model.safetensors", error.Message, StringComparison.Ordinal);
         await File.WriteAllBytesAsync(unet, good);
-        var clip = await engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
+        var clip = await engine.GenerateAsync(Small.ToRequest(photo), null, CancellationToken.None);
         Assert.Equal(3, clip.Frames.Count);
     }
 

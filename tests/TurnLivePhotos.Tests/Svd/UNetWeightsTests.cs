@@ -27,7 +27,7 @@ public sealed class UNetWeightsTests
         async Task<byte[]> Run(string weights)
         {
             using var engine = new SvdMotionEngine(new SvdEngineOptions(model, UNetWeights: weights), new RecordingLogger<SvdMotionEngine>());
-            var clip = await engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None);
+            var clip = await engine.GenerateAsync(Small.ToRequest(photo), null, CancellationToken.None);
             return clip.Frames.SelectMany(frame => frame.Pixels.ToArray()).ToArray();
         }
 
@@ -63,7 +63,7 @@ public sealed class UNetWeightsTests
         foreach (var (file, expected) in cases)
         {
             using var engine = new SvdMotionEngine(new SvdEngineOptions(model, UNetWeights: file), new RecordingLogger<SvdMotionEngine>());
-            var error = await Assert.ThrowsAsync<EngineException>(() => engine.GenerateAsync(new MotionRequest(photo, Small), null, CancellationToken.None));
+            var error = await Assert.ThrowsAsync<EngineException>(() => engine.GenerateAsync(Small.ToRequest(photo), null, CancellationToken.None));
             Assert.DoesNotContain('\n', error.Message);
             Assert.Contains(Path.GetFileName(file), error.Message, StringComparison.Ordinal);
             Assert.All(expected, part => Assert.Contains(part, error.Message, StringComparison.Ordinal));
