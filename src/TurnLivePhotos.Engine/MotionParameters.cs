@@ -1,3 +1,5 @@
+using TurnLivePhotos.Media.Imaging;
+
 namespace TurnLivePhotos.Engine;
 
 /// <summary>
@@ -42,7 +44,7 @@ public sealed record MotionParameters
     public CameraMove Camera { get; init; } = CameraMove.Auto;
 
     /// <summary>The request every engine takes for <paramref name="photo"/>: the clip plus each engine's own part.</summary>
-    public MotionRequest ToRequest(Media.Imaging.RgbImage photo) => new(photo, ToClip(), ToSampling(), ToCamera());
+    public MotionRequest ToRequest(RgbImage photo) => new(photo, ToClip(), ToSampling(), ToCamera());
 
     public ClipOptions ToClip() => new(Frames, Fps, MotionBucketId, Seed, TargetWidth, TargetHeight);
 
