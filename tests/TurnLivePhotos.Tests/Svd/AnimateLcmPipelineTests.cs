@@ -42,18 +42,7 @@ public sealed class AnimateLcmPipelineTests
         Assert.Equal(2 + stepCount, draws.Count);
         var steps = new List<FloatTensor>();
 
-        var result = pipeline.Run(image, new MotionParameters
-        {
-            Sampler = Sampler.AnimateLcm,
-            Frames = p.GetProperty("num_frames").GetInt32(),
-            InferenceSteps = stepCount,
-            Fps = p.GetProperty("fps").GetInt32(),
-            MotionBucketId = p.GetProperty("motion_bucket_id").GetInt32(),
-            NoiseAugStrength = p.GetProperty("noise_aug_strength").GetDouble(),
-            MinGuidanceScale = p.GetProperty("min_guidance_scale").GetDouble(),
-            MaxGuidanceScale = p.GetProperty("max_guidance_scale").GetDouble(),
-            DecodeChunkSize = p.GetProperty("decode_chunk_size").GetInt32(),
-        }.ToRunOptions(noise: noise), progress: null, CancellationToken.None, (_, latents) => steps.Add(latents));
+        var result = pipeline.Run(image, PipelineRunOptions.FromPipelineCall(p, stepCount, Sampler.AnimateLcm).ToRunOptions(noise: noise), progress: null, CancellationToken.None, (_, latents) => steps.Add(latents));
 
         Assert.Equal(0, noise.Remaining);
         FixtureSets.AssertClose(FixtureSets.Read(io, "image_embeddings"), result.ImageEmbeddings, 1e-4, "image_embeddings");

@@ -29,17 +29,7 @@ public sealed class SvdPipelineTests
         using var pipeline = new SvdPipeline(folder, () => new SessionOptions(), MemoryMode.Low);
         var steps = new List<FloatTensor>();
 
-        var result = pipeline.Run(image, new MotionParameters
-        {
-            Frames = p.GetProperty("num_frames").GetInt32(),
-            InferenceSteps = p.GetProperty("num_inference_steps").GetInt32(),
-            Fps = p.GetProperty("fps").GetInt32(),
-            MotionBucketId = p.GetProperty("motion_bucket_id").GetInt32(),
-            NoiseAugStrength = p.GetProperty("noise_aug_strength").GetDouble(),
-            MinGuidanceScale = p.GetProperty("min_guidance_scale").GetDouble(),
-            MaxGuidanceScale = p.GetProperty("max_guidance_scale").GetDouble(),
-            DecodeChunkSize = p.GetProperty("decode_chunk_size").GetInt32(),
-        }.ToRunOptions(noise: new RecordedNoise([FixtureSets.Read(io, "aug_noise"), FixtureSets.Read(io, "latents_input")])), progress: null, CancellationToken.None, (_, latents) => steps.Add(latents));
+        var result = pipeline.Run(image, PipelineRunOptions.FromPipelineCall(p, p.GetProperty("num_inference_steps").GetInt32()).ToRunOptions(noise: new RecordedNoise([FixtureSets.Read(io, "aug_noise"), FixtureSets.Read(io, "latents_input")])), progress: null, CancellationToken.None, (_, latents) => steps.Add(latents));
 
         FixtureSets.AssertClose(FixtureSets.Read(io, "image_embeddings"), result.ImageEmbeddings, 1e-4, "image_embeddings");
         FixtureSets.AssertClose(FixtureSets.Read(io, "image_latents"), result.ImageLatents with { Shape = io["image_latents"].Shape }, 1e-4, "image_latents");
