@@ -154,15 +154,19 @@ public static class IfNetModel
     /// model/warplayer.py's warp: grid_sample(bilinear, border, align_corners=True) at the base grid
     /// linspace(−1, 1) plus the flow scaled by 2 / (size − 1), so a flow of one unit moves one pixel.
     /// </summary>
+    /// <remarks>
+    /// Border padding clamps the sampling point to [0, size − 1] (ATen's clip_coordinates), so the graph clamps the
+    /// pixel position itself and hands GridSample a point that needs no padding: expressed for align_corners=0 and
+    /// zeros padding, which samples the same values (a neighbour past the last pixel only ever gets weight 0) and is
+    /// the combination ONNX Runtime's CPU kernel runs on its precomputed fast path (grid_sample.cc).
+    /// </remarks>
     private sealed class WarpGrid
     {
         private readonly GraphBuilder g;
-        private readonly Value baseX;
-        private readonly Value baseY;
-        private readonly Value stepX;
-        private readonly Value stepY;
         private readonly WarpKernel kernel;
         private readonly Value like;
+        private readonly Axis axisX;
+        private readonly Axis axisY;
 
         public WarpGrid(GraphBuilder g, Value like, WarpKernel kernel)
         {
@@ -171,17 +175,34 @@ public static class IfNetModel
             this.like = like;
             if (kernel == WarpKernel.GridSample)
             {
-                (baseX, stepX) = Axis(3, [1, 1, 1, -1]);
-                (baseY, stepY) = Axis(2, [1, 1, -1, 1]);
+                axisX = Axis.Of(g, like, 3);
+                axisY = Axis.Of(g, like, 2);
+            }
+        }
+
+        /// <summary>
+        /// One axis of the frame: pixel positions 0 … size − 1 (shaped to broadcast over (N, 1, H, W)), the last
+        /// position, and the map from a pixel position to GridSample's align_corners=0 coordinate, (2p + 1) / size − 1.
+        /// </summary>
+        private readonly record struct Axis(Value Positions, Value Last, Value Scale, Value Offset)
+        {
+            public static Axis Of(GraphBuilder g, Value like, long axis)
+            {
+                var size = g.Slice(g.ShapeOf(like), 0, axis, axis + 1);
+                var length = g.Cast(size, OnnxType.Float);
+                var positions = g.Cast(g.Op("Range", [g.Constant([0L]), g.Op("Squeeze", [size], []), g.Constant([1L])], []), OnnxType.Float);
+                var shaped = axis == 3 ? g.Reshape(positions, 1, 1, 1, -1) : g.Reshape(positions, 1, 1, -1, 1);
+                var last = g.Op("Squeeze", [g.Op("Sub", [length, g.Float32Constant([1f], 1)], [])], []);
+                var scale = g.Op("Div", [g.Float32Constant([2f], 1), length], []);
+                var offset = g.Op("Sub", [g.Op("Div", [g.Float32Constant([1f], 1), length], []), g.Float32Constant([1f], 1)], []);
+                return new Axis(g.ToCompute(shaped), g.ToCompute(last), g.ToCompute(scale), g.ToCompute(offset));
             }
 
-            (Value Base, Value Step) Axis(long axis, long[] shape)
+            /// <summary>The GridSample coordinate of each position moved by <paramref name="flow"/>, clamped to the frame.</summary>
+            public Value Sample(GraphBuilder g, Value flow)
             {
-                var length = g.Cast(g.Slice(g.ShapeOf(like), 0, axis, axis + 1), OnnxType.Float);
-                var step = g.Op("Div", [g.Float32Constant([2f], 1), g.Op("Sub", [length, g.Float32Constant([1f], 1)], [])], []);
-                var positions = g.Op("Range", [g.Float32Constant([0f]), g.Op("Squeeze", [length], []), g.Float32Constant([1f])], []);
-                var linspace = g.Op("Sub", [g.Op("Mul", [positions, step], []), g.Float32Constant([1f], 1)], []);
-                return (g.ToCompute(g.Reshape(linspace, shape)), g.ToCompute(step));
+                var clamped = g.Op("Clip", [g.Add(Positions, flow), g.ToCompute(g.Float32Constant([0f])), Last], []);
+                return g.Add(g.Mul(clamped, Scale), Offset);
             }
         }
 
@@ -189,10 +210,8 @@ public static class IfNetModel
 
         private Value WarpGridSample(Value source, Value flow)
         {
-            var x = g.Add(baseX, g.Mul(g.Slice(flow, 1, 0, 1), stepX));
-            var y = g.Add(baseY, g.Mul(g.Slice(flow, 1, 1, 2), stepY));
-            var grid = g.Transpose(g.Concat(1, x, y), 0, 2, 3, 1);
-            return g.Op("GridSample", [source, grid], [Attr.String("mode", "bilinear"), Attr.String("padding_mode", "border"), Attr.Int("align_corners", 1)]);
+            var grid = g.Transpose(g.Concat(1, axisX.Sample(g, g.Slice(flow, 1, 0, 1)), axisY.Sample(g, g.Slice(flow, 1, 1, 2))), 0, 2, 3, 1);
+            return g.Op("GridSample", [source, grid], [Attr.String("mode", "bilinear"), Attr.String("padding_mode", "zeros"), Attr.Int("align_corners", 0)]);
         }
 
         /// <summary>
