@@ -38,14 +38,12 @@ public static class BenchCommand
     {
         var model = new Option<string?>("--model") { Description = "A RIFE flownet.pkl (v4.25/v4.26) or converted .safetensors (default: the released shapes with random weights)" };
         var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 3 };
-        var warp = new Option<TurnLivePhotos.Engine.Rife.WarpKernel>("--warp") { Description = "GridSample (default) or Gather", DefaultValueFactory = _ => TurnLivePhotos.Engine.Rife.WarpKernel.GridSample };
         var command = new Command("interpolate", "Time one RIFE intermediate frame at 1024x576 and 1440x810 on the CPU, with peak RSS");
         command.Options.Add(model);
         command.Options.Add(repeats);
-        command.Options.Add(warp);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            foreach (var line in new InterpolateBench(parse.GetValue(model), Math.Max(1, parse.GetValue(repeats)), parse.GetValue(warp)).Run(cancellationToken))
+            foreach (var line in new InterpolateBench(parse.GetValue(model), Math.Max(1, parse.GetValue(repeats))).Run(cancellationToken))
             {
                 await output.WriteLineAsync(line);
             }

@@ -11,7 +11,7 @@ namespace TurnLivePhotos.Bench;
 /// <c>--model</c> it writes a synthetic IFNet of the released v4.25/v4.26 shapes (random weights): the speed is
 /// the real network's, the frames are meaningless.
 /// </summary>
-public sealed class InterpolateBench(string? model, int repeats, WarpKernel warp = WarpKernel.GridSample)
+public sealed class InterpolateBench(string? model, int repeats)
 {
     private static readonly (int Width, int Height)[] Sizes = [(1024, 576), (1440, 810), (512, 320)];
 
@@ -22,8 +22,8 @@ public sealed class InterpolateBench(string? model, int repeats, WarpKernel warp
         {
             var path = model ?? WriteSynthetic(Path.Combine(folder, "flownet.safetensors"));
             var load = CpuTime.MachineLoad();
-            using var rife = RifeInterpolator.Open(Path.GetFullPath(path), folder, warp: warp);
-            yield return $"model: {(model is null ? "synthetic v4.25/v4.26 shapes, random weights" : path)}; {CpuThreads.IntraOp} threads; warp by {warp}; machine: {load}";
+            using var rife = RifeInterpolator.Open(Path.GetFullPath(path), folder);
+            yield return $"model: {(model is null ? "synthetic v4.25/v4.26 shapes, random weights" : path)}; {CpuThreads.IntraOp} threads; machine: {load}";
             foreach (var (width, height) in Sizes)
             {
                 var first = Frame(width, height, 0);

@@ -22,32 +22,29 @@ public static class IfNetModel
     public static IReadOnlyList<WeightShape> StateDict(IfNetConfig config)
     {
         var inventory = new WeightInventory();
-        Define(new GraphBuilder(inventory), config, stages: false, WarpKernel.GridSample);
+        Define(new GraphBuilder(inventory), config, stages: false);
         return inventory.Entries;
     }
 
     /// <param name="stages">Also output each block's flow (<c>flow0</c>…) and mask logits (<c>mask0</c>…), as the fixtures record them.</param>
-    /// <param name="warp">How frames are warped by a flow (see <see cref="WarpKernel"/>).</param>
-    public static OnnxModel Build(Checkpoint weights, IfNetConfig config, bool stages = false, Precision precision = Precision.Float32, WarpKernel warp = WarpKernel.GridSample)
+    public static OnnxModel Build(Checkpoint weights, IfNetConfig config, bool stages = false, Precision precision = Precision.Float32)
     {
         var g = new GraphBuilder(weights, precision);
-        Define(g, config, stages, warp);
+        Define(g, config, stages);
         return g.Build("rife_ifnet");
     }
 
-    private static void Define(GraphBuilder g, IfNetConfig config, bool stages, WarpKernel kernel)
+    private static void Define(GraphBuilder g, IfNetConfig config, bool stages)
     {
         ArgumentNullException.ThrowIfNull(config);
         var img0 = g.Input("img0", null, 3, null, null);
         var img1 = g.Input("img1", null, 3, null, null);
         var timestep = g.Input("timestep", null, 1, 1, 1);
 
-        // timestep = (x[:, :1] * 0 + 1) * timestep: a plane of the instant.
-        var plane = g.Op("Expand", [timestep, g.Concat(0, g.ShapeSlice(img0, 0, 1), g.Ints(1), g.ShapeSlice(img0, 2, 4))], []);
         // The head runs once on both images, stacked along the batch axis.
         var features = g.OpMany("Split", [new FeatureHead(g, "encode", config.HeadChannels).Forward(g.Concat(0, img0, img1))], [Attr.Int("axis", 0)], 2);
         var (f0, f1) = (features[0], features[1]);
-        var grid = new WarpGrid(g, img0, kernel);
+        var grid = new WarpGrid(g, img0);
 
         // Images and features that the same flow warps are sampled together (one GridSample per side).
         var source0 = g.Concat(1, img0, f0);
@@ -55,17 +52,16 @@ public static class IfNetModel
         Value flow = default, mask = default, feat = default;
         for (var i = 0; i < IfNetConfig.BlockCount; i++)
         {
-            var block = new IfBlock(g, $"block{i}", i == 0 ? config.FirstBlockInputs : config.LaterBlockInputs, config.BlockWidths[i], Scales[i]);
+            var block = new IfBlock(g, $"block{i}", config, i, timestep);
             if (i == 0)
             {
-                (flow, mask, feat) = block.Forward(g.Concat(1, img0, img1, f0, f1, plane), flow: null);
+                (flow, mask, feat) = block.Forward([block.Shrink(img0), block.Shrink(img1), block.Shrink(f0), block.Shrink(f1)], [], flow: null);
             }
             else
             {
-                var both0 = grid.Warp(source0, g.Slice(flow, 1, 0, 2));
-                var both1 = grid.Warp(source1, g.Slice(flow, 1, 2, 4));
                 var (delta, newMask, newFeat) = block.Forward(
-                    g.Concat(1, g.Slice(both0, 1, 0, 3), g.Slice(both1, 1, 0, 3), g.Slice(both0, 1, 3, 3 + config.HeadChannels), g.Slice(both1, 1, 3, 3 + config.HeadChannels), plane, mask, feat),
+                    [grid.WarpShrunk(source0, g.Slice(flow, 1, 0, 2), Scales[i]), grid.WarpShrunk(source1, g.Slice(flow, 1, 2, 4), Scales[i])],
+                    [block.Shrink(mask), block.Shrink(feat)],
                     flow);
                 flow = g.Add(flow, delta);
                 mask = newMask;
@@ -113,23 +109,36 @@ public static class IfNetModel
         }
     }
 
-    /// <summary>IFBlock: works at 1/scale of the size; returns a flow (pixels at full size), mask logits and 8 feature channels.</summary>
-    private sealed class IfBlock(GraphBuilder g, string prefix, int inputs, int width, int scale)
+    /// <summary>
+    /// IFBlock: works at 1/scale of the size; returns a flow (pixels at full size), mask logits and 8 feature channels.
+    /// </summary>
+    /// <remarks>
+    /// The authors concatenate the block's inputs at full size and then shrink them; shrinking is per channel, so each
+    /// input is shrunk first (or, for the warped frames, sampled only where the shrink reads: <see cref="WarpGrid.WarpShrunk"/>)
+    /// and joined at the block's size. The later blocks take the warped images and features as [img0, f0, img1, f1]
+    /// — the order the warp makes them — instead of [img0, img1, f0, f1]; conv0's first weight has its input channels
+    /// gathered into that order, so no full-size copy is made to reorder them.
+    /// </remarks>
+    private sealed class IfBlock(GraphBuilder g, string prefix, IfNetConfig config, int index, Value timestep)
     {
-        public (Value Flow, Value Mask, Value Feat) Forward(Value x, Value? flow)
+        private readonly int scale = Scales[index];
+        private readonly int width = config.BlockWidths[index];
+        private readonly int inputs = index == 0 ? config.FirstBlockInputs : config.LaterBlockInputs;
+
+        /// <summary>F.interpolate(x, scale_factor=1/scale, mode="bilinear", align_corners=False).</summary>
+        public Value Shrink(Value x) => scale == 1 ? x : Bilinear(g, x, 1f / scale);
+
+        /// <param name="frames">The images and features at the block's size (the inputs before the timestep plane).</param>
+        /// <param name="state">The previous block's mask and features at the block's size (none for block0).</param>
+        /// <param name="flow">The flow so far at full size (none for block0); the block shrinks it and its values.</param>
+        public (Value Flow, Value Mask, Value Feat) Forward(Value[] frames, Value[] state, Value? flow)
         {
-            if (scale != 1)
-            {
-                x = Bilinear(g, x, 1f / scale);
-            }
+            // timestep = (x[:, :1] * 0 + 1) * timestep: a plane of the instant, made at the block's size.
+            var plane = g.Op("Expand", [timestep, g.Concat(0, g.ShapeSlice(frames[0], 0, 1), g.Ints(1), g.ShapeSlice(frames[0], 2, 4))], []);
+            Value[] tail = flow is { } previous ? [scale == 1 ? previous : g.Mul(Shrink(previous), g.Scalar(1f / scale))] : [];
+            var x = g.Concat(1, [.. frames, plane, .. state, .. tail]);
 
-            if (flow is { } previous)
-            {
-                var small = scale == 1 ? previous : g.Mul(Bilinear(g, previous, 1f / scale), g.Scalar(1f / scale));
-                x = g.Concat(1, x, small);
-            }
-
-            var feat = LeakyRelu(g, Conv(g, $"{prefix}.conv0.0.0", x, inputs, width / 2, 2));
+            var feat = LeakyRelu(g, FirstConv(x, flow is not null));
             feat = LeakyRelu(g, Conv(g, $"{prefix}.conv0.1.0", feat, width / 2, width, 2));
             for (var i = 0; i < 8; i++)
             {
@@ -148,6 +157,37 @@ public static class IfNetModel
             var outFlow = g.Slice(tmp, 1, 0, 4);
             return (scale == 1 ? outFlow : g.Mul(outFlow, g.Scalar(scale)), g.Slice(tmp, 1, 4, 5), g.Slice(tmp, 1, 5, 13));
         }
+
+        /// <summary>conv0's first Conv(inputs, c/2, 3, 2, 1), its weight's input channels in the order <see cref="Forward"/> joins them.</summary>
+        private Value FirstConv(Value x, bool warpedOrder)
+        {
+            var name = $"{prefix}.conv0.0.0";
+            var weight = g.Weight($"{name}.weight", width / 2, inputs, 3, 3);
+            if (warpedOrder)
+            {
+                weight = g.Op("Gather", [weight, g.Constant(WarpedOrder(config.HeadChannels, inputs), inputs)], [Attr.Int("axis", 1)]);
+            }
+
+            return g.Op("Conv", [x, weight, g.Weight($"{name}.bias", width / 2)], [Attr.Ints("pads", 1, 1, 1, 1), Attr.Ints("strides", 2, 2)], name);
+        }
+
+        /// <summary>For each input channel in [img0, f0, img1, f1, rest] order, its channel in the authors' [img0, img1, f0, f1, rest].</summary>
+        private static long[] WarpedOrder(int head, int count)
+        {
+            var order = new long[count];
+            for (var k = 0; k < count; k++)
+            {
+                order[k] = k switch
+                {
+                    < 3 => k,
+                    _ when k < 3 + head => 6 + (k - 3),
+                    _ when k < 6 + head => 3 + (k - 3 - head),
+                    _ => k,
+                };
+            }
+
+            return order;
+        }
     }
 
     /// <summary>
@@ -160,42 +200,84 @@ public static class IfNetModel
     /// zeros padding, which samples the same values (a neighbour past the last pixel only ever gets weight 0) and is
     /// the combination ONNX Runtime's CPU kernel runs on its precomputed fast path (grid_sample.cc).
     /// </remarks>
-    private sealed class WarpGrid
+    private sealed class WarpGrid(GraphBuilder g, Value like)
     {
-        private readonly GraphBuilder g;
-        private readonly WarpKernel kernel;
-        private readonly Value like;
-        private readonly Axis axisX;
-        private readonly Axis axisY;
+        private readonly Dictionary<int, (Axis X, Axis Y)> axes = [];
 
-        public WarpGrid(GraphBuilder g, Value like, WarpKernel kernel)
+        /// <summary>The warped frame at every pixel.</summary>
+        public Value Warp(Value source, Value flow) => Sample(source, flow, AxesFor(1));
+
+        /// <summary>
+        /// F.interpolate(warp(source, flow), scale_factor=1/scale, bilinear, align_corners=False) for an even scale.
+        /// That shrink reads, for output row y, only rows s·y + s/2 − 1 and s·y + s/2, half each (and the same for
+        /// columns); so the warp is sampled at those rows and columns alone and shrunk by two, which averages them.
+        /// </summary>
+        public Value WarpShrunk(Value source, Value flow, int scale)
         {
-            this.g = g;
-            this.kernel = kernel;
-            this.like = like;
-            if (kernel == WarpKernel.GridSample)
+            if (scale == 1)
             {
-                axisX = Axis.Of(g, like, 3);
-                axisY = Axis.Of(g, like, 2);
+                return Warp(source, flow);
             }
+
+            var (x, y) = AxesFor(scale);
+            if (scale > 2)
+            {
+                flow = g.Op("Gather", [g.Op("Gather", [flow, y.Rows!.Value], [Attr.Int("axis", 2)]), x.Rows!.Value], [Attr.Int("axis", 3)]);
+            }
+
+            return Bilinear(g, Sample(source, flow, (x, y)), 0.5f);
+        }
+
+        private Value Sample(Value source, Value flow, (Axis X, Axis Y) at)
+        {
+            var grid = g.Transpose(g.Concat(1, at.X.Sample(g, g.Slice(flow, 1, 0, 1)), at.Y.Sample(g, g.Slice(flow, 1, 1, 2))), 0, 2, 3, 1);
+            return g.Op("GridSample", [source, grid], [Attr.String("mode", "bilinear"), Attr.String("padding_mode", "zeros"), Attr.Int("align_corners", 0)]);
+        }
+
+        private (Axis X, Axis Y) AxesFor(int scale)
+        {
+            // Scale 2 reads every row (2y and 2y + 1), as scale 1 does.
+            var key = scale > 2 ? scale : 1;
+            if (!axes.TryGetValue(key, out var found))
+            {
+                found = (Axis.Of(g, like, 3, key), Axis.Of(g, like, 2, key));
+                axes[key] = found;
+            }
+
+            return found;
         }
 
         /// <summary>
-        /// One axis of the frame: pixel positions 0 … size − 1 (shaped to broadcast over (N, 1, H, W)), the last
-        /// position, and the map from a pixel position to GridSample's align_corners=0 coordinate, (2p + 1) / size − 1.
+        /// One axis of the frame: the pixel positions sampled (every one, or rows s·y + s/2 − 1 and s·y + s/2 for a
+        /// shrink by s, whose indices are <see cref="Rows"/>), shaped to broadcast over (N, 1, H, W); the last pixel;
+        /// and the map from a pixel position to GridSample's align_corners=0 coordinate, (2p + 1) / size − 1.
         /// </summary>
-        private readonly record struct Axis(Value Positions, Value Last, Value Scale, Value Offset)
+        private readonly record struct Axis(Value Positions, Value? Rows, Value Last, Value Scale, Value Offset)
         {
-            public static Axis Of(GraphBuilder g, Value like, long axis)
+            public static Axis Of(GraphBuilder g, Value like, long axis, int shrink)
             {
                 var size = g.Slice(g.ShapeOf(like), 0, axis, axis + 1);
                 var length = g.Cast(size, OnnxType.Float);
-                var positions = g.Cast(g.Op("Range", [g.Constant([0L]), g.Op("Squeeze", [size], []), g.Constant([1L])], []), OnnxType.Float);
+                Value? rows = null;
+                Value indices;
+                if (shrink == 1)
+                {
+                    indices = g.Op("Range", [g.Constant([0L]), g.Op("Squeeze", [size], []), g.Constant([1L])], []);
+                }
+                else
+                {
+                    var first = g.Op("Range", [g.Constant([(long)(shrink / 2) - 1]), g.Op("Squeeze", [size], []), g.Constant([(long)shrink])], []);
+                    var pairs = g.Concat(1, g.Reshape(first, -1, 1), g.Reshape(g.Add(first, g.Ints(1)), -1, 1));
+                    indices = g.Reshape(pairs, -1);
+                    rows = indices;
+                }
+
+                var positions = g.Cast(indices, OnnxType.Float);
                 var shaped = axis == 3 ? g.Reshape(positions, 1, 1, 1, -1) : g.Reshape(positions, 1, 1, -1, 1);
                 var last = g.Op("Squeeze", [g.Op("Sub", [length, g.Float32Constant([1f], 1)], [])], []);
                 var scale = g.Op("Div", [g.Float32Constant([2f], 1), length], []);
                 var offset = g.Op("Sub", [g.Op("Div", [g.Float32Constant([1f], 1), length], []), g.Float32Constant([1f], 1)], []);
-                return new Axis(g.ToCompute(shaped), g.ToCompute(last), g.ToCompute(scale), g.ToCompute(offset));
+                return new Axis(g.ToCompute(shaped), rows, g.ToCompute(last), g.ToCompute(scale), g.ToCompute(offset));
             }
 
             /// <summary>The GridSample coordinate of each position moved by <paramref name="flow"/>, clamped to the frame.</summary>
@@ -205,74 +287,5 @@ public static class IfNetModel
                 return g.Add(g.Mul(clamped, Scale), Offset);
             }
         }
-
-        public Value Warp(Value source, Value flow) => kernel == WarpKernel.GridSample ? WarpGridSample(source, flow) : WarpGather(source, flow);
-
-        private Value WarpGridSample(Value source, Value flow)
-        {
-            var grid = g.Transpose(g.Concat(1, axisX.Sample(g, g.Slice(flow, 1, 0, 1)), axisY.Sample(g, g.Slice(flow, 1, 1, 2))), 0, 2, 3, 1);
-            return g.Op("GridSample", [source, grid], [Attr.String("mode", "bilinear"), Attr.String("padding_mode", "zeros"), Attr.Int("align_corners", 0)]);
-        }
-
-        /// <summary>
-        /// The same sampling as gathers: the source point (x + flow, clamped to the border as grid_sample's border
-        /// mode clamps it), its four neighbours fetched as rows of a (pixels, channels) table, blended bilinearly.
-        /// </summary>
-        private Value WarpGather(Value source, Value flow)
-        {
-            var shape = g.ShapeOf(like);
-            var width = g.Slice(shape, 0, 3, 4);
-            var height = g.Slice(shape, 0, 2, 3);
-            var (x0, x1, wx) = Corners(g.Add(PixelIndex(3), g.Slice(flow, 1, 0, 1)), width);
-            var (y0, y1, wy) = Corners(g.Add(PixelIndex(2), g.Slice(flow, 1, 1, 2)), height);
-
-            // Row of pixel (n, y, x) in the table: (n · H + y) · W + x.
-            var batch = g.Op("Range", [g.Constant([0L]), g.Op("Squeeze", [g.Slice(shape, 0, 0, 1)], []), g.Constant([1L])], []);
-            var rowBase = g.Reshape(g.Mul(batch, g.Mul(height, width)), -1, 1, 1, 1);
-            Value Row(Value y, Value x) => g.Reshape(g.Add(g.Add(rowBase, g.Mul(y, width)), x), -1);
-            var table = g.Op("Reshape", [g.Transpose(source, 0, 2, 3, 1), g.Concat(0, g.Ints(-1), g.ShapeSlice(source, 1, 2))], []);
-            Value Fetch(Value y, Value x) => g.Op("Gather", [table, Row(y, x)], [Attr.Int("axis", 0)]);
-            var fx = g.Reshape(wx, -1, 1);
-            var fy = g.Reshape(wy, -1, 1);
-            var top = Lerp(Fetch(y0, x0), Fetch(y0, x1), fx);
-            var bottom = Lerp(Fetch(y1, x0), Fetch(y1, x1), fx);
-            var blended = Lerp(top, bottom, fy);
-            var restored = g.Op("Reshape", [blended, g.Concat(0, g.ShapeSlice(source, 0, 1), g.ShapeSlice(flow, 2, 4), g.ShapeSlice(source, 1, 2))], []);
-            return g.Transpose(restored, 0, 3, 1, 2);
-        }
-
-        private Value Lerp(Value a, Value b, Value weight) => g.Add(a, g.Mul(g.Op("Sub", [b, a], []), weight));
-
-        /// <summary>Pixel positions 0 … size − 1 along an axis of the frame, shaped to broadcast over (N, 1, H, W).</summary>
-        private Value PixelIndex(long axis)
-        {
-            var length = g.Op("Squeeze", [g.Slice(g.ShapeOf(like), 0, axis, axis + 1)], []);
-            var positions = g.ToCompute(g.Cast(g.Op("Range", [g.Constant([0L]), length, g.Constant([1L])], []), OnnxType.Float));
-            return axis == 3 ? g.Reshape(positions, 1, 1, 1, -1) : g.Reshape(positions, 1, 1, -1, 1);
-        }
-
-        /// <summary>A coordinate clamped to [0, size − 1]: its lower and upper neighbour and the upper one's weight.</summary>
-        private (Value Lower, Value Upper, Value Weight) Corners(Value coordinate, Value size)
-        {
-            var last = g.Op("Sub", [size, g.Ints(1)], []);
-            var clamped = g.Op("Max", [g.Op("Min", [coordinate, g.ToCompute(g.Cast(last, OnnxType.Float))], []), g.Scalar(0f)], []);
-            var floor = g.Op("Floor", [clamped], []);
-            var lower = g.Cast(floor, OnnxType.Int64);
-            var upper = g.Op("Min", [g.Add(lower, g.Ints(1)), last], []);
-            return (lower, upper, g.Op("Sub", [clamped, floor], []));
-        }
     }
-}
-
-/// <summary>How the IFNet graph warps frames by a flow; both give grid_sample(bilinear, border, align_corners=True).</summary>
-public enum WarpKernel
-{
-    /// <summary>The ONNX GridSample op (the default).</summary>
-    GridSample,
-
-    /// <summary>
-    /// Gathers of whole pixels (all channels at once) and a bilinear blend, made of plain ops: for execution
-    /// providers without GridSample. On ONNX Runtime's CPU provider it is no faster (docs/benchmarks.md).
-    /// </summary>
-    Gather,
 }

@@ -28,8 +28,7 @@ public sealed class RifeInterpolator : IDisposable
     /// <paramref name="workFolder"/>; a <c>.safetensors</c> file is used as it is.
     /// </summary>
     /// <param name="releasedOnly">Refuse any widths but the released ones (tests pass false for tiny networks).</param>
-    /// <param name="warp">How the graph warps (GridSample unless a benchmark says otherwise).</param>
-    public static RifeInterpolator Open(string modelPath, string workFolder, bool releasedOnly = true, Precision precision = Precision.Float32, WarpKernel warp = WarpKernel.GridSample)
+    public static RifeInterpolator Open(string modelPath, string workFolder, bool releasedOnly = true, Precision precision = Precision.Float32)
     {
         ArgumentNullException.ThrowIfNull(modelPath);
         string safetensors;
@@ -53,7 +52,7 @@ public sealed class RifeInterpolator : IDisposable
                 config.Identify();
             }
 
-            return new RifeInterpolator(checkpoint, OnnxNetwork.Create(IfNetModel.Build(checkpoint, config, precision: precision, warp: warp)), config);
+            return new RifeInterpolator(checkpoint, OnnxNetwork.Create(IfNetModel.Build(checkpoint, config, precision: precision)), config);
         }
         catch
         {
