@@ -147,15 +147,29 @@ public static class IfNetModel
                 feat = LeakyRelu(g, g.Add(residual, feat));
             }
 
-            // lastconv: ConvTranspose2d(c, 4·13, 4, 2, 1) then PixelShuffle(2), which is DepthToSpace in CRD order.
-            var tmp = g.Op("DepthToSpace", [ConvTranspose(g, $"{prefix}.lastconv.0", feat, width, 52)], [Attr.Int("blocksize", 2), Attr.String("mode", "CRD")]);
+            // lastconv: ConvTranspose2d(c, 4·13, 4, 2, 1) then PixelShuffle(2), which is DepthToSpace in CRD order. The
+            // last block's features are never used, so it computes the first 4·5 channels only (flow and mask).
+            var tmp = g.Op("DepthToSpace", [LastConv(feat)], [Attr.Int("blocksize", 2), Attr.String("mode", "CRD")]);
             if (scale != 1)
             {
                 tmp = Bilinear(g, tmp, scale);
             }
 
             var outFlow = g.Slice(tmp, 1, 0, 4);
-            return (scale == 1 ? outFlow : g.Mul(outFlow, g.Scalar(scale)), g.Slice(tmp, 1, 4, 5), g.Slice(tmp, 1, 5, 13));
+            var outFeat = index == IfNetConfig.BlockCount - 1 ? default : g.Slice(tmp, 1, 5, 13);
+            return (scale == 1 ? outFlow : g.Mul(outFlow, g.Scalar(scale)), g.Slice(tmp, 1, 4, 5), outFeat);
+        }
+
+        private Value LastConv(Value x)
+        {
+            var name = $"{prefix}.lastconv.0";
+            var (weight, bias) = (g.Weight($"{name}.weight", width, 52, 4, 4), g.Weight($"{name}.bias", 52));
+            if (index == IfNetConfig.BlockCount - 1)
+            {
+                (weight, bias) = (g.Slice(weight, 1, 0, 20), g.Slice(bias, 0, 0, 20));
+            }
+
+            return g.Op("ConvTranspose", [x, weight, bias], [Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1), Attr.Ints("kernel_shape", 4, 4)], name);
         }
 
         /// <summary>conv0's first Conv(inputs, c/2, 3, 2, 1), its weight's input channels in the order <see cref="Forward"/> joins them.</summary>
