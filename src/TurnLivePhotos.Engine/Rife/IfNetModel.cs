@@ -147,29 +147,32 @@ public static class IfNetModel
                 feat = LeakyRelu(g, g.Add(residual, feat));
             }
 
-            // lastconv: ConvTranspose2d(c, 4·13, 4, 2, 1) then PixelShuffle(2), which is DepthToSpace in CRD order. The
-            // last block's features are never used, so it computes the first 4·5 channels only (flow and mask).
-            var tmp = g.Op("DepthToSpace", [LastConv(feat)], [Attr.Int("blocksize", 2), Attr.String("mode", "CRD")]);
-            if (scale != 1)
+            // lastconv: ConvTranspose2d(c, 4·13, 4, 2, 1) then PixelShuffle(2) (DepthToSpace in CRD order) makes 13
+            // channels: flow 4, mask 1, features 8. The last block works at full size and its features are never used,
+            // so it makes its flow and its mask apart and nothing else.
+            if (scale == 1)
             {
-                tmp = Bilinear(g, tmp, scale);
+                return (LastConv(feat, 0, 4), LastConv(feat, 4, 5), default);
             }
 
-            var outFlow = g.Slice(tmp, 1, 0, 4);
-            var outFeat = index == IfNetConfig.BlockCount - 1 ? default : g.Slice(tmp, 1, 5, 13);
-            return (scale == 1 ? outFlow : g.Mul(outFlow, g.Scalar(scale)), g.Slice(tmp, 1, 4, 5), outFeat);
+            // tmp = F.interpolate(tmp, scale_factor=scale) is per channel, so its parts are cut first and grown apart.
+            var tmp = LastConv(feat, 0, 13);
+            Value Grown(Value part) => Bilinear(g, part, scale);
+            return (g.Mul(Grown(g.Slice(tmp, 1, 0, 4)), g.Scalar(scale)), Grown(g.Slice(tmp, 1, 4, 5)), Grown(g.Slice(tmp, 1, 5, 13)));
         }
 
-        private Value LastConv(Value x)
+        /// <summary>Channels [<paramref name="from"/>, <paramref name="to"/>) of PixelShuffle(2)(lastconv(x)): the ConvTranspose's channels 4·from … 4·to.</summary>
+        private Value LastConv(Value x, int from, int to)
         {
             var name = $"{prefix}.lastconv.0";
             var (weight, bias) = (g.Weight($"{name}.weight", width, 52, 4, 4), g.Weight($"{name}.bias", 52));
-            if (index == IfNetConfig.BlockCount - 1)
+            if (from != 0 || to != 13)
             {
-                (weight, bias) = (g.Slice(weight, 1, 0, 20), g.Slice(bias, 0, 0, 20));
+                (weight, bias) = (g.Slice(weight, 1, 4 * from, 4 * to), g.Slice(bias, 0, 4 * from, 4 * to));
             }
 
-            return g.Op("ConvTranspose", [x, weight, bias], [Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1), Attr.Ints("kernel_shape", 4, 4)], name);
+            var grown = g.Op("ConvTranspose", [x, weight, bias], [Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1), Attr.Ints("kernel_shape", 4, 4)], from == 0 ? name : $"{name}.{from}");
+            return g.Op("DepthToSpace", [grown], [Attr.Int("blocksize", 2), Attr.String("mode", "CRD")]);
         }
 
         /// <summary>conv0's first Conv(inputs, c/2, 3, 2, 1), its weight's input channels in the order <see cref="Forward"/> joins them.</summary>
