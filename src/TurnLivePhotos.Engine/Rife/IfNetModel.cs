@@ -37,32 +37,31 @@ public static class IfNetModel
     private static void Define(GraphBuilder g, IfNetConfig config, bool stages)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var img0 = g.Input("img0", null, 3, null, null);
-        var img1 = g.Input("img1", null, 3, null, null);
-        var timestep = g.Input("timestep", null, 1, 1, 1);
+        var img0 = g.Input("img0", 1, 3, null, null);
+        var img1 = g.Input("img1", 1, 3, null, null);
+        var timestep = g.Input("timestep", 1, 1, 1, 1);
 
-        // The head runs once on both images, stacked along the batch axis.
-        var features = g.OpMany("Split", [new FeatureHead(g, "encode", config.HeadChannels).Forward(g.Concat(0, img0, img1))], [Attr.Int("axis", 0)], 2);
-        var (f0, f1) = (features[0], features[1]);
+        // The two frames are stacked along the batch axis, so the head and every warp run once for both: frame k is
+        // warped by flow channels 2k and 2k + 1, i.e. by the flow seen as (2, 2, H, W). A (2, C, h, w) stack read as
+        // (1, 2C, h, w) is [frame 0's channels, frame 1's channels], which is how the blocks take them.
+        var images = g.Concat(0, img0, img1);
+        var features = new FeatureHead(g, "encode", config.HeadChannels).Forward(images);
+        var sources = g.Concat(1, images, features);
         var grid = new WarpGrid(g, img0);
+        Value Pairs(Value flow) => g.Reshape(flow, 2, 2, 0, 0);
+        Value Joined(Value stack) => g.Reshape(stack, 1, -1, 0, 0);
 
-        // Images and features that the same flow warps are sampled together (one GridSample per side).
-        var source0 = g.Concat(1, img0, f0);
-        var source1 = g.Concat(1, img1, f1);
         Value flow = default, mask = default, feat = default;
         for (var i = 0; i < IfNetConfig.BlockCount; i++)
         {
             var block = new IfBlock(g, $"block{i}", config, i, timestep);
             if (i == 0)
             {
-                (flow, mask, feat) = block.Forward([block.Shrink(img0), block.Shrink(img1), block.Shrink(f0), block.Shrink(f1)], [], flow: null);
+                (flow, mask, feat) = block.Forward([Joined(block.Shrink(images)), Joined(block.Shrink(features))], [], flow: null);
             }
             else
             {
-                var (delta, newMask, newFeat) = block.Forward(
-                    [grid.WarpShrunk(source0, g.Slice(flow, 1, 0, 2), Scales[i]), grid.WarpShrunk(source1, g.Slice(flow, 1, 2, 4), Scales[i])],
-                    [block.Shrink(mask), block.Shrink(feat)],
-                    flow);
+                var (delta, newMask, newFeat) = block.Forward([Joined(grid.WarpShrunk(sources, Pairs(flow), Scales[i]))], [block.Shrink(mask), block.Shrink(feat)], flow);
                 flow = g.Add(flow, delta);
                 mask = newMask;
                 feat = newFeat;
@@ -75,11 +74,11 @@ public static class IfNetModel
             }
         }
 
-        var warped0 = grid.Warp(img0, g.Slice(flow, 1, 0, 2));
-        var warped1 = grid.Warp(img1, g.Slice(flow, 1, 2, 4));
+        // merged = warped_img0 · sigmoid(mask) + warped_img1 · (1 − sigmoid(mask)), summed over the stack.
+        var warped = grid.Warp(images, Pairs(flow));
         var weight = g.Op("Sigmoid", [mask], []);
-        var merged = g.Add(g.Mul(warped0, weight), g.Mul(warped1, g.Op("Sub", [g.Scalar(1f), weight], [])));
-        g.Output(merged, "frame");
+        var weights = g.Concat(0, weight, g.Op("Sub", [g.Scalar(1f), weight], []));
+        g.Output(g.Op("ReduceSum", [g.Mul(warped, weights), g.Ints(0)], [Attr.Int("keepdims", 1)]), "frame");
     }
 
     private static Value LeakyRelu(GraphBuilder g, Value x) => g.Op("LeakyRelu", [x], [Attr.Float("alpha", 0.2f)]);
@@ -128,7 +127,7 @@ public static class IfNetModel
         /// <summary>F.interpolate(x, scale_factor=1/scale, mode="bilinear", align_corners=False).</summary>
         public Value Shrink(Value x) => scale == 1 ? x : Bilinear(g, x, 1f / scale);
 
-        /// <param name="frames">The images and features at the block's size (the inputs before the timestep plane).</param>
+        /// <param name="frames">The images and features at the block's size, joined along channels (the inputs before the timestep plane).</param>
         /// <param name="state">The previous block's mask and features at the block's size (none for block0).</param>
         /// <param name="flow">The flow so far at full size (none for block0); the block shrinks it and its values.</param>
         public (Value Flow, Value Mask, Value Feat) Forward(Value[] frames, Value[] state, Value? flow)
