@@ -38,12 +38,16 @@ public static class BenchCommand
     {
         var model = new Option<string?>("--model") { Description = "A RIFE flownet.pkl (v4.25/v4.26) or converted .safetensors (default: the released shapes with random weights)" };
         var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 3 };
+        var torch = new Option<string?>("--torch") { Description = "A folder with Practical-RIFE's train_log/ and model/ (commit f7edc95): also time the authors' code, on the weights it makes, in the same run" };
+        var python = new Option<string>("--python") { Description = "The Python with torch that runs the authors' code", DefaultValueFactory = _ => "/usr/bin/python3" };
         var command = new Command("interpolate", "Time one RIFE intermediate frame at 1024x576 and 1440x810 on the CPU, with peak RSS");
         command.Options.Add(model);
         command.Options.Add(repeats);
+        command.Options.Add(torch);
+        command.Options.Add(python);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            foreach (var line in new InterpolateBench(parse.GetValue(model), Math.Max(1, parse.GetValue(repeats))).Run(cancellationToken))
+            foreach (var line in new InterpolateBench(parse.GetValue(model), Math.Max(1, parse.GetValue(repeats)), parse.GetValue(torch), parse.GetValue(python)!).Run(cancellationToken))
             {
                 await output.WriteLineAsync(line);
             }
