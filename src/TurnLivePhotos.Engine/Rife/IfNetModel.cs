@@ -90,8 +90,7 @@ public static class IfNetModel
 
     /// <summary>torch.nn.ConvTranspose2d(in, out, 4, 2, 1): doubles the size; its weight is (in, out, 4, 4).</summary>
     private static Value ConvTranspose(GraphBuilder g, string prefix, Value x, long inChannels, long outChannels) =>
-        g.Op("ConvTranspose", [x, g.Weight($"{prefix}.weight", inChannels, outChannels, 4, 4), g.Weight($"{prefix}.bias", outChannels)],
-            [Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1), Attr.Ints("kernel_shape", 4, 4)], prefix);
+        SubPixelConv.Forward(g, x, g.Weight($"{prefix}.weight", inChannels, outChannels, 4, 4), g.Weight($"{prefix}.bias", outChannels), inChannels, outChannels, 1, prefix);
 
     private static Value Conv(GraphBuilder g, string prefix, Value x, long inChannels, long outChannels, long stride) =>
         new Conv(g, prefix, inChannels, outChannels, [3, 3], [1, 1, 1, 1], stride).Forward(x);
@@ -170,8 +169,7 @@ public static class IfNetModel
                 (weight, bias) = (g.Slice(weight, 1, 4 * from, 4 * to), g.Slice(bias, 0, 4 * from, 4 * to));
             }
 
-            var grown = g.Op("ConvTranspose", [x, weight, bias], [Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1), Attr.Ints("kernel_shape", 4, 4)], from == 0 ? name : $"{name}.{from}");
-            return g.Op("DepthToSpace", [grown], [Attr.Int("blocksize", 2), Attr.String("mode", "CRD")]);
+            return SubPixelConv.Forward(g, x, weight, bias, width, to - from, 2, from == 0 ? name : $"{name}.{from}");
         }
 
         /// <summary>conv0's first Conv(inputs, c/2, 3, 2, 1), its weight's input channels in the order <see cref="Forward"/> joins them.</summary>
