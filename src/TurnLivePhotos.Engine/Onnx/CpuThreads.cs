@@ -43,6 +43,23 @@ public static class CpuThreads
         return options;
     }
 
+    /// <summary>
+    /// Options for a small network run many times in a row on frames of one size (RIFE, frame after frame): those of
+    /// <see cref="Options"/>, but the pool's threads sleep between kernels instead of spinning. A spinning worker holds a
+    /// core through every single-threaded kernel (copies, GridSample's sampling plan), which on two cores the caller's
+    /// thread then waits for. Pair it with <c>OnnxNetwork.Create(…, shrinkArenaAfterRun: false)</c>: the next frame reuses
+    /// the arena's pages instead of faulting them in again. Figures in docs/benchmarks.md.
+    /// </summary>
+    public static SessionOptions RepeatedRunOptions()
+    {
+        var options = Options();
+        options.AddSessionConfigEntry(AllowSpinning, "0");
+        return options;
+    }
+
+    /// <summary>The session config entry that lets the intra-op threads spin while they wait for work ("0" makes them sleep).</summary>
+    public const string AllowSpinning = "session.intra_op.allow_spinning";
+
     /// <summary>The session config entry that keeps kernels from copying their weights into a packed layout at start.</summary>
     public const string DisablePrepacking = "session.disable_prepacking";
 

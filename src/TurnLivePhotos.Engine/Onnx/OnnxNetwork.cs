@@ -24,6 +24,7 @@ public sealed class OnnxNetwork : IDisposable
     internal const string ExternalDataFolderKey = "session.model_external_initializers_file_folder_path";
 
     private readonly InferenceSession session;
+    private bool shrinkArenaAfterRun = true;
 
     private OnnxNetwork(InferenceSession session, OnnxModel model)
     {
@@ -38,7 +39,18 @@ public sealed class OnnxNetwork : IDisposable
     /// Makes another set of the same options: with a cache, a cold start then reopens the entry it has just saved, so
     /// the session maps its weights as a warm start does instead of keeping the optimizer's heap copies.
     /// </param>
-    public static OnnxNetwork Create(OnnxModel model, SessionOptions? options = null, OptimizedModelCache? cache = null, Func<SessionOptions>? moreOptions = null)
+    /// <param name="shrinkArenaAfterRun">
+    /// Hand the arena's free memory back after each run (<see cref="CpuThreads.Options"/>); false keeps it for the
+    /// next run, for a network run frame after frame at one size (<see cref="CpuThreads.RepeatedRunOptions"/>).
+    /// </param>
+    public static OnnxNetwork Create(OnnxModel model, SessionOptions? options = null, OptimizedModelCache? cache = null, Func<SessionOptions>? moreOptions = null, bool shrinkArenaAfterRun = true)
+    {
+        var network = Open(model, options, cache, moreOptions);
+        network.shrinkArenaAfterRun = shrinkArenaAfterRun;
+        return network;
+    }
+
+    private static OnnxNetwork Open(OnnxModel model, SessionOptions? options, OptimizedModelCache? cache, Func<SessionOptions>? moreOptions)
     {
         ArgumentNullException.ThrowIfNull(model);
         var ownedOptions = options is null;
@@ -109,7 +121,11 @@ public sealed class OnnxNetwork : IDisposable
             }
 
             using var runOptions = new RunOptions();
-            runOptions.AddRunConfigEntry(CpuThreads.ShrinkArenaAfterRun, "cpu:0");
+            if (shrinkArenaAfterRun)
+            {
+                runOptions.AddRunConfigEntry(CpuThreads.ShrinkArenaAfterRun, "cpu:0");
+            }
+
             using var terminate = cancellationToken.Register(() => runOptions.Terminate = true);
             using var results = RunOrCancel(runOptions, names, values, cancellationToken);
             var outputs = new Dictionary<string, FloatTensor>();

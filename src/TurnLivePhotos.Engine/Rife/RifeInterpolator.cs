@@ -52,7 +52,9 @@ public sealed class RifeInterpolator : IDisposable
                 config.Identify();
             }
 
-            return new RifeInterpolator(checkpoint, OnnxNetwork.Create(IfNetModel.Build(checkpoint, config, precision: precision)), config);
+            using var options = CpuThreads.RepeatedRunOptions();
+            var network = OnnxNetwork.Create(IfNetModel.Build(checkpoint, config, precision: precision), options, shrinkArenaAfterRun: false);
+            return new RifeInterpolator(checkpoint, network, config);
         }
         catch
         {
