@@ -97,6 +97,11 @@ public sealed class RifeInterpolator : IDisposable
     internal static FloatTensor Pad(FloatTensor frame, int height, int width)
     {
         int paddedHeight = Padded(height), paddedWidth = Padded(width);
+        if (paddedHeight == height && paddedWidth == width)
+        {
+            return new FloatTensor(frame.Data, [1, 3, height, width]);
+        }
+
         var padded = new FloatTensor([1, 3, paddedHeight, paddedWidth]);
         for (var c = 0; c < 3; c++)
         {
@@ -112,6 +117,11 @@ public sealed class RifeInterpolator : IDisposable
     internal static FloatTensor Crop(FloatTensor output, int height, int width)
     {
         int paddedHeight = (int)output.Shape[2], paddedWidth = (int)output.Shape[3];
+        if (paddedHeight == height && paddedWidth == width)
+        {
+            return new FloatTensor(output.Data, [3, height, width]);
+        }
+
         var frame = new FloatTensor([3, height, width]);
         for (var c = 0; c < 3; c++)
         {
