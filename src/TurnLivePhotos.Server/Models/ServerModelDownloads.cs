@@ -138,10 +138,10 @@ public sealed class ServerModelDownloads(AppSettings settings, IHostApplicationL
             state = (int)ModelDownloadState.Failed;
         }
 
-        void IDownloadProgress.Planned(DownloadRequest request, DownloadManifest manifest, long bytesPresent)
+        void IDownloadProgress.Planned(DownloadPlan plan)
         {
-            Interlocked.Exchange(ref done, bytesPresent);
-            Interlocked.Exchange(ref total, manifest.TotalBytes);
+            Interlocked.Exchange(ref done, plan.BytesPresent);
+            Interlocked.Exchange(ref total, plan.TotalBytes);
         }
 
         void IDownloadProgress.Advanced(HubFile file, long delta) => Interlocked.Add(ref done, delta);
