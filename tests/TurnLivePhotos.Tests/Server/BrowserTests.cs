@@ -408,7 +408,7 @@ public sealed class BrowserTests
         Assert.True(new FileInfo(path).Length > 1000);
     }
 
-    private static async Task<IBrowser> LaunchAsync()
+    internal static async Task<IBrowser> LaunchAsync()
     {
         var playwright = await Playwright.CreateAsync();
         return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
