@@ -71,7 +71,7 @@ public static class ModelCommand
             }
         });
         var which = ModelArgument("download", "svd (the default: the SVD pipeline into ModelsHome/ModelName), animatelcm (AnimateLCM-SVD-xt's UNet file, for UNetWeights), depth (Depth Anything V2 Small into ModelsHome/DepthModelName) or rife (Practical-RIFE v4.25's flownet.pkl from RifeModelUrl into RifeModelPath)");
-        var command = new Command("download", "Fetch a model from the hub of [InstallationOptions] ModelRepositoryUrl (or HF_ENDPOINT) into ModelsHome; resumes, verifies SHA-256, does nothing when complete");
+        var command = new Command("download", "Fetch a model from the hub of [InstallationOptions] ModelRepositoryUrl (or HF_ENDPOINT), or RIFE's from its pinned URL, into ModelsHome; resumes, verifies SHA-256, does nothing when complete");
         command.Arguments.Add(which);
         command.Options.Add(connections);
         command.Options.Add(retries);
@@ -132,7 +132,7 @@ public static class ModelCommand
 
     private static Command CreateStatus(TextWriter output)
     {
-        var command = new Command("status", "Say where the SVD model is (ModelsHome, the Hugging Face cache, a single file) and how it was fetched, and whether the depth model and UNet weights are there");
+        var command = new Command("status", "Say where the SVD model is (ModelsHome, the Hugging Face cache, a single file) and how it was fetched, and whether the depth model, UNet weights and RIFE model are there");
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = CommonOptions.LoadSettings(parse, []);
