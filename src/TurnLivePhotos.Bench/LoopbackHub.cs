@@ -21,7 +21,7 @@ public sealed record LoopbackHubFaults
     /// <summary>The first request for each of these paths is answered 503.</summary>
     public IReadOnlySet<string> ServerErrorOnce { get; init; } = new HashSet<string>();
 
-    /// <summary>The first transfer of each of these paths stops (connection aborted) halfway through.</summary>
+    /// <summary>The first transfer of each of these paths (a one-byte size probe aside) stops (connection aborted) halfway through.</summary>
     public IReadOnlySet<string> CutOnce { get; init; } = new HashSet<string>();
 
     /// <summary>The first complete transfer of each of these paths has one byte changed.</summary>
@@ -40,11 +40,14 @@ public sealed record LoopbackRequest(string Listener, string Path, string? Range
 /// that resolve redirects LFS files to, as the real hub does. The hub answers like the real one where the
 /// downloader relies on it: commit pinning, tree entries with git oid and LFS sha256, X-Linked-Etag /
 /// X-Linked-Size / X-Repo-Commit on resolve, Range with 206, paging by Link headers, 401 for a gated repository
-/// without the right Bearer token; and it can inject faults (<see cref="LoopbackHubFaults"/>).
+/// without the right Bearer token; and it can inject faults (<see cref="LoopbackHubFaults"/>). It also serves every
+/// file as a release asset (<see cref="ReleaseAsset"/>), redirected to the CDN like a GitHub release download, never gated.
 /// </summary>
 public sealed class LoopbackHub : IAsyncDisposable
 {
     private const int TreePageSize = 4;
+    private const string ReleasePrefix = "/releases/download/";
+    private const string AssetPrefix = "/assets/";
     private readonly WebApplication app;
     private readonly Dictionary<string, RepoEntry> files;
     private readonly Dictionary<string, RepoEntry> bySha;
@@ -76,6 +79,9 @@ public sealed class LoopbackHub : IAsyncDisposable
     public Uri RepositoryUrl => new(Endpoint, RepoId);
 
     public IReadOnlyList<LoopbackRequest> Requests => [.. requests];
+
+    /// <summary>A file of the folder as a release asset's URL: it answers 302 to the CDN, which serves it with Range and the faults.</summary>
+    public Uri ReleaseAsset(string path) => new(Endpoint, ReleasePrefix.TrimStart('/') + path);
 
     /// <summary>Serves every file under <paramref name="folder"/>; *.safetensors files are LFS files (sha256, CDN redirect).</summary>
     public static async Task<LoopbackHub> StartAsync(string repoId, string folder, LoopbackHubFaults? faults = null, string? requiredToken = null)
@@ -117,9 +123,18 @@ public sealed class LoopbackHub : IAsyncDisposable
             {
                 await ServeBytesAsync(context, blob);
             }
+            else if (onCdn && path.StartsWith(AssetPrefix, StringComparison.Ordinal) && files.TryGetValue(path[AssetPrefix.Length..], out var asset))
+            {
+                await ServeBytesAsync(context, asset);
+            }
             else if (onCdn)
             {
                 context.Response.StatusCode = 404;
+            }
+            else if (path.StartsWith(ReleasePrefix, StringComparison.Ordinal) && files.ContainsKey(path[ReleasePrefix.Length..]))
+            {
+                context.Response.StatusCode = 302;
+                context.Response.Headers.Location = new Uri(Cdn, AssetPrefix.TrimStart('/') + path[ReleasePrefix.Length..]).ToString();
             }
             else if (requiredToken is not null && request.Headers.Authorization.ToString() != $"Bearer {requiredToken}")
             {
@@ -211,7 +226,9 @@ public sealed class LoopbackHub : IAsyncDisposable
 
     private async Task ServeBytesAsync(HttpContext context, RepoEntry file)
     {
-        var cut = faults.CutOnce.Contains(file.Path) && faultsUsed.TryAdd("cut:" + file.Path, true);
+        // A one-byte probe (how a downloader asks a plain URL for the size) is no transfer: the faults wait for the real one.
+        var probe = context.Request.Headers.Range.ToString() == "bytes=0-0";
+        var cut = !probe && faults.CutOnce.Contains(file.Path) && faultsUsed.TryAdd("cut:" + file.Path, true);
         var corrupt = !cut && faults.CorruptOnce.Contains(file.Path) && context.Request.Headers.Range.Count == 0 && faultsUsed.TryAdd("corrupt:" + file.Path, true);
         if (!cut && !corrupt && faults.BytesPerSecond == 0)
         {

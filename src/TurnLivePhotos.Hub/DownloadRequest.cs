@@ -12,11 +12,17 @@ public sealed record DownloadRequest(string Name, HubRepository Repository, stri
 /// <summary>What a download run did.</summary>
 public sealed record DownloadResult(DownloadManifest Manifest, int FilesFetched, long BytesFetched, bool AlreadyComplete);
 
+/// <summary>What a download run is about to fetch, for progress displays.</summary>
+/// <param name="Name">What it is ("SVD model", "RIFE model").</param>
+/// <param name="Pin">What the bytes are held to, in words ("at commit 0123…", "sha256 6615…").</param>
+/// <param name="BytesPresent">Bytes already on disk (finished files and .part files).</param>
+public sealed record DownloadPlan(string Name, string Pin, int Files, long TotalBytes, long BytesPresent);
+
 /// <summary>Progress of a download run; called from several threads at once.</summary>
 public interface IDownloadProgress
 {
-    /// <summary>The plan: every file, and how many bytes of them are already on disk (finished files and .part files).</summary>
-    void Planned(DownloadRequest request, DownloadManifest manifest, long bytesPresent);
+    /// <summary>The plan: how many files, how large, and how much of it is already on disk.</summary>
+    void Planned(DownloadPlan plan);
 
     /// <summary>Bytes held for a file changed (negative when a bad copy is dropped).</summary>
     void Advanced(HubFile file, long delta);

@@ -138,10 +138,36 @@ public sealed class HubClient : IDisposable
         return new HubFileResponse(response, etag?.Trim('"').Replace("W/", string.Empty, StringComparison.Ordinal), size, repoCommit);
     }
 
+    /// <summary>
+    /// A file's bytes at a plain URL (a release asset, a mirror) from <paramref name="from"/> on, redirects followed, with
+    /// the same retries and timeouts as the hub's requests; the hub token is never sent.
+    /// </summary>
+    public async Task<HubFileResponse> GetUrlAsync(Uri url, long from, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return new HubFileResponse(await SendAsync(null, url, from, cancellationToken), null, null, null);
+    }
+
+    /// <summary>
+    /// The size of the file at a plain URL, asked with a one-byte GET (<c>Range: bytes=0-0</c>; a HEAD would not do, as a
+    /// release asset's signed redirect is signed for GET): a 206's Content-Range total, or a 200's Content-Length (its
+    /// body unread). Null when the server names neither.
+    /// </summary>
+    public async Task<long?> GetLengthAsync(Uri url, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        using var response = await SendAsync(null, url, from: 0, cancellationToken, to: 0);
+        return response.StatusCode == HttpStatusCode.PartialContent ? response.Content.Headers.ContentRange?.Length : response.Content.Headers.ContentLength;
+    }
+
     public void Dispose() => http.Dispose();
 
-    /// <summary>One request with its redirects; a non-success final answer becomes a <see cref="HubException"/>.</summary>
-    private async Task<HttpResponseMessage> SendAsync(HubRepository repository, Uri uri, long? from, CancellationToken cancellationToken, Action<HttpResponseMessage>? firstHop = null)
+    /// <summary>
+    /// One request with its redirects; a non-success final answer becomes a <see cref="HubException"/>. Without a
+    /// repository the request is for a plain URL: no token, and messages name the URL.
+    /// </summary>
+    /// <param name="to">The last byte wanted (a closed range from <paramref name="from"/>); null: to the end.</param>
+    private async Task<HttpResponseMessage> SendAsync(HubRepository? repository, Uri uri, long? from, CancellationToken cancellationToken, Action<HttpResponseMessage>? firstHop = null, long? to = null)
     {
         var current = uri;
         for (var hop = 0; hop <= MaxRedirects; hop++)
@@ -149,16 +175,16 @@ public sealed class HubClient : IDisposable
             if (current.Scheme != Uri.UriSchemeHttps && current.Scheme != Uri.UriSchemeHttp)
             {
                 // A redirect or a next-page link may lead to the hub's CDN, never to a local file or another protocol.
-                throw new HubException($"{repository}: {uri.AbsolutePath} leads to a {current.Scheme}: URL; only http(s) is followed");
+                throw new HubException($"{(object?)repository ?? uri}: {uri.AbsolutePath} leads to a {current.Scheme}: URL; only http(s) is followed");
             }
 
             using var request = new HttpRequestMessage(HttpMethod.Get, current);
-            if (from is > 0)
+            if (from is > 0 || to is not null)
             {
-                request.Headers.Range = new RangeHeaderValue(from, null);
+                request.Headers.Range = new RangeHeaderValue(from ?? 0, to);
             }
 
-            if (token is not null && IsHub(repository, current))
+            if (token is not null && repository is not null && IsHub(repository, current))
             {
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
             }
@@ -183,11 +209,20 @@ public sealed class HubClient : IDisposable
 
             using (response)
             {
-                throw Failure(repository, current, response);
+                throw repository is null ? UrlFailure(uri, current, response) : Failure(repository, current, response);
             }
         }
 
-        throw new HubException($"{repository}: more than {MaxRedirects} redirects for {uri.AbsolutePath}");
+        throw new HubException($"{(object?)repository ?? uri}: more than {MaxRedirects} redirects for {uri.AbsolutePath}");
+    }
+
+    private HubException UrlFailure(Uri asked, Uri answered, HttpResponseMessage response)
+    {
+        var status = (int)response.StatusCode;
+        var where = asked == answered ? string.Empty : $" (redirected to {answered.GetLeftPart(UriPartial.Path)})";
+        return status == 404
+            ? new HubException($"{asked} was not found (404){where}; check the URL")
+            : new HubException($"{asked} answered {status} {response.ReasonPhrase}{where}{(status >= 500 || status is 408 or 429 ? $" after {Options.RetryAttempts} retries" : string.Empty)}");
     }
 
     private HubException Failure(HubRepository repository, Uri uri, HttpResponseMessage response)

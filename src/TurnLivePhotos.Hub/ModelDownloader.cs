@@ -73,7 +73,7 @@ public sealed class ModelDownloader(HubClient client, Func<string, long>? freeSp
             throw new NotEnoughSpaceException($"{request.Name} needs {Gigabytes(needed)} more but {request.Destination} has {Gigabytes(free)} free");
         }
 
-        progress?.Planned(request, manifest, present);
+        progress?.Planned(new DownloadPlan(request.Name, $"at commit {manifest.Commit}", manifest.Files.Count, manifest.TotalBytes, present));
         long fetched = 0;
         await Parallel.ForEachAsync(
             pending.OrderByDescending(file => file.Size),

@@ -138,6 +138,12 @@ public sealed record ModelSettings
 
     /// <summary>The RIFE release's <c>flownet.pkl</c> (v4.25/v4.26); default <c>rife/flownet.pkl</c> under ModelsHome.</summary>
     public string RifeModelPath { get; init; } = Path.Combine("models", "rife", "flownet.pkl");
+
+    /// <summary>Where <c>model download rife</c> fetches <see cref="RifeModelPath"/> from: the pinned release asset, or a mirror of it.</summary>
+    public Uri RifeModelUrl { get; init; } = Models.RifeRelease.Url;
+
+    /// <summary>The SHA-256 the download must hash to when it is not the pinned file (lower-case hex); null: the pin's.</summary>
+    public string? RifeModelSha256 { get; init; }
 }
 
 /// <summary>[WebOptions]</summary>

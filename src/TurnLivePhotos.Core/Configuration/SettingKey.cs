@@ -19,6 +19,8 @@ public static class SettingKeys
     public static readonly SettingKey GpuMemoryLimitMb = new("ModelOptions", "GpuMemoryLimitMb");
     public static readonly SettingKey Interpolation = new("ModelOptions", "Interpolation");
     public static readonly SettingKey RifeModelPath = new("ModelOptions", "RifeModelPath");
+    public static readonly SettingKey RifeModelUrl = new("ModelOptions", "RifeModelUrl");
+    public static readonly SettingKey RifeModelSha256 = new("ModelOptions", "RifeModelSha256");
     public static readonly SettingKey Formats = new("OutputOptions", "Formats");
     public static readonly SettingKey Loop = new("OutputOptions", "Loop");
     public static readonly SettingKey StripMetadata = new("OutputOptions", "StripMetadata");

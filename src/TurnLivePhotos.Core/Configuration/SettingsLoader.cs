@@ -125,6 +125,8 @@ public static class SettingsLoader
                 RifeModelPath = read.Raw(SettingKeys.RifeModelPath.Section, SettingKeys.RifeModelPath.Key) is { Length: > 0 } rife && rife.Trim().Length > 0
                     ? Path.GetFullPath(rife.Trim(), baseDirectory)
                     : Path.Combine(modelsHome, "rife", "flownet.pkl"),
+                RifeModelUrl = read.HttpUrl(SettingKeys.RifeModelUrl.Section, SettingKeys.RifeModelUrl.Key, model.RifeModelUrl),
+                RifeModelSha256 = read.Sha256(SettingKeys.RifeModelSha256.Section, SettingKeys.RifeModelSha256.Key),
             },
             Web = new WebSettings
             {
@@ -241,6 +243,35 @@ public static class SettingsLoader
                 "false" or "no" or "off" or "0" => false,
                 _ => throw Invalid(section, key, raw, "expected True or False"),
             };
+        }
+
+        /// <summary>An absolute http(s) URL; empty gives the fallback.</summary>
+        public Uri HttpUrl(string section, string key, Uri fallback)
+        {
+            var raw = Raw(section, key);
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                return fallback;
+            }
+
+            return Uri.TryCreate(raw.Trim(), UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp)
+                ? url
+                : throw Invalid(section, key, raw, "expected an http:// or https:// URL");
+        }
+
+        /// <summary>A SHA-256 as 64 hex digits, returned in lower case; empty gives null.</summary>
+        public string? Sha256(string section, string key)
+        {
+            var raw = Raw(section, key);
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                return null;
+            }
+
+            var text = raw.Trim();
+            return text.Length == 64 && text.All(char.IsAsciiHexDigit)
+                ? text.ToLowerInvariant()
+                : throw Invalid(section, key, raw, "expected a SHA-256 of 64 hexadecimal digits");
         }
 
         public TEnum Enum<TEnum>(string section, string key, TEnum fallback)

@@ -25,10 +25,10 @@ public sealed class FrameInterpolation(InterpolationMode mode, string modelPath,
 
     public bool ModelPresent => File.Exists(modelPath);
 
-    /// <summary>What a run without the model is told under auto: where the file goes, and that nothing downloads it.</summary>
+    /// <summary>What a run without the model is told under auto: where the file goes, and the command that fetches it.</summary>
     public string MissingNote =>
-        $"no RIFE model at {modelPath}, so the AI clip plays each frame once at its own rate; for 30 fps place Practical-RIFE's " +
-        "v4.25 or v4.26 release file flownet.pkl there (there is no verified download: `model download` does not fetch it)";
+        $"no RIFE model at {modelPath}, so the AI clip plays each frame once at its own rate; for 30 fps run " +
+        $"`{Models.ModelDownloads.CommandFor(Models.DownloadableModel.Rife)}` (or place Practical-RIFE's v4.25 or v4.26 flownet.pkl there)";
 
     /// <summary>Refuses an AI conversion before its engine runs when RIFE is demanded and its model is missing.</summary>
     /// <exception cref="EngineUnavailableException">Interpolation = rife and no file at the model path.</exception>
@@ -37,8 +37,8 @@ public sealed class FrameInterpolation(InterpolationMode mode, string modelPath,
         if (mode == InterpolationMode.Rife && !ModelPresent)
         {
             throw new EngineUnavailableException(
-                $"[ModelOptions] Interpolation = rife, but there is no RIFE model at {modelPath}: place Practical-RIFE's v4.25 or v4.26 " +
-                "release file flownet.pkl there (there is no verified download), or use --interpolate auto or off");
+                $"[ModelOptions] Interpolation = rife, but there is no RIFE model at {modelPath}: run " +
+                $"`{Models.ModelDownloads.CommandFor(Models.DownloadableModel.Rife)}` (or place Practical-RIFE's v4.25 or v4.26 flownet.pkl there), or use --interpolate auto or off");
         }
     }
 

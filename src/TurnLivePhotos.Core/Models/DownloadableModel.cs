@@ -11,4 +11,7 @@ public enum DownloadableModel
 
     /// <summary>The cinematic engine's Depth Anything V2 Small folder into ModelsHome/DepthModelName.</summary>
     Depth,
+
+    /// <summary>Practical-RIFE's flownet.pkl from a pinned release URL into [ModelOptions] RifeModelPath (<see cref="RifeRelease"/>).</summary>
+    Rife,
 }

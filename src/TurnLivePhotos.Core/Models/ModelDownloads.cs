@@ -8,7 +8,8 @@ namespace TurnLivePhotos.Core.Models;
 /// <summary>
 /// What <c>model download</c> fetches for these settings, one <see cref="DownloadRequest"/> per model: the SVD
 /// pipeline folder, AnimateLCM-SVD-xt's UNet file, the Depth Anything folder. Every one comes from the hub that
-/// [InstallationOptions] ModelRepositoryUrl names (or HF_ENDPOINT), so a mirror serves all three.
+/// [InstallationOptions] ModelRepositoryUrl names (or HF_ENDPOINT), so a mirror serves all three. The RIFE weights
+/// are no hub repository but one pinned release file (<see cref="Rife"/>).
 /// </summary>
 public static class ModelDownloads
 {
@@ -30,15 +31,31 @@ public static class ModelDownloads
     {
         DownloadableModel.AnimateLcm => Command + " animatelcm",
         DownloadableModel.Depth => Command + " depth",
+        DownloadableModel.Rife => Command + " rife",
         _ => Command,
     };
 
+    /// <summary>The hub request for a model kept in a hub repository (every model but <see cref="DownloadableModel.Rife"/>, a single pinned file: <see cref="Rife"/>).</summary>
     public static DownloadRequest For(DownloadableModel model, AppSettings settings, Func<string, string?> environment) => model switch
     {
         DownloadableModel.AnimateLcm => AnimateLcm(settings, environment),
         DownloadableModel.Depth => Depth(settings, environment),
+        DownloadableModel.Rife => throw new ArgumentException("the RIFE model is a pinned file, not a hub repository; see ModelDownloads.Rife", nameof(model)),
         _ => Svd(settings, environment),
     };
+
+    /// <summary>
+    /// The RIFE weights: [ModelOptions] RifeModelUrl (default the pinned release asset) into RifeModelPath, held to the
+    /// pinned size and SHA-256 unless RifeModelSha256 names another file (then the server's size is taken).
+    /// </summary>
+    public static PinnedFile Rife(AppSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var model = settings.Model;
+        return model.RifeModelSha256 is { } own && own != RifeRelease.Sha256
+            ? new PinnedFile("RIFE model", model.RifeModelUrl, own, null, model.RifeModelPath)
+            : new PinnedFile("RIFE model", model.RifeModelUrl, RifeRelease.Sha256, RifeRelease.Size, model.RifeModelPath);
+    }
 
     /// <summary>
     /// The SVD pipeline: repository from [InstallationOptions] ModelRepositoryUrl (hub replaced by HF_ENDPOINT when

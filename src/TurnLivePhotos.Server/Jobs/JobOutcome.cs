@@ -54,6 +54,7 @@ public static class JobOutcome
             Files = JobFiles.Downloads(result),
             EngineName = result.EngineName,
             Failure = failures is null ? null : FailureKind.Internal,
+            InterpolationNote = result.InterpolationNote,
         };
     }
 

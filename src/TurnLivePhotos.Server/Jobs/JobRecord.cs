@@ -46,4 +46,10 @@ public sealed record JobRecord(
 
     /// <summary>Why a failed job failed, in the kinds a client is answered by (a timeout or a lost photo is <see cref="FailureKind.Internal"/>).</summary>
     public TurnLivePhotos.Core.Conversion.FailureKind? Failure { get; init; }
+
+    /// <summary>
+    /// What frame interpolation did not do for a finished job, as the CLI's <c>note:</c> says it (no RIFE model, so the
+    /// AI clip played each frame once, and the command that fetches it); null when there is nothing to say.
+    /// </summary>
+    public string? InterpolationNote { get; init; }
 }

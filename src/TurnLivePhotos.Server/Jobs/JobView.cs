@@ -17,6 +17,12 @@ public sealed record JobView(
 {
     /// <summary>The uploaded photo's name (made safe) that the job's files are named after; <c>photo_name</c> in JSON.</summary>
     public required string PhotoName { get; init; }
+
+    /// <summary>
+    /// A succeeded job's note on frame interpolation (the AI clip played as made, for want of the RIFE model, and the
+    /// command that fetches it), as <c>convert</c> prints it; <c>interpolation_note</c> in JSON, null when there is none.
+    /// </summary>
+    public string? InterpolationNote { get; init; }
 }
 
 public sealed record JobLinks(string Self, string Events);

@@ -33,6 +33,7 @@ public static class JobViews
             new JobLinks(self, $"{self}/events"))
         {
             PhotoName = record.PhotoName,
+            InterpolationNote = record.State == JobState.Succeeded && record.InterpolationNote is { } note ? ClientText.Detail(note, ClientText.MaxJobMessage) : null,
         };
     }
 

@@ -11,7 +11,7 @@ namespace TurnLivePhotos.Server.Jobs;
 /// by name). Queued and finished jobs survive a restart; progress within a run stays in memory. The schema is
 /// versioned by <c>PRAGMA user_version</c>: version 1 is the table as the first release made it (so an existing
 /// jobs.db is taken as it is), version 2 adds the lease columns of the shared queue, version 3 the photo's name and
-/// the outcome's engine and failure kind. Times are ISO 8601 text in UTC
+/// the outcome's engine and failure kind, version 4 the frame-interpolation note. Times are ISO 8601 text in UTC
 /// from this machine's clock (one machine uses a SQLite file).
 /// </summary>
 public sealed class SqliteJobStore : IJobStore
@@ -42,6 +42,9 @@ public sealed class SqliteJobStore : IJobStore
         ALTER TABLE jobs ADD COLUMN engine TEXT;
         ALTER TABLE jobs ADD COLUMN failure TEXT;
         """,
+        """
+        ALTER TABLE jobs ADD COLUMN interpolation_note TEXT;
+        """,
     ];
 
     private readonly string connectionString;
@@ -57,11 +60,11 @@ public sealed class SqliteJobStore : IJobStore
     public static int SchemaVersion => Migrations.Length;
 
     public void Add(JobRecord job) => Execute(
-        "INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at, photo_name, engine, failure) VALUES ($id, $created, $state, $request, $message, $files, $attempts, $finished, $photo, $engine, $failure)",
+        "INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at, photo_name, engine, failure, interpolation_note) VALUES ($id, $created, $state, $request, $message, $files, $attempts, $finished, $photo, $engine, $failure, $note)",
         Parameters(job));
 
     public void Update(JobRecord job) => Execute(
-        "UPDATE jobs SET state = $state, message = $message, files = $files, attempts = $attempts, finished_at = $finished, engine = $engine, failure = $failure WHERE id = $id",
+        "UPDATE jobs SET state = $state, message = $message, files = $files, attempts = $attempts, finished_at = $finished, engine = $engine, failure = $failure, interpolation_note = $note WHERE id = $id",
         Parameters(job));
 
     public JobRecord? Get(string id) => Query("SELECT rowid, * FROM jobs WHERE id = $id", ("$id", id)).FirstOrDefault();
@@ -86,8 +89,8 @@ public sealed class SqliteJobStore : IJobStore
     // insert cannot be split by another process.
     public bool TryEnqueue(JobRecord job, int maxQueued) => Execute(
         """
-        INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at, photo_name, engine, failure)
-        SELECT $id, $created, $state, $request, $message, $files, $attempts, $finished, $photo, $engine, $failure
+        INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at, photo_name, engine, failure, interpolation_note)
+        SELECT $id, $created, $state, $request, $message, $files, $attempts, $finished, $photo, $engine, $failure, $note
         WHERE (SELECT COUNT(*) FROM jobs WHERE state = 'Queued') < $max
         """,
         [.. Parameters(job with { State = JobState.Queued }), ("$max", maxQueued)]) == 1;
@@ -134,7 +137,7 @@ public sealed class SqliteJobStore : IJobStore
         return Execute(
             """
             UPDATE jobs SET state = $state, message = $message, files = $files, attempts = $attempts, finished_at = $finished,
-                engine = $engine, failure = $failure, worker = NULL, lease_until = NULL, progress = NULL, cancel_requested = 0,
+                engine = $engine, failure = $failure, interpolation_note = $note, worker = NULL, lease_until = NULL, progress = NULL, cancel_requested = 0,
                 started_at = CASE WHEN $state = 'Queued' THEN NULL ELSE started_at END
             WHERE id = $id AND worker = $worker AND state = 'Running'
             """,
@@ -214,6 +217,7 @@ public sealed class SqliteJobStore : IJobStore
         ("$photo", job.PhotoName),
         ("$engine", job.EngineName),
         ("$failure", job.Failure?.ToString()),
+        ("$note", job.InterpolationNote),
     ];
 
     private SqliteConnection Open()
@@ -283,6 +287,7 @@ public sealed class SqliteJobStore : IJobStore
                 PhotoName = reader.GetString(reader.GetOrdinal("photo_name")),
                 EngineName = Optional("engine"),
                 Failure = Optional("failure") is { } failure ? Enum.Parse<FailureKind>(failure) : null,
+                InterpolationNote = Optional("interpolation_note"),
             });
         }
 

@@ -30,8 +30,8 @@ public sealed class ServerModelDownloads(AppSettings settings, IHostApplicationL
     private readonly Lock gate = new();
     private readonly Dictionary<DownloadableModel, Run> runs = [];
 
-    /// <summary>The models an engine needs and the page may fetch: the SVD pipeline and the depth model.</summary>
-    public static bool IsOffered(DownloadableModel model) => model is DownloadableModel.Svd or DownloadableModel.Depth;
+    /// <summary>The models the page may fetch: the SVD pipeline and the depth model an engine needs, and RIFE's weights that bring the SVD engine's clips to 30 fps.</summary>
+    public static bool IsOffered(DownloadableModel model) => model is DownloadableModel.Svd or DownloadableModel.Depth or DownloadableModel.Rife;
 
     public ModelDownloadStatus Status(DownloadableModel model)
     {
@@ -70,6 +70,12 @@ public sealed class ServerModelDownloads(AppSettings settings, IHostApplicationL
     private async Task DownloadAsync(Run run, CancellationToken stopping)
     {
         var environment = (Func<string, string?>)Environment.GetEnvironmentVariable;
+        if (run.Model == DownloadableModel.Rife)
+        {
+            await DownloadPinnedAsync(run, stopping);
+            return;
+        }
+
         var token = HubToken.Find(settings.HubToken, environment);
         DownloadRequest? request = null;
         try
@@ -102,6 +108,37 @@ public sealed class ServerModelDownloads(AppSettings settings, IHostApplicationL
             // Anything else still ends the run, so the page never waits on a download that is no longer going.
             logger.LogError(ex, "Model download from the page failed");
             run.Fail($"the download failed: {(token?.Redact(ex.Message) ?? ex.Message).ReplaceLineEndings(" ")}");
+        }
+    }
+
+    /// <summary>RIFE's weights from their pinned URL (no hub, no token), with the same resume and checks as <c>model download rife</c>.</summary>
+    private async Task DownloadPinnedAsync(Run run, CancellationToken stopping)
+    {
+        var pinned = ModelDownloads.Rife(settings);
+        try
+        {
+            using var client = new HubClient(new HubClientOptions(), token: null);
+            logger.LogInformation("Model download from the page: {Name} from {Url} into {Destination}", pinned.Name, pinned.Url, pinned.Destination);
+            var result = await new PinnedFileDownloader(client).DownloadAsync(pinned, run, stopping);
+            run.Succeed(result.File.Size);
+            logger.LogInformation("Model download from the page: {Name} complete ({Check})", pinned.Name, result.File.Check);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            run.Fail("the server stopped during the download; what was fetched is kept and the next download resumes it");
+        }
+        catch (Exception ex) when (ex is HubException or HashMismatchException or HttpRequestException or NotEnoughSpaceException or TimeoutRejectedException or IOException or UnauthorizedAccessException)
+        {
+            var message = HubUnreachable.Find(ex) is { } unreachable
+                ? $"offline or unreachable: {pinned.Url.GetLeftPart(UriPartial.Authority)} could not be reached ({unreachable.Message.ReplaceLineEndings(" ")}); a mirror may be named in [ModelOptions] RifeModelUrl"
+                : ex.Message.ReplaceLineEndings(" ");
+            run.Fail(message);
+            logger.LogWarning("Model download from the page failed: {Message}", message);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogError(ex, "Model download from the page failed");
+            run.Fail($"the download failed: {ex.Message.ReplaceLineEndings(" ")}");
         }
     }
 
@@ -138,10 +175,10 @@ public sealed class ServerModelDownloads(AppSettings settings, IHostApplicationL
             state = (int)ModelDownloadState.Failed;
         }
 
-        void IDownloadProgress.Planned(DownloadRequest request, DownloadManifest manifest, long bytesPresent)
+        void IDownloadProgress.Planned(DownloadPlan plan)
         {
-            Interlocked.Exchange(ref done, bytesPresent);
-            Interlocked.Exchange(ref total, manifest.TotalBytes);
+            Interlocked.Exchange(ref done, plan.BytesPresent);
+            Interlocked.Exchange(ref total, plan.TotalBytes);
         }
 
         void IDownloadProgress.Advanced(HubFile file, long delta) => Interlocked.Add(ref done, delta);

@@ -16,12 +16,18 @@ namespace TurnLivePhotos.Server.Web;
 /// </summary>
 public sealed record EngineAvailability(EngineKind Engine, bool Installed, bool Generative, string? Reason, DownloadableModel? Model, string? Command, ModelDownloadStatus? Download);
 
-/// <summary>Every engine of this server, classic first.</summary>
-public sealed record EngineList(IReadOnlyList<EngineAvailability> Engines);
+/// <summary>
+/// The RIFE weights that bring the SVD engine's clips to 30 fps: whether they are at [ModelOptions] RifeModelPath, the
+/// command that fetches them, and the page's download of them.
+/// </summary>
+public sealed record InterpolationAvailability(DownloadableModel Model, bool Installed, string Command, ModelDownloadStatus Download);
+
+/// <summary>Every engine of this server, classic first; and RIFE's weights when the server has the SVD engine (null otherwise).</summary>
+public sealed record EngineList(IReadOnlyList<EngineAvailability> Engines, InterpolationAvailability? Interpolation);
 
 /// <summary>
 /// <c>GET /api/v1/models</c> (which engines can run and what each missing one needs), <c>POST
-/// /api/v1/models/{name}/download</c> (fetch svd or depth on the server, 202) and <c>GET .../download</c> (its
+/// /api/v1/models/{name}/download</c> (fetch svd, depth or rife on the server, 202) and <c>GET .../download</c> (its
 /// progress, polled). Same token policy as the jobs API: only the server's owner may start a download.
 /// </summary>
 public static class ModelsEndpoints
@@ -41,7 +47,10 @@ public static class ModelsEndpoints
         return TypedResults.Ok(new EngineList([
             Describe(engines, downloads, EngineKind.Classic, "classic", generative: false, model: null),
             Describe(engines, downloads, EngineKind.Cinematic, "cinematic", generative: false, DownloadableModel.Depth),
-            Describe(engines, downloads, EngineKind.Svd, "svd", generative: true, DownloadableModel.Svd)]));
+            Describe(engines, downloads, EngineKind.Svd, "svd", generative: true, DownloadableModel.Svd)],
+            Offered(engines, DownloadableModel.Rife)
+                ? new InterpolationAvailability(DownloadableModel.Rife, engines.Interpolation.ModelPresent, ModelDownloads.CommandFor(DownloadableModel.Rife), downloads.Status(DownloadableModel.Rife))
+                : null));
     }
 
     public static Results<Accepted<ModelDownloadStatus>, ProblemHttpResult> Start(string name, ServerModelDownloads downloads, EngineCatalog engines, HttpResponse response)
@@ -81,15 +90,16 @@ public static class ModelsEndpoints
             offered is { } fetchable ? downloads.Status(fetchable) : null);
     }
 
+    /// <summary>A model is offered for an engine this server has: depth for cinematic, svd and rife (its clips at 30 fps) for svd.</summary>
     private static bool Offered(EngineCatalog engines, DownloadableModel model) =>
         ServerModelDownloads.IsOffered(model) && engines.All.Any(engine => engine.Name == (model == DownloadableModel.Depth ? "cinematic" : "svd"));
 
-    /// <summary>svd or depth, as <c>model download</c> names them (any case; numbers are not names).</summary>
+    /// <summary>svd, depth or rife, as <c>model download</c> names them (any case; numbers are not names).</summary>
     private static DownloadableModel? Parse(string name) =>
         TurnLivePhotos.Media.EnumNames.Parse<DownloadableModel>(name);
 
     private static string Name(DownloadableModel model) => model.ToString().ToLowerInvariant();
 
     private static ProblemHttpResult UnknownModel(string name, HttpResponse response) =>
-        ErrorResponses.Problem(new RequestError(StatusCodes.Status404NotFound, "Not found", $"no model \"{ClientText.Quote(name)}\" to download here; the page can fetch svd or depth"), response);
+        ErrorResponses.Problem(new RequestError(StatusCodes.Status404NotFound, "Not found", $"no model \"{ClientText.Quote(name)}\" to download here; the page can fetch svd, depth or rife"), response);
 }

@@ -54,7 +54,15 @@ public static class ConvertCommand
         };
         var yes = new Option<bool>("--yes", "-y") { Description = "With no AI model and --engine auto: download the depth model for the cinematic engine without asking (also with no terminal)" };
         var interpolate = new Option<string?>("--interpolate") { Description = "auto (RIFE to 30 fps for a short AI clip when its model is there), off or rife (default [ModelOptions] Interpolation, else auto)" };
-        interpolate.AcceptOnlyFromAmong("auto", "off", "rife");
+        interpolate.CompletionSources.Add(InterpolationNames);
+        interpolate.Validators.Add(result =>
+        {
+            // One line that names the option, as `model download` names its argument (a bare "Argument 'film' not recognized" does not).
+            if (result.GetValueOrDefault<string?>() is { } value && !InterpolationNames.Contains(value.Trim(), StringComparer.OrdinalIgnoreCase))
+            {
+                result.AddError($"--interpolate must be one of {string.Join(", ", InterpolationNames)}, got \"{value}\"");
+            }
+        });
 
         var command = new Command("convert", "Turn photos into motion and write the results");
         command.Arguments.Add(photos);
@@ -90,6 +98,9 @@ public static class ConvertCommand
         });
         return command;
     }
+
+    /// <summary>The values of --interpolate: [ModelOptions] Interpolation's names.</summary>
+    private static readonly string[] InterpolationNames = [.. Enum.GetValues<InterpolationMode>().Select(TurnLivePhotos.Media.EnumNames.Of)];
 
     /// <summary>Every default, as if set, for the options' help.</summary>
     private static ParameterChoices Defaults => ParameterChoices.Of(new MotionParameters(), new ModelSettings().Quality);

@@ -92,7 +92,8 @@ public static class FirstRunOffer
         {
             Directory.CreateDirectory(request.Destination);
             using var client = new HubClient(new HubClientOptions(), token);
-            var result = await ModelCommand.RunWithProgressAsync(new ModelDownloader(client), request, output, cancellationToken);
+            var downloader = new ModelDownloader(client);
+            var result = await ModelCommand.RunWithProgressAsync(request.Name, progress => downloader.DownloadAsync(request, progress, cancellationToken), output);
             await output.WriteLineAsync($"{request.Name}: {result.Manifest.Files.Count} files verified in {request.Destination}, commit {result.Manifest.Commit}");
             return FirstRunOutcome.Downloaded;
         }

@@ -10,8 +10,9 @@ using TurnLivePhotos.Hub;
 namespace TurnLivePhotos.Commands;
 
 /// <summary>
-/// <c>model download [svd|animatelcm|depth]|status|verify</c>: get the AI models from a hub or mirror into
-/// ModelsHome, say where the models the engines will use are, and re-check the SVD model's files against the hub's hashes.
+/// <c>model download [svd|animatelcm|depth|rife]|status|verify</c>: get the AI models from a hub or mirror into
+/// ModelsHome (and RIFE's weights from their pinned release URL), say where the models the engines will use are, and
+/// re-check a model's files against the hub's hashes (or RIFE's pinned SHA-256).
 /// </summary>
 public static class ModelCommand
 {
@@ -27,7 +28,7 @@ public static class ModelCommand
         return model;
     }
 
-    /// <summary>The names <c>model download</c> takes: svd, animatelcm, depth.</summary>
+    /// <summary>The names <c>model download</c> takes: svd, animatelcm, depth, rife.</summary>
     private static string ModelNames => TurnLivePhotos.Media.EnumNames.List<DownloadableModel>();
 
     /// <summary>The model argument of download and verify: one of <see cref="ModelNames"/>, svd when absent.</summary>
@@ -69,16 +70,22 @@ public static class ModelCommand
                 result.AddError("--retries must be between 0 and 20");
             }
         });
-        var which = ModelArgument("download", "svd (the default: the SVD pipeline into ModelsHome/ModelName), animatelcm (AnimateLCM-SVD-xt's UNet file, for UNetWeights) or depth (Depth Anything V2 Small into ModelsHome/DepthModelName)");
-        var command = new Command("download", "Fetch a model from the hub of [InstallationOptions] ModelRepositoryUrl (or HF_ENDPOINT) into ModelsHome; resumes, verifies SHA-256, does nothing when complete");
+        var which = ModelArgument("download", "svd (the default: the SVD pipeline into ModelsHome/ModelName), animatelcm (AnimateLCM-SVD-xt's UNet file, for UNetWeights), depth (Depth Anything V2 Small into ModelsHome/DepthModelName) or rife (Practical-RIFE v4.25's flownet.pkl from RifeModelUrl into RifeModelPath)");
+        var command = new Command("download", "Fetch a model from the hub of [InstallationOptions] ModelRepositoryUrl (or HF_ENDPOINT), or RIFE's from its pinned URL, into ModelsHome; resumes, verifies SHA-256, does nothing when complete");
         command.Arguments.Add(which);
         command.Options.Add(connections);
         command.Options.Add(retries);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = CommonOptions.LoadSettings(parse, []);
-            var token = HubToken.Find(settings.HubToken, Environment.GetEnvironmentVariable);
             var kind = parse.GetValue(which);
+            if (kind == DownloadableModel.Rife)
+            {
+                var options = new HubClientOptions { Connections = 1, RetryAttempts = parse.GetValue(retries) };
+                return await DownloadPinnedAsync(ModelDownloads.Rife(settings), options, output, error, cancellationToken);
+            }
+
+            var token = HubToken.Find(settings.HubToken, Environment.GetEnvironmentVariable);
             try
             {
                 var request = ModelDownloads.For(kind, settings, Environment.GetEnvironmentVariable);
@@ -93,7 +100,7 @@ public static class ModelCommand
                 var downloader = new ModelDownloader(client);
                 await output.WriteLineAsync($"{request.Name}: {request.Repository} → {request.Destination}{(token is null ? string.Empty : $" (with the {token})")}");
                 var clock = Stopwatch.StartNew();
-                var result = await RunWithProgressAsync(downloader, request, output, cancellationToken);
+                var result = await RunWithProgressAsync(request.Name, progress => downloader.DownloadAsync(request, progress, cancellationToken), output);
                 var manifest = result.Manifest;
                 await output.WriteLineAsync(result.AlreadyComplete
                     ? $"{request.Name}: complete already ({manifest.Files.Count} files, {ModelDownloader.Gigabytes(manifest.TotalBytes)}, commit {manifest.Commit}); nothing to do"
@@ -125,7 +132,7 @@ public static class ModelCommand
 
     private static Command CreateStatus(TextWriter output)
     {
-        var command = new Command("status", "Say where the SVD model is (ModelsHome, the Hugging Face cache, a single file) and how it was fetched, and whether the depth model and UNet weights are there");
+        var command = new Command("status", "Say where the SVD model is (ModelsHome, the Hugging Face cache, a single file) and how it was fetched, and whether the depth model, UNet weights and RIFE model are there");
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = CommonOptions.LoadSettings(parse, []);
@@ -202,7 +209,7 @@ public static class ModelCommand
         var use = settings.Model.Interpolation.ToString().ToLowerInvariant();
         return File.Exists(path)
             ? $"RIFE model: found at {path} (Interpolation = {use}{(settings.Model.Interpolation == Core.Conversion.InterpolationMode.Off ? ": not used" : ": AI clips are brought to 30 fps")})"
-            : $"RIFE model: not found at {path} (optional, brings AI clips to 30 fps; place Practical-RIFE's v4.25 or v4.26 flownet.pkl there — no verified download exists, `model download` does not fetch it)";
+            : $"RIFE model: not found at {path} (optional, brings AI clips to 30 fps). Get it with `{ModelDownloads.CommandFor(DownloadableModel.Rife)}` (Practical-RIFE v4.25 from {settings.Model.RifeModelUrl})";
     }
 
     private static bool PathsEqual(string a, string b) =>
@@ -210,13 +217,18 @@ public static class ModelCommand
 
     private static Command CreateVerify(TextWriter output, TextWriter error)
     {
-        var which = ModelArgument("verify", "svd (the default), animatelcm or depth: the model whose files are re-hashed");
-        var command = new Command("verify", "Re-hash a model's files against the hashes the hub listed");
+        var which = ModelArgument("verify", "svd (the default), animatelcm, depth or rife: the model whose files are re-hashed");
+        var command = new Command("verify", "Re-hash a model's files against the hashes the hub listed (RIFE: its pinned SHA-256)");
         command.Arguments.Add(which);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = CommonOptions.LoadSettings(parse, []);
-            if (parse.GetValue(which) is var kind && kind != DownloadableModel.Svd)
+            if (parse.GetValue(which) is var kind && kind == DownloadableModel.Rife)
+            {
+                return await VerifyPinnedAsync(ModelDownloads.Rife(settings), output, error, cancellationToken);
+            }
+
+            if (kind != DownloadableModel.Svd)
             {
                 return await VerifyDownloadedAsync(kind, settings, output, error, cancellationToken);
             }
@@ -252,6 +264,66 @@ public static class ModelCommand
             return problems.Count == 0 ? Cli.Success : Cli.SomeFailed;
         });
         return command;
+    }
+
+    /// <summary>
+    /// <c>model download rife</c>: one file from a pinned URL, with the hub downloads' resume and checks, and their
+    /// progress. A mismatch leaves nothing behind and is one line; so is a different file already at the path.
+    /// </summary>
+    private static async Task<int> DownloadPinnedAsync(PinnedFile pinned, HubClientOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var command = ModelDownloads.CommandFor(DownloadableModel.Rife);
+        try
+        {
+            using var client = new HubClient(options, token: null);
+            var downloader = new PinnedFileDownloader(client);
+            await output.WriteLineAsync($"{pinned.Name}: {pinned.Url} → {pinned.Destination}");
+            var clock = Stopwatch.StartNew();
+            var result = await RunWithProgressAsync(pinned.Name, progress => downloader.DownloadAsync(pinned, progress, cancellationToken), output);
+            await output.WriteLineAsync(result.AlreadyComplete
+                ? $"{pinned.Name}: {pinned.Destination} is there and matches {result.File.Check}; nothing to do"
+                : $"{pinned.Name}: fetched and verified ({ModelDownloader.Gigabytes(result.BytesFetched)} in {clock.Elapsed.TotalSeconds:0.0} s, {result.File.Check}) into {pinned.Destination}");
+            return Cli.Success;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync($"interrupted: what was fetched is kept ({FileDownloader.PartPath(pinned.Destination)}); run `{command}` again to resume");
+            return Interrupted;
+        }
+        catch (HashMismatchException ex)
+        {
+            await error.WriteLineAsync($"error: {pinned.Name}: {ex.Message.ReplaceLineEndings(" ")}; the download was deleted. Check [ModelOptions] RifeModelUrl, or set RifeModelSha256 if this is the file you want");
+            return Cli.SomeFailed;
+        }
+        catch (Exception ex) when (ex is HubException or HttpRequestException or NotEnoughSpaceException or TimeoutRejectedException or IOException or UnauthorizedAccessException)
+        {
+            var message = HubUnreachable.Find(ex) is { } unreachable
+                ? $"offline or unreachable: {pinned.Url.GetLeftPart(UriPartial.Authority)} could not be reached ({unreachable.Message.ReplaceLineEndings(" ")}); to fetch from a mirror, set [ModelOptions] RifeModelUrl"
+                : ex.Message.ReplaceLineEndings(" ");
+            await error.WriteLineAsync("error: " + message);
+            return Cli.SomeFailed;
+        }
+    }
+
+    /// <summary><c>model verify rife</c>: the file at RifeModelPath re-hashed against the pinned (or configured) SHA-256.</summary>
+    private static async Task<int> VerifyPinnedAsync(PinnedFile pinned, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var command = ModelDownloads.CommandFor(DownloadableModel.Rife);
+        if (!File.Exists(pinned.Destination))
+        {
+            await error.WriteLineAsync($"error: {pinned.Name}: nothing at {pinned.Destination}; `{command}` fetches it");
+            return Cli.SomeFailed;
+        }
+
+        var file = new HubFile(Path.GetFileName(pinned.Destination), pinned.Size ?? new FileInfo(pinned.Destination).Length, pinned.Sha256, null);
+        if (await FileDownloader.CheckAsync(pinned.Destination, file, cancellationToken) is { } problem)
+        {
+            await error.WriteLineAsync($"error: {pinned.Name}: {pinned.Destination}: {problem}; move it away and run `{command}` to fetch the pinned file");
+            return Cli.SomeFailed;
+        }
+
+        await output.WriteLineAsync($"{pinned.Name}: {pinned.Destination} verified ({file.Check})");
+        return Cli.Success;
     }
 
     /// <summary>A model only <c>model download</c> puts in place (the AnimateLCM UNet, the depth model): re-hashed against its download record.</summary>
@@ -310,22 +382,22 @@ public static class ModelCommand
     }
 
     /// <summary>A bar with size, speed and ETA on a terminal; otherwise a plain line per file and every 10 %.</summary>
-    internal static async Task<DownloadResult> RunWithProgressAsync(ModelDownloader downloader, DownloadRequest request, TextWriter output, CancellationToken cancellationToken)
+    internal static async Task<T> RunWithProgressAsync<T>(string name, Func<IDownloadProgress, Task<T>> download, TextWriter output)
     {
         var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         if (!interactive)
         {
-            return await downloader.DownloadAsync(request, new PlainProgress(output), cancellationToken);
+            return await download(new PlainProgress(output));
         }
 
-        DownloadResult? result = null;
+        T? result = default;
         await AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
             .StartAsync(async context =>
             {
-                var bar = new BarProgress(context, Markup.Escape(request.Name));
-                result = await downloader.DownloadAsync(request, bar, cancellationToken);
+                var bar = new BarProgress(context, Markup.Escape(name));
+                result = await download(bar);
                 bar.Finish();
             });
         return result!;
@@ -335,10 +407,10 @@ public static class ModelCommand
     {
         private ProgressTask? task;
 
-        public void Planned(DownloadRequest request, DownloadManifest manifest, long bytesPresent)
+        public void Planned(DownloadPlan plan)
         {
-            task = context.AddTask(name, maxValue: Math.Max(1, manifest.TotalBytes));
-            task.Value = bytesPresent;
+            task = context.AddTask(name, maxValue: Math.Max(1, plan.TotalBytes));
+            task.Value = plan.BytesPresent;
         }
 
         public void Advanced(HubFile file, long delta)
@@ -374,14 +446,14 @@ public static class ModelCommand
         private long startedWith;
         private int lastTenth;
 
-        public void Planned(DownloadRequest request, DownloadManifest manifest, long bytesPresent)
+        public void Planned(DownloadPlan plan)
         {
             lock (gate)
             {
-                total = manifest.TotalBytes;
-                held = startedWith = bytesPresent;
-                lastTenth = (int)(10 * bytesPresent / Math.Max(1, total));
-                output.WriteLine($"{manifest.Files.Count} files at commit {manifest.Commit}, {ModelDownloader.Gigabytes(total)} ({ModelDownloader.Gigabytes(bytesPresent)} already here)");
+                total = plan.TotalBytes;
+                held = startedWith = plan.BytesPresent;
+                lastTenth = (int)(10 * plan.BytesPresent / Math.Max(1, total));
+                output.WriteLine($"{plan.Files} {(plan.Files == 1 ? "file" : "files")} {plan.Pin}, {ModelDownloader.Gigabytes(total)} ({ModelDownloader.Gigabytes(plan.BytesPresent)} already here)");
                 clock.Start();
             }
         }

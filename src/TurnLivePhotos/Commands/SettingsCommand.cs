@@ -53,6 +53,8 @@ public static class SettingsCommand
             $"UNetWeights={model.UNetWeights ?? string.Empty}",
             $"Interpolation={EnumNames.Of(model.Interpolation)}",
             $"RifeModelPath={model.RifeModelPath}",
+            $"RifeModelUrl={model.RifeModelUrl}",
+            $"RifeModelSha256={model.RifeModelSha256 ?? string.Empty}",
             .. Enum.GetValues<Quality>().Select(q => $"# Quality={EnumNames.Of(q)}: {QualityPresets.Describe(q)}"),
             "# Keys set in the file, the environment or on the command line win over the preset and the sampler's defaults.",
             string.Empty,

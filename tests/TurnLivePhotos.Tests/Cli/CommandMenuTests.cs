@@ -16,9 +16,9 @@ public sealed class CommandMenuTests
         Assert.Empty(output);
         Assert.Collection(errors,
             line => Assert.Equal("error: `turn-live-photos model` needs one of these commands (`turn-live-photos model COMMAND --help` tells more):", line),
-            line => Assert.Matches(@"^  download \[svd\|animatelcm\|depth\]  Fetch a model from the hub .*ModelsHome$", line),
-            line => Assert.Matches(@"^  status                           Say where the SVD model is .+$", line),
-            line => Assert.Matches(@"^  verify \[svd\|animatelcm\|depth\]    Re-hash a model's files .+$", line));
+            line => Assert.Matches(@"^  download \[svd\|animatelcm\|depth\|rife\]  Fetch a model from the hub .*ModelsHome$", line),
+            line => Assert.Matches(@"^  status                                Say where the SVD model is .+$", line),
+            line => Assert.Matches(@"^  verify \[svd\|animatelcm\|depth\|rife\]    Re-hash a model's files .+$", line));
     }
 
     [Fact]

@@ -138,14 +138,14 @@ public sealed class FrameInterpolationTests
     }
 
     [RequiresToolsFact("ffprobe", "ffmpeg")]
-    public async Task Without_the_model_auto_keeps_the_clips_frames_and_notes_where_the_model_goes()
+    public async Task Without_the_model_auto_keeps_the_clips_frames_and_notes_where_the_model_goes_and_the_command_that_fetches_it()
     {
         using var folder = new TempFolder();
         using var interpolation = new FrameInterpolation(InterpolationMode.Auto, folder["models/rife/flownet.pkl"], folder["work"]);
         var result = await Convert(folder, interpolation, new ShortAiClipEngine());
 
         Assert.Contains(folder["models/rife/flownet.pkl"], result.InterpolationNote, StringComparison.Ordinal);
-        Assert.Contains("no verified download", result.InterpolationNote, StringComparison.Ordinal);
+        Assert.Contains("`turn-live-photos model download rife`", result.InterpolationNote, StringComparison.Ordinal);
         AssertPlaysAsMade(result);
     }
 

@@ -159,7 +159,7 @@ public sealed class HubDownloadTests
     {
         private long seen;
 
-        public void Planned(DownloadRequest request, DownloadManifest manifest, long bytesPresent)
+        public void Planned(DownloadPlan plan)
         {
         }
 

@@ -65,7 +65,7 @@ public sealed class ModelDownloadKindsTests
         var line = Assert.Single(download.Errors);
         Assert.Contains("wangfuyun/AnimateLCM-SVD-xt has no AnimateLCM-SVD-xt.safetensors (it lists AnimateLCM-SVD-xt-1.1.safetensors)", line, StringComparison.Ordinal);
         Assert.Equal(2, unknown.ExitCode);
-        Assert.Contains(unknown.Errors, l => l.Contains("the model must be one of svd, animatelcm, depth, got \"lcm\"", StringComparison.Ordinal));
+        Assert.Contains(unknown.Errors, l => l.Contains("the model must be one of svd, animatelcm, depth, rife, got \"lcm\"", StringComparison.Ordinal));
         Assert.False(Directory.Exists(folder["models"]), "nothing is written for a refused download");
     }
 

@@ -283,6 +283,9 @@ public sealed class BrowserTests
         await page.ClickAsync("#generate");
         await page.Locator("#result").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = 120_000 });
 
+        // No RIFE model on this server: the result says why the clip plays as made, and the command that fetches it.
+        Assert.True(await page.Locator("#resultNote").IsVisibleAsync());
+        Assert.Contains("`turn-live-photos model download rife`", await page.Locator("#resultNote").TextContentAsync(), StringComparison.Ordinal);
         var job = Assert.Single(new TurnLivePhotos.Server.Jobs.SqliteJobStore(server.OutputsHome).List(1, 10).Jobs);
         var parameters = job.Request.Parameters;
         Assert.Equal((TurnLivePhotos.Engine.Svd.Sampler.AnimateLcm, 4, 3, 80, 1.2, 64), (parameters.Sampler, parameters.InferenceSteps, parameters.Frames, parameters.MotionBucketId, parameters.MaxGuidanceScale, parameters.TargetWidth));
@@ -405,7 +408,7 @@ public sealed class BrowserTests
         Assert.True(new FileInfo(path).Length > 1000);
     }
 
-    private static async Task<IBrowser> LaunchAsync()
+    internal static async Task<IBrowser> LaunchAsync()
     {
         var playwright = await Playwright.CreateAsync();
         return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -254,6 +254,24 @@ public abstract class JobStoreContract
     }
 
     [SuiteFact]
+    public void A_finished_job_s_interpolation_note_comes_back_and_a_job_without_one_has_none()
+    {
+        var store = OpenStore();
+        store.TryEnqueue(Queued("i1"), 10);
+        store.TryEnqueue(Queued("i2", 1), 10);
+        var noted = store.Claim("w1", TimeSpan.FromMinutes(1))!;
+        var plain = store.Claim("w1", TimeSpan.FromMinutes(1))!;
+
+        Assert.True(store.Finish("w1", noted with { State = JobState.Succeeded, InterpolationNote = "no RIFE model at /m/rife/flownet.pkl, so …", FinishedAt = DateTimeOffset.UtcNow }));
+        Assert.True(store.Finish("w1", plain with { State = JobState.Succeeded, FinishedAt = DateTimeOffset.UtcNow }));
+
+        Assert.Equal("no RIFE model at /m/rife/flownet.pkl, so …", OpenStore().Get("i1")!.InterpolationNote);
+        Assert.Null(OpenStore().Get("i2")!.InterpolationNote);
+        OpenStore().Update(OpenStore().Get("i2")! with { InterpolationNote = "updated" });
+        Assert.Equal("updated", OpenStore().Get("i2")!.InterpolationNote);
+    }
+
+    [SuiteFact]
     public void At_the_start_of_its_only_process_every_running_job_counts_as_interrupted_whatever_its_lease()
     {
         var store = OpenStore();

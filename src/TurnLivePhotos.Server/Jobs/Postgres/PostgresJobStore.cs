@@ -19,7 +19,7 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
     /// <summary>pg_advisory_xact_lock key that makes the count of queued jobs and the insert one step ("TLPQUEUE").</summary>
     private const long EnqueueLockKey = 0x544C5051554555;
 
-    private const string Columns = "seq, id, created_at, state, request, message, files, attempts, finished_at, started_at, cancel_requested, progress, photo_name, engine, failure";
+    private const string Columns = "seq, id, created_at, state, request, message, files, attempts, finished_at, started_at, cancel_requested, progress, photo_name, engine, failure, interpolation_note";
 
     public PostgresJobStore(string connectionString)
     {
@@ -30,11 +30,11 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
     public NpgsqlDataSource Database { get; }
 
     public void Add(JobRecord job) => Execute(
-        "INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at, photo_name, engine, failure) VALUES (@id, @created, @state, @request, @message, @files, @attempts, @finished, @photo, @engine, @failure)",
+        "INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at, photo_name, engine, failure, interpolation_note) VALUES (@id, @created, @state, @request, @message, @files, @attempts, @finished, @photo, @engine, @failure, @note)",
         Parameters(job));
 
     public void Update(JobRecord job) => Execute(
-        "UPDATE jobs SET state = @state, message = @message, files = @files, attempts = @attempts, finished_at = @finished, engine = @engine, failure = @failure WHERE id = @id",
+        "UPDATE jobs SET state = @state, message = @message, files = @files, attempts = @attempts, finished_at = @finished, engine = @engine, failure = @failure, interpolation_note = @note WHERE id = @id",
         Parameters(job));
 
     public JobRecord? Get(string id) => Query($"SELECT {Columns} FROM jobs WHERE id = @id", ("id", id)).FirstOrDefault();
@@ -64,8 +64,8 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
 
         using var insert = Command(connection,
             """
-            INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at, photo_name, engine, failure)
-            SELECT @id, @created, @state, @request, @message, @files, @attempts, @finished, @photo, @engine, @failure
+            INSERT INTO jobs (id, created_at, state, request, message, files, attempts, finished_at, photo_name, engine, failure, interpolation_note)
+            SELECT @id, @created, @state, @request, @message, @files, @attempts, @finished, @photo, @engine, @failure, @note
             WHERE (SELECT COUNT(*) FROM jobs WHERE state = 'Queued') < @max
             """,
             [.. Parameters(job with { State = JobState.Queued }), ("max", maxQueued)]);
@@ -115,7 +115,7 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
         return Execute(
             """
             UPDATE jobs SET state = @state, message = @message, files = @files, attempts = @attempts, finished_at = @finished,
-                engine = @engine, failure = @failure, worker = NULL, lease_until = NULL, progress = NULL, cancel_requested = false,
+                engine = @engine, failure = @failure, interpolation_note = @note, worker = NULL, lease_until = NULL, progress = NULL, cancel_requested = false,
                 started_at = CASE WHEN @state = 'Queued' THEN NULL ELSE started_at END
             WHERE id = @id AND worker = @worker AND state = 'Running'
             """,
@@ -174,6 +174,7 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
         ("photo", job.PhotoName),
         ("engine", job.EngineName),
         ("failure", job.Failure?.ToString()),
+        ("note", job.InterpolationNote),
     ];
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters)
@@ -235,6 +236,7 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
                 PhotoName = reader.GetString(12),
                 EngineName = reader.IsDBNull(13) ? null : reader.GetString(13),
                 Failure = reader.IsDBNull(14) ? null : Enum.Parse<FailureKind>(reader.GetString(14)),
+                InterpolationNote = reader.IsDBNull(15) ? null : reader.GetString(15),
             });
         }
 

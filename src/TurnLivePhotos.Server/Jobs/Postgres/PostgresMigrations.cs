@@ -53,6 +53,9 @@ public static class PostgresMigrations
             ALTER TABLE jobs ADD COLUMN engine text;
             ALTER TABLE jobs ADD COLUMN failure text;
             """),
+        (3, "the frame-interpolation note of a finished job", """
+            ALTER TABLE jobs ADD COLUMN interpolation_note text;
+            """),
     ];
 
     /// <summary>The channel the trigger of step 1 notifies.</summary>
