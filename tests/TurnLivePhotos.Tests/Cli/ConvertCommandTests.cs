@@ -36,7 +36,7 @@ public sealed class ConvertCommandTests
     [InlineData("--wobble", "3", "unknown option --wobble")]
     [InlineData("--loop", "sideways", "Argument 'sideways' not recognized. Must be one of: 'forward', 'pingpong', 'crossfade'")]
     [InlineData("--apple-still", "png", "Argument 'png' not recognized. Must be one of: 'auto', 'jpeg', 'heic'")]
-    [InlineData("--interpolate", "film", "Argument 'film' not recognized. Must be one of: 'auto', 'off', 'rife'")]
+    [InlineData("--interpolate", "film", "--interpolate must be one of auto, off, rife, got \"film\"")]
     public async Task A_mistyped_option_or_value_is_one_usage_error_line_and_nothing_is_converted(string option, string value, string expected)
     {
         using var folder = new TempFolder();

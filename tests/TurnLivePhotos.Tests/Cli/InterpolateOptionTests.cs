@@ -26,20 +26,6 @@ public sealed class InterpolateOptionTests
         Assert.Equal(present, line.StartsWith("RIFE model: found", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task An_unknown_interpolate_value_is_one_usage_error_line_naming_the_option_and_nothing_is_converted()
-    {
-        using var folder = new TempFolder();
-        var photo = folder.Write("in/lakeside.jpg", TestPhotos.Scene(160, 120));
-
-        var (exit, output, errors) = await CliProcess.RunAsync(folder.Path, null, "convert", photo, "--interpolate", "film", "-o", folder["out"]);
-
-        Assert.Equal(2, exit);
-        Assert.Equal("error: --interpolate must be one of auto, off, rife, got \"film\" (see --help)", Assert.Single(errors));
-        Assert.Empty(output);
-        Assert.False(Directory.Exists(folder["out"]));
-    }
-
     [Theory]
     [InlineData("off")]
     [InlineData("RIFE")]

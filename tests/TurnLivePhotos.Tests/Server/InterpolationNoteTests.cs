@@ -44,18 +44,6 @@ public sealed class InterpolationNoteTests
     {
         using var created = await server.Client.PostAsync("api/v1/jobs", RunningServer.Form(TestPhotos.Scene(160, 120), "p.jpg", ("formats", "gif"), ("engine", engine)));
         Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        for (var waited = 0; ; waited += 100)
-        {
-            var job = await server.Client.GetFromJsonAsync<JsonElement>($"api/v1/jobs/{id}");
-            if (job.GetProperty("state").GetString() is "succeeded" or "failed")
-            {
-                Assert.True(job.GetProperty("state").GetString() == "succeeded", job.ToString());
-                return job;
-            }
-
-            Assert.True(waited < 120_000, $"job {id} did not finish: {job}");
-            await Task.Delay(100);
-        }
+        return await server.SucceededJobAsync((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
     }
 }

@@ -43,7 +43,7 @@ public sealed class RifeModelEndpointTests
         Assert.True((await InterpolationAsync(server)).GetProperty("installed").GetBoolean());
 
         using var created = await server.Client.PostAsync("api/v1/jobs", RunningServer.Form(TestPhotos.Scene(160, 120), "p.jpg", ("formats", "mp4"), ("engine", "svd")));
-        var job = await WaitForJobAsync(server, (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+        var job = await server.SucceededJobAsync((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
         Assert.False(job.TryGetProperty("interpolation_note", out _), job.ToString());
         using var movie = await server.Client.GetAsync(job.GetProperty("files").GetProperty("mp4").GetString());
         await File.WriteAllBytesAsync(models["job.mp4"], await movie.Content.ReadAsByteArrayAsync());
@@ -107,22 +107,6 @@ public sealed class RifeModelEndpointTests
             }
 
             Assert.True(waited < 60_000, $"the rife download is {status}");
-            await Task.Delay(100);
-        }
-    }
-
-    private static async Task<JsonElement> WaitForJobAsync(RunningServer server, string id)
-    {
-        for (var waited = 0; ; waited += 100)
-        {
-            var job = await server.Client.GetFromJsonAsync<JsonElement>($"api/v1/jobs/{id}");
-            if (job.GetProperty("state").GetString() is "succeeded" or "failed")
-            {
-                Assert.True(job.GetProperty("state").GetString() == "succeeded", job.ToString());
-                return job;
-            }
-
-            Assert.True(waited < 120_000, $"job {id} did not finish: {job}");
             await Task.Delay(100);
         }
     }

@@ -1,4 +1,6 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -39,6 +41,23 @@ public sealed class RunningServer : IAsyncDisposable
     public IJobService Jobs => app.Services.GetRequiredService<IJobService>();
 
     public IServiceProvider Services => app.Services;
+
+    /// <summary>Polls a job until it ends and asserts it succeeded (its JSON in the message otherwise); returns its JSON.</summary>
+    public async Task<JsonElement> SucceededJobAsync(string id, int timeoutMilliseconds = 120_000)
+    {
+        for (var waited = 0; ; waited += 100)
+        {
+            var job = await Client.GetFromJsonAsync<JsonElement>($"api/v1/jobs/{id}");
+            if (job.GetProperty("state").GetString() is "succeeded" or "failed")
+            {
+                Assert.True(job.GetProperty("state").GetString() == "succeeded", job.ToString());
+                return job;
+            }
+
+            Assert.True(waited < timeoutMilliseconds, $"job {id} did not finish: {job}");
+            await Task.Delay(100);
+        }
+    }
 
     /// <param name="builtInEngines">Serve with the engines the settings configure (SVD on their model folder, as <c>serve</c> does) instead of only the classic one.</param>
     /// <param name="behindLocalProxy">As <c>serve</c> runs it behind a tunnel agent on this machine.</param>
