@@ -28,7 +28,7 @@ public static class ConvertCommand
         var photos = new Argument<string[]>("photos") { Description = "Photos or folders of photos", Arity = ArgumentArity.OneOrMore };
         var outputDirectory = new Option<string?>("--output", "-o") { Description = "Folder for the results (default: [StoreOptions] OutputsHome)" };
         var engine = new Option<string?>("--engine") { Description = "auto, classic, cinematic or svd (default: [ModelOptions] Engine, auto)" };
-        engine.AcceptOnlyFromAmong("auto", "classic", "cinematic", "svd");
+        engine.AcceptOnly("auto", "classic", "cinematic", "svd");
 
         // One option per generation parameter the engine's table opens to the command line; the value goes through
         // the settings (as [ModelOptions] KEY from "the command line"), so it is checked once, with the same message.
@@ -43,26 +43,18 @@ public static class ConvertCommand
             Description = $"Outputs, comma-separated: {OutputFormatNames.All} (default [OutputOptions] Formats, else {OutputFormatNames.Join(new OutputOptions().Formats, ", ")})",
         };
         var loop = new Option<string?>("--loop") { Description = "forward, pingpong or crossfade (default: pingpong for motion photos, forward otherwise)" };
-        loop.AcceptOnlyFromAmong("forward", "pingpong", "crossfade");
+        loop.AcceptOnly("forward", "pingpong", "crossfade");
         var strip = new Option<bool>("--strip-metadata") { Description = "Leave EXIF, XMP and GPS out of the still" };
         var samsung = new Option<bool>("--samsung-trailer") { Description = "Add Samsung's SEF trailer to motion photos" };
         var appleStill = new Option<string?>("--apple-still") { Description = "The Live Photo's still: auto (HEIC for a HEIC photo, else JPEG), jpeg or heic (default [OutputOptions] AppleStill, else auto)" };
-        appleStill.AcceptOnlyFromAmong("auto", "jpeg", "heic");
+        appleStill.AcceptOnly("auto", "jpeg", "heic");
         var noOverwrite = new Option<bool>("--no-overwrite")
         {
             Description = "Keep existing results: a photo whose outputs (any of the formats written) exist already gets the first free suffix, the same for all its files (lakeside-2.gif, LAKESIDE-2.JPG/.MOV/.zip/.pvt, IMG_<date>_lakeside-2_MP.jpg)",
         };
         var yes = new Option<bool>("--yes", "-y") { Description = "With no AI model and --engine auto: download the depth model for the cinematic engine without asking (also with no terminal)" };
         var interpolate = new Option<string?>("--interpolate") { Description = "auto (RIFE to 30 fps for a short AI clip when its model is there), off or rife (default [ModelOptions] Interpolation, else auto)" };
-        interpolate.CompletionSources.Add(InterpolationNames);
-        interpolate.Validators.Add(result =>
-        {
-            // One line that names the option, as `model download` names its argument (a bare "Argument 'film' not recognized" does not).
-            if (result.GetValueOrDefault<string?>() is { } value && !InterpolationNames.Contains(value.Trim(), StringComparer.OrdinalIgnoreCase))
-            {
-                result.AddError($"--interpolate must be one of {string.Join(", ", InterpolationNames)}, got \"{value}\"");
-            }
-        });
+        interpolate.AcceptOnly(InterpolationNames);
 
         var command = new Command("convert", "Turn photos into motion and write the results");
         command.Arguments.Add(photos);

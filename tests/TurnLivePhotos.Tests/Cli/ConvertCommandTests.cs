@@ -34,8 +34,9 @@ public sealed class ConvertCommandTests
     [InlineData("--fomat", "gif", "unknown option --fomat; did you mean --format?")]
     [InlineData("--motion-bucket", "90", "unknown option --motion-bucket; did you mean --motion-bucket-id?")]
     [InlineData("--wobble", "3", "unknown option --wobble")]
-    [InlineData("--loop", "sideways", "Argument 'sideways' not recognized. Must be one of: 'forward', 'pingpong', 'crossfade'")]
-    [InlineData("--apple-still", "png", "Argument 'png' not recognized. Must be one of: 'auto', 'jpeg', 'heic'")]
+    [InlineData("--loop", "sideways", "--loop must be one of forward, pingpong, crossfade, got \"sideways\"")]
+    [InlineData("--apple-still", "png", "--apple-still must be one of auto, jpeg, heic, got \"png\"")]
+    [InlineData("--engine", "sdv", "--engine must be one of auto, classic, cinematic, svd, got \"sdv\"")]
     [InlineData("--interpolate", "film", "--interpolate must be one of auto, off, rife, got \"film\"")]
     public async Task A_mistyped_option_or_value_is_one_usage_error_line_and_nothing_is_converted(string option, string value, string expected)
     {
