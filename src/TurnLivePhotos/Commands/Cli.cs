@@ -28,7 +28,8 @@ public static class Cli
             args = WithLaunchArguments(args);
             var root = Build(output, error, terminal);
             var parsed = root.Parse(args);
-            var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            // Ctrl-C cancels the command's token; a conversion or download then stops at its next step and says so.
+            var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(10) };
             if (CommandMenu.For(parsed) is { } menu)
             {
                 foreach (var line in menu)

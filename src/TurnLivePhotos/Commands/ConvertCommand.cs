@@ -171,44 +171,66 @@ public static class ConvertCommand
             }
 
             var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-            if (interactive)
+            var done = 0;
+            var live = (output, error);
+            using var outputBuffer = new StringWriter();
+            using var errorBuffer = new StringWriter();
+            try
             {
-                // Lines written while the bars are live would tear them; they are printed once the bars are done.
-                var live = (output, error);
-                using var outputBuffer = new StringWriter();
-                using var errorBuffer = new StringWriter();
-                (output, error) = (outputBuffer, errorBuffer);
-                await AnsiConsole.Progress()
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                    .StartAsync(async context =>
-                    {
-                        foreach (var photo in photos)
-                        {
-                            var name = Markup.Escape(Path.GetFileName(photo));
-                            var task = context.AddTask(name, maxValue: 1);
-                            var progress = new SynchronousProgress<MotionProgress>(step =>
-                            {
-                                task.Value = Math.Max(task.Value, step.OverallFraction);
-                                task.Description = $"{name} [grey]{Markup.Escape(step.ToString())}[/]";
-                            });
-                            failures += await ConvertOneAsync(converter, photo, progress, cancellationToken) ? 0 : 1;
-                            task.Value = 1;
-                        }
-                    });
-                (output, error) = live;
-                await output.WriteAsync(outputBuffer.ToString());
-                await error.WriteAsync(errorBuffer.ToString());
-            }
-            else
-            {
-                foreach (var photo in photos)
+                if (interactive)
                 {
-                    failures += await ConvertOneAsync(converter, photo, progress: null, cancellationToken) ? 0 : 1;
+                    // Lines written while the bars are live would tear them; they are printed once the bars are done.
+                    (output, error) = (outputBuffer, errorBuffer);
+                    await AnsiConsole.Progress()
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                        .StartAsync(async context =>
+                        {
+                            foreach (var photo in photos)
+                            {
+                                var name = Markup.Escape(Path.GetFileName(photo));
+                                var task = context.AddTask(name, maxValue: 1);
+                                var progress = new SynchronousProgress<MotionProgress>(step =>
+                                {
+                                    task.Value = Math.Max(task.Value, step.OverallFraction);
+                                    task.Description = $"{name} [grey]{Markup.Escape(step.ToString())}[/]";
+                                });
+                                failures += await ConvertOneAsync(converter, photo, progress, cancellationToken) ? 0 : 1;
+                                done++;
+                                task.Value = 1;
+                            }
+                        });
+                }
+                else
+                {
+                    foreach (var photo in photos)
+                    {
+                        failures += await ConvertOneAsync(converter, photo, progress: null, cancellationToken) ? 0 : 1;
+                        done++;
+                    }
                 }
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl-C: what is finished stays; the photo in progress leaves nothing (outputs are written whole or not at all).
+                await Flush();
+                await error.WriteLineAsync(
+                    $"interrupted while converting {Path.GetFileName(photos[done])}: {done - (failures - missing.Count)} converted, {failures} failed, {photos.Count - done - 1} not started; every file written is whole");
+                return ModelCommand.Interrupted;
+            }
 
+            await Flush();
             await output.WriteLineAsync($"{photos.Count + missing.Count - failures} converted, {failures} failed");
             return failures == 0 ? Cli.Success : Cli.SomeFailed;
+
+            async Task Flush()
+            {
+                if (interactive)
+                {
+                    (output, error) = live;
+                    await output.WriteAsync(outputBuffer.ToString());
+                    await error.WriteAsync(errorBuffer.ToString());
+                }
+            }
         }
 
         private async Task<bool> ConvertOneAsync(PhotoConverter converter, string photo, IProgress<MotionProgress>? progress, CancellationToken cancellationToken)

@@ -52,6 +52,41 @@ public sealed class ConvertCommandTests
     }
 
     [Fact]
+    public async Task Ctrl_c_between_photos_keeps_what_is_done_and_says_in_one_line_what_is_not()
+    {
+        using var folder = new TempFolder();
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            folder.Write($"in/{name}.jpg", TestPhotos.Scene(160, 120));
+        }
+
+        using var interrupt = new CancellationTokenSource();
+        using var output = new InterruptingWriter(interrupt, "a.jpg -> "); // Ctrl-C as the first photo reports its file
+        using var error = new StringWriter();
+        var empty = folder.Write("empty.ini", string.Empty);
+
+        var exit = await TurnLivePhotos.Commands.Cli.RunAsync(["convert", folder["in"], "-o", folder["out"], "--frames", "3", "--format", "gif", "--config", empty], output, error, interrupt.Token);
+
+        Assert.Equal(130, exit);
+        Assert.Equal("interrupted while converting b.jpg: 1 converted, 0 failed, 1 not started; every file written is whole", Assert.Single(Lines(error)));
+        Assert.Equal(["a.gif"], Directory.GetFiles(folder["out"], "*", SearchOption.AllDirectories).Select(Path.GetFileName));
+    }
+
+    /// <summary>Output that cancels a token once a line containing <paramref name="marker"/> is written.</summary>
+    private sealed class InterruptingWriter(CancellationTokenSource interrupt, string marker) : StringWriter
+    {
+        public override Task WriteLineAsync(string? value)
+        {
+            if (value?.Contains(marker, StringComparison.Ordinal) == true)
+            {
+                interrupt.Cancel();
+            }
+
+            return base.WriteLineAsync(value);
+        }
+    }
+
+    [Fact]
     public async Task A_file_whose_name_starts_with_a_dash_is_still_a_photo()
     {
         using var folder = new TempFolder();
