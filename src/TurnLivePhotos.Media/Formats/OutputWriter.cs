@@ -130,10 +130,6 @@ public sealed class OutputWriter(FfmpegEncoder ffmpeg)
         return outcome;
     }
 
-    /// <summary>When the still's frame plays in a live or motion photo's video, in microseconds (phone-capture timing).</summary>
-    public static long StillTimestampUs(LoopedClip clip, int fps) =>
-        (long)Math.Round(clip.StillIndex * 1_000_000.0 / LivePhotoWriter.PlaybackFps(clip.Frames.Count, fps));
-
     /// <summary>
     /// Phone video size: the still's aspect ratio, long side at most 1440 (phone-like, and more would only upscale frames
     /// that are about 1024 wide) and at most twice the engine's frames, even dimensions.
