@@ -51,7 +51,8 @@ public sealed class EngineCatalog : IDisposable
         var cinematic = new CinematicMotionEngine(new CinematicEngineOptions(depthFolder),
             Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<CinematicMotionEngine>(loggers));
         var interpolation = new FrameInterpolation(model.Interpolation, model.RifeModelPath,
-            Path.Combine(settings.Store.GraphCache ?? Path.Combine(Path.GetTempPath(), "turnlivephotos"), "rife"));
+            Path.Combine(settings.Store.GraphCache ?? Path.Combine(Path.GetTempPath(), "turnlivephotos"), "rife"),
+            device: model.Device, logger: Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<FrameInterpolation>(loggers));
         return new EngineCatalog(folder, svd: svd, depthModelFolder: depthFolder, cinematic: cinematic, interpolation: interpolation);
     }
 

@@ -1,5 +1,8 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using TurnLivePhotos.Engine;
 using TurnLivePhotos.Engine.Rife;
+using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Engine.Weights;
 using TurnLivePhotos.Media.Formats;
 
@@ -12,7 +15,8 @@ namespace TurnLivePhotos.Core.Conversion;
 /// </summary>
 /// <param name="workFolder">Where a <c>flownet.pkl</c> is converted to safetensors once per process.</param>
 /// <param name="releasedWidthsOnly">Refuse all but the released network widths (tests pass false for their tiny weights).</param>
-public sealed class FrameInterpolation(InterpolationMode mode, string modelPath, string workFolder, bool releasedWidthsOnly = true) : IDisposable
+/// <param name="device">[ModelOptions] Device, as the SVD engine takes it: a GPU that cannot be used falls back to the CPU with a warning.</param>
+public sealed class FrameInterpolation(InterpolationMode mode, string modelPath, string workFolder, bool releasedWidthsOnly = true, ExecutionDevice device = ExecutionDevice.Cpu, ILogger? logger = null) : IDisposable
 {
     private readonly Lock gate = new();
     private RifeInterpolator? rife;
@@ -71,7 +75,7 @@ public sealed class FrameInterpolation(InterpolationMode mode, string modelPath,
         {
             try
             {
-                return rife ??= RifeInterpolator.Open(modelPath, workFolder, releasedWidthsOnly);
+                return rife ??= RifeInterpolator.Open(modelPath, workFolder, releasedWidthsOnly, ExecutionProviders.Choose(device, logger ?? NullLogger.Instance));
             }
             catch (Exception ex) when (ex is WeightFileException or IOException or InvalidDataException or UnauthorizedAccessException)
             {

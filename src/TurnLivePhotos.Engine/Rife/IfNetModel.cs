@@ -242,10 +242,11 @@ public static class IfNetModel
             return Bilinear(g, Sample(source, flow, (x, y)), 0.5f);
         }
 
+        /// <summary>The sampling runs in float32 in an fp16 graph too: fp16 cannot tell pixel positions past 1024 apart to a fraction.</summary>
         private Value Sample(Value source, Value flow, (Axis X, Axis Y) at)
         {
             var grid = g.Transpose(g.Concat(1, at.X.Sample(g, g.Slice(flow, 1, 0, 1)), at.Y.Sample(g, g.Slice(flow, 1, 1, 2))), 0, 2, 3, 1);
-            return g.Op("GridSample", [source, grid], [Attr.String("mode", "bilinear"), Attr.String("padding_mode", "zeros"), Attr.Int("align_corners", 0)]);
+            return g.ToCompute(g.Op("GridSample", [g.ToFloat32(source), grid], [Attr.String("mode", "bilinear"), Attr.String("padding_mode", "zeros"), Attr.Int("align_corners", 0)]));
         }
 
         private (Axis X, Axis Y) AxesFor(int scale)
@@ -291,13 +292,13 @@ public static class IfNetModel
                 var last = g.Op("Squeeze", [g.Op("Sub", [length, g.Float32Constant([1f], 1)], [])], []);
                 var scale = g.Op("Div", [g.Float32Constant([2f], 1), length], []);
                 var offset = g.Op("Sub", [g.Op("Div", [g.Float32Constant([1f], 1), length], []), g.Float32Constant([1f], 1)], []);
-                return new Axis(g.ToCompute(shaped), rows, g.ToCompute(last), g.ToCompute(scale), g.ToCompute(offset));
+                return new Axis(shaped, rows, last, scale, offset);
             }
 
-            /// <summary>The GridSample coordinate of each position moved by <paramref name="flow"/>, clamped to the frame.</summary>
+            /// <summary>The GridSample coordinate (float32) of each position moved by <paramref name="flow"/>, clamped to the frame.</summary>
             public Value Sample(GraphBuilder g, Value flow)
             {
-                var clamped = g.Op("Clip", [g.Add(Positions, flow), g.ToCompute(g.Float32Constant([0f])), Last], []);
+                var clamped = g.Op("Clip", [g.Add(Positions, g.ToFloat32(flow)), g.Float32Constant([0f]), Last], []);
                 return g.Add(g.Mul(clamped, Scale), Offset);
             }
         }

@@ -1,4 +1,5 @@
 using TurnLivePhotos.Engine.Onnx;
+using TurnLivePhotos.Engine.Svd;
 using TurnLivePhotos.Engine.Weights;
 using TurnLivePhotos.Engine.Weights.Torch;
 
@@ -28,7 +29,8 @@ public sealed class RifeInterpolator : IDisposable
     /// <paramref name="workFolder"/>; a <c>.safetensors</c> file is used as it is.
     /// </summary>
     /// <param name="releasedOnly">Refuse any widths but the released ones (tests pass false for tiny networks).</param>
-    public static RifeInterpolator Open(string modelPath, string workFolder, bool releasedOnly = true, Precision precision = Precision.Float32)
+    /// <param name="execution">Where it runs (the CPU when null): on a GPU the graph is built in fp16, as the other networks are.</param>
+    public static RifeInterpolator Open(string modelPath, string workFolder, bool releasedOnly = true, ExecutionChoice? execution = null)
     {
         ArgumentNullException.ThrowIfNull(modelPath);
         string safetensors;
@@ -52,8 +54,9 @@ public sealed class RifeInterpolator : IDisposable
                 config.Identify();
             }
 
-            using var options = CpuThreads.RepeatedRunOptions();
-            var network = OnnxNetwork.Create(IfNetModel.Build(checkpoint, config, precision: precision), options, shrinkArenaAfterRun: false);
+            var gpu = execution is { IsGpu: true };
+            using var options = gpu ? execution!.CreateOptions() : CpuThreads.RepeatedRunOptions();
+            var network = OnnxNetwork.Create(IfNetModel.Build(checkpoint, config, precision: gpu ? execution!.Precision : Precision.Float32), options, shrinkArenaAfterRun: gpu);
             return new RifeInterpolator(checkpoint, network, config);
         }
         catch

@@ -57,6 +57,22 @@ public sealed class FrameInterpolationTests
     }
 
     [Fact]
+    public async Task A_gpu_this_build_cannot_use_is_a_warning_and_the_frames_are_made_on_the_cpu()
+    {
+        using var folder = new TempFolder();
+        var logger = new RecordingLogger<FrameInterpolation>();
+        using var interpolation = new FrameInterpolation(InterpolationMode.Auto, TinyModel, folder["work"], releasedWidthsOnly: false, device: TurnLivePhotos.Engine.Svd.ExecutionDevice.Cuda, logger: logger);
+        var clip = await new ShortAiClipEngine().GenerateAsync(new MotionParameters { Frames = 3, Fps = Fps }.ToRequest(Photo()), null, CancellationToken.None);
+
+        var (interpolator, _) = interpolation.For(clip, null);
+        var result = interpolator!.Interpolate(LoopSequence.Build(clip.Frames, LoopMode.Forward), Fps, seam: false, CancellationToken.None);
+
+        Assert.Equal((2 * 4) + 1, result.Clip.Frames.Count);
+        var warning = Assert.Single(logger.Messages, message => message.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Contains("Cuda is not available here", warning.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_ping_pong_loop_has_no_seam_and_its_way_back_reuses_the_way_outs_frames()
     {
         using var folder = new TempFolder();
