@@ -4,8 +4,15 @@ using TurnLivePhotos.Tests.Support;
 namespace TurnLivePhotos.Tests.Cli;
 
 /// <summary>The benchmark commands run and print their figures (the figures themselves are not asserted: no timed tests).</summary>
+/// <remarks>
+/// In one collection with <see cref="FormatsBenchTests"/>: both benches make tlp-bench-* folders in the temp folder,
+/// which one test here counts before and after.
+/// </remarks>
+[Collection(BenchTemporaryFolders)]
 public sealed class BenchCommandTests
 {
+    public const string BenchTemporaryFolders = "bench temporary folders";
+
     [Fact]
     public async Task Bench_weights_prints_load_time_and_peak_rss_for_a_file()
     {
@@ -38,6 +45,7 @@ public sealed class BenchCommandTests
 }
 
 /// <summary>The output-format benchmark prints its figures (Live + Motion + GIF + MP4 from a 12-megapixel still).</summary>
+[Collection(BenchCommandTests.BenchTemporaryFolders)]
 public sealed class FormatsBenchTests
 {
     [RequiresToolsFact("ffmpeg")]
