@@ -245,14 +245,22 @@ def write_json(path, value):
         f.write("\n")
 
 
-def clip_component(out, config, generator):
+def seeded_component(out, name, build, save_config, generator):
+    """A network made by build() under a seed drawn from the generator, its weights perturbed, saved with its config
+    in out/name; returns the model in eval mode and its folder."""
     torch.manual_seed(int(torch.randint(0, 2 ** 31, (), generator=generator)))
-    model = CLIPVisionModelWithProjection(CLIPVisionConfig(**config)).eval()
+    model = build().eval()
     perturb(model, generator)
-    folder = os.path.join(out, "clip_vision")
+    folder = os.path.join(out, name)
     os.makedirs(folder, exist_ok=True)
-    write_json(os.path.join(folder, "config.json"), config)
+    save_config(model, folder)
     _save_file(model.state_dict(), os.path.join(folder, "weights.safetensors"), {"format": "pt"})
+    return model, folder
+
+
+def clip_component(out, config, generator):
+    model, folder = seeded_component(out, "clip_vision", lambda: CLIPVisionModelWithProjection(CLIPVisionConfig(**config)),
+                                     lambda _, folder: write_json(os.path.join(folder, "config.json"), config), generator)
     pixel_values = torch.randn((2, 3, config["image_size"], config["image_size"]), generator=generator)
     with torch.no_grad():
         result = model(pixel_values)
@@ -264,13 +272,8 @@ def clip_component(out, config, generator):
 
 
 def vae_component(out, diffusers, config, size, generator):
-    torch.manual_seed(int(torch.randint(0, 2 ** 31, (), generator=generator)))
-    model = diffusers.AutoencoderKLTemporalDecoder(**config).eval()
-    perturb(model, generator)
-    folder = os.path.join(out, "vae")
-    os.makedirs(folder, exist_ok=True)
-    model.save_config(folder)
-    _save_file(model.state_dict(), os.path.join(folder, "weights.safetensors"), {"format": "pt"})
+    model, folder = seeded_component(out, "vae", lambda: diffusers.AutoencoderKLTemporalDecoder(**config),
+                                     lambda model, folder: model.save_config(folder), generator)
     height, width = size
     factor = 2 ** (len(config["block_out_channels"]) - 1)
     image = torch.randn((2, 3, height, width), generator=generator)
@@ -287,13 +290,8 @@ def vae_component(out, diffusers, config, size, generator):
 
 
 def unet_component(out, diffusers, config, frames, latent_size, generator):
-    torch.manual_seed(int(torch.randint(0, 2 ** 31, (), generator=generator)))
-    model = diffusers.UNetSpatioTemporalConditionModel(**config).eval()
-    perturb(model, generator)
-    folder = os.path.join(out, "unet")
-    os.makedirs(folder, exist_ok=True)
-    model.save_config(folder)
-    _save_file(model.state_dict(), os.path.join(folder, "weights.safetensors"), {"format": "pt"})
+    model, folder = seeded_component(out, "unet", lambda: diffusers.UNetSpatioTemporalConditionModel(**config),
+                                     lambda model, folder: model.save_config(folder), generator)
 
     h, w = latent_size
     sigma = torch.tensor([float(torch.empty(()).uniform_(0.5, 50, generator=generator))])
