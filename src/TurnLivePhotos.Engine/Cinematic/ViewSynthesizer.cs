@@ -106,11 +106,53 @@ public static class ViewSynthesizer
     /// <summary>The depth tolerances in the field's inverse-depth units.</summary>
     private readonly record struct Tolerance(float SameSurface, float BackgroundMatch);
 
-    /// <summary>The transfer's matrices in float, for the vectorized rows.</summary>
+    /// <summary>
+    /// The transfer's matrices in float: pixel u of row y at inverse depth q goes to h = A (u, y, 1) + q b, which is the
+    /// point (h_x, h_y) / h_z (see <see cref="ViewTransfer"/>).
+    /// </summary>
     private readonly record struct FloatTransfer(float A00, float A01, float A02, float A10, float A11, float A12, float A20, float A21, float A22, float B0, float B1, float B2)
     {
         public static FloatTransfer Of(Matrix3 a, Vector3d b) =>
             new((float)a.M00, (float)a.M01, (float)a.M02, (float)a.M10, (float)a.M11, (float)a.M12, (float)a.M20, (float)a.M21, (float)a.M22, (float)b.X, (float)b.Y, (float)b.Z);
+
+        /// <summary>Row y's share of h, A (0, y, 1).</summary>
+        public RowTerms Row(int y) => new((A01 * y) + A02, (A11 * y) + A12, (A21 * y) + A22);
+
+        /// <summary>h_x / h_z, h_y / h_z and 1 / h_z for pixel u of the row at inverse depth q.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (float X, float Y, float Inverse) Map(RowTerms row, float u, float q)
+        {
+            var inverse = 1 / ((A20 * u) + row.R2 + (B2 * q));
+            return ((((A00 * u) + row.R0 + (B0 * q)) * inverse), (((A10 * u) + row.R1 + (B1 * q)) * inverse), inverse);
+        }
+    }
+
+    /// <summary>A (0, y, 1) for one row y, as scalars and as lanes.</summary>
+    private readonly record struct RowTerms(float R0, float R1, float R2)
+    {
+        public Vector<float> Lanes0 => new(R0);
+
+        public Vector<float> Lanes1 => new(R1);
+
+        public Vector<float> Lanes2 => new(R2);
+    }
+
+    /// <summary><see cref="FloatTransfer.Map"/> on lanes of pixels, its coefficients broadcast once.</summary>
+    private readonly struct VectorTransfer(FloatTransfer t)
+    {
+        private readonly Vector<float> a00 = new(t.A00);
+        private readonly Vector<float> a10 = new(t.A10);
+        private readonly Vector<float> a20 = new(t.A20);
+        private readonly Vector<float> b0 = new(t.B0);
+        private readonly Vector<float> b1 = new(t.B1);
+        private readonly Vector<float> b2 = new(t.B2);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (Vector<float> X, Vector<float> Y, Vector<float> Inverse) Map(Vector<float> row0, Vector<float> row1, Vector<float> row2, Vector<float> u, Vector<float> q)
+        {
+            var inverse = Vector<float>.One / ((a20 * u) + row2 + (b2 * q));
+            return (((a00 * u) + row0 + (b0 * q)) * inverse, ((a10 * u) + row1 + (b1 * q)) * inverse, inverse);
+        }
     }
 
     /// <summary>
@@ -134,12 +176,7 @@ public static class ViewSynthesizer
         try
         {
             var lanes = Vector<float>.Count;
-            var a00 = new Vector<float>(t.A00);
-            var a10 = new Vector<float>(t.A10);
-            var a20 = new Vector<float>(t.A20);
-            var b0 = new Vector<float>(t.B0);
-            var b1 = new Vector<float>(t.B1);
-            var b2 = new Vector<float>(t.B2);
+            var lanesMap = new VectorTransfer(t);
             var halfScale = new Vector<float>(scale / 2);
             var margin = new Vector<float>(0.01f);
             var lastX = new Vector<float>(width - 1);
@@ -150,21 +187,14 @@ public static class ViewSynthesizer
             for (var y = 0; y < field.Height; y++)
             {
                 var values = field.Values.AsSpan(y * sourceWidth, sourceWidth);
-                var r0 = (t.A01 * y) + t.A02;
-                var r1 = (t.A11 * y) + t.A12;
-                var r2 = (t.A21 * y) + t.A22;
-                var row0 = new Vector<float>(r0);
-                var row1 = new Vector<float>(r1);
-                var row2 = new Vector<float>(r2);
+                var terms = t.Row(y);
+                var (row0, row1, row2) = (terms.Lanes0, terms.Lanes1, terms.Lanes2);
                 var x = 0;
                 for (; x <= sourceWidth - lanes; x += lanes)
                 {
                     // h = A p + q b; target position h/h_z, target inverse depth q/h_z, footprint scale/h_z.
                     var q = new Vector<float>(values[x..]);
-                    var u = new Vector<float>(us.AsSpan(x));
-                    var inverse = Vector<float>.One / ((a20 * u) + row2 + (b2 * q));
-                    var tx = ((a00 * u) + row0 + (b0 * q)) * inverse;
-                    var ty = ((a10 * u) + row1 + (b1 * q)) * inverse;
+                    var (tx, ty, inverse) = lanesMap.Map(row0, row1, row2, new Vector<float>(us.AsSpan(x)), q);
                     var half = (halfScale * inverse) + margin;
                     (q * inverse).CopyTo(qs, x);
 
@@ -178,9 +208,7 @@ public static class ViewSynthesizer
                 for (; x < sourceWidth; x++)
                 {
                     var q = values[x];
-                    var inverse = 1 / ((t.A20 * x) + r2 + (t.B2 * q));
-                    var tx = ((t.A00 * x) + r0 + (t.B0 * q)) * inverse;
-                    var ty = ((t.A10 * x) + r1 + (t.B1 * q)) * inverse;
+                    var (tx, ty, inverse) = t.Map(terms, x, q);
                     var half = (scale / 2 * inverse) + 0.01f;
                     qs[x] = q * inverse;
                     x0s[x] = (int)MathF.Ceiling(Math.Clamp(tx - half, 0, width));
@@ -432,39 +460,27 @@ public static class ViewSynthesizer
         var xs = Offsets(width, 0);
         try
         {
-            var b00 = new Vector<float>(t.A00);
-            var b10 = new Vector<float>(t.A10);
-            var b20 = new Vector<float>(t.A20);
-            var d0 = new Vector<float>(t.B0);
-            var d1 = new Vector<float>(t.B1);
-            var d2 = new Vector<float>(t.B2);
+            var lanesMap = new VectorTransfer(t);
             var maxX = new Vector<float>(photo.Width - 1);
             var maxY = new Vector<float>(photo.Height - 1);
             for (var y = 0; y < height; y++)
             {
                 var row = depth.Slice(y * width, width);
-                var r0 = (t.A01 * y) + t.A02;
-                var r1 = (t.A11 * y) + t.A12;
-                var r2 = (t.A21 * y) + t.A22;
-                var row0 = new Vector<float>(r0);
-                var row1 = new Vector<float>(r1);
-                var row2 = new Vector<float>(r2);
+                var terms = t.Row(y);
+                var (row0, row1, row2) = (terms.Lanes0, terms.Lanes1, terms.Lanes2);
                 var x = 0;
                 for (; x <= width - lanes; x += lanes)
                 {
-                    var q = new Vector<float>(row[x..]);
-                    var u = new Vector<float>(xs.AsSpan(x));
-                    var inverse = Vector<float>.One / ((b20 * u) + row2 + (d2 * q));
-                    Vector.Min(Vector.Max(((b00 * u) + row0 + (d0 * q)) * inverse, Vector<float>.Zero), maxX).CopyTo(sxs, x);
-                    Vector.Min(Vector.Max(((b10 * u) + row1 + (d1 * q)) * inverse, Vector<float>.Zero), maxY).CopyTo(sys, x);
+                    var (sx, sy, _) = lanesMap.Map(row0, row1, row2, new Vector<float>(xs.AsSpan(x)), new Vector<float>(row[x..]));
+                    Vector.Min(Vector.Max(sx, Vector<float>.Zero), maxX).CopyTo(sxs, x);
+                    Vector.Min(Vector.Max(sy, Vector<float>.Zero), maxY).CopyTo(sys, x);
                 }
 
                 for (; x < width; x++)
                 {
-                    var q = row[x];
-                    var inverse = 1 / ((t.A20 * x) + r2 + (t.B2 * q));
-                    sxs[x] = Math.Clamp(((t.A00 * x) + r0 + (t.B0 * q)) * inverse, 0, photo.Width - 1);
-                    sys[x] = Math.Clamp(((t.A10 * x) + r1 + (t.B1 * q)) * inverse, 0, photo.Height - 1);
+                    var (sx, sy, _) = t.Map(terms, x, row[x]);
+                    sxs[x] = Math.Clamp(sx, 0, photo.Width - 1);
+                    sys[x] = Math.Clamp(sy, 0, photo.Height - 1);
                 }
 
                 Gather(photo, pixels, y, sxs, sys, width);
