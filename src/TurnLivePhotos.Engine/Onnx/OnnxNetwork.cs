@@ -24,12 +24,13 @@ public sealed class OnnxNetwork : IDisposable
     internal const string ExternalDataFolderKey = "session.model_external_initializers_file_folder_path";
 
     private readonly InferenceSession session;
-    private bool shrinkArenaAfterRun = true;
+    private readonly bool shrinkArenaAfterRun;
 
-    private OnnxNetwork(InferenceSession session, OnnxModel model)
+    private OnnxNetwork(InferenceSession session, OnnxModel model, bool shrinkArenaAfterRun)
     {
         this.session = session;
         Model = model;
+        this.shrinkArenaAfterRun = shrinkArenaAfterRun;
     }
 
     public OnnxModel Model { get; }
@@ -45,13 +46,6 @@ public sealed class OnnxNetwork : IDisposable
     /// </param>
     public static OnnxNetwork Create(OnnxModel model, SessionOptions? options = null, OptimizedModelCache? cache = null, Func<SessionOptions>? moreOptions = null, bool shrinkArenaAfterRun = true)
     {
-        var network = Open(model, options, cache, moreOptions);
-        network.shrinkArenaAfterRun = shrinkArenaAfterRun;
-        return network;
-    }
-
-    private static OnnxNetwork Open(OnnxModel model, SessionOptions? options, OptimizedModelCache? cache, Func<SessionOptions>? moreOptions)
-    {
         ArgumentNullException.ThrowIfNull(model);
         var ownedOptions = options is null;
         options ??= CpuThreads.Options();
@@ -65,10 +59,10 @@ public sealed class OnnxNetwork : IDisposable
 
             if (cache is not null)
             {
-                return new OnnxNetwork(cache.Open(model, options, (options, widenedFolder) => Fresh(model, options, folders, widenedFolder), moreOptions), model);
+                return new OnnxNetwork(cache.Open(model, options, (options, widenedFolder) => Fresh(model, options, folders, widenedFolder), moreOptions), model, shrinkArenaAfterRun);
             }
 
-            return new OnnxNetwork(Fresh(model, options, folders, widenedFolder: null), model);
+            return new OnnxNetwork(Fresh(model, options, folders, widenedFolder: null), model, shrinkArenaAfterRun);
         }
         finally
         {

@@ -5,13 +5,17 @@ using TurnLivePhotos.Core.Configuration;
 namespace TurnLivePhotos.Commands;
 
 /// <summary>
-/// turn-live-photos [serve] | convert | settings. Exit codes: 0 success, 1 some photos failed, 2 bad usage or settings.
+/// turn-live-photos [serve] | convert | settings. Exit codes: 0 success, 1 some photos failed, 2 bad usage or settings,
+/// 130 stopped by Ctrl-C.
 /// </summary>
 public static class Cli
 {
     public const int Success = 0;
     public const int SomeFailed = 1;
     public const int UsageError = 2;
+
+    /// <summary>Stopped by Ctrl-C (128 + SIGINT, as shells report it): finished files stay whole, a download's .part files resume.</summary>
+    public const int Interrupted = 130;
 
     /// <summary>The program's name as a person types it (the root command's own name is the host's, e.g. testhost, in tests).</summary>
     public const string ProgramName = "turn-live-photos";

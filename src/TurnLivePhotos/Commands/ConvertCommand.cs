@@ -215,7 +215,7 @@ public static class ConvertCommand
                 await Flush();
                 await error.WriteLineAsync(
                     $"interrupted while converting {Path.GetFileName(photos[done])}: {done - (failures - missing.Count)} converted, {failures} failed, {photos.Count - done - 1} not started; every file written is whole");
-                return ModelCommand.Interrupted;
+                return Cli.Interrupted;
             }
 
             await Flush();

@@ -16,9 +16,6 @@ namespace TurnLivePhotos.Commands;
 /// </summary>
 public static class ModelCommand
 {
-    /// <summary>Exit code after Ctrl-C: the .part files stay and the next run resumes them.</summary>
-    public const int Interrupted = 130;
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Command("model", "Get the AI model (download), see where it is (status), check its files (verify)");
@@ -115,7 +112,7 @@ public static class ModelCommand
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 await error.WriteLineAsync($"interrupted: what was fetched is kept (*.part files); run `{ModelDownloads.CommandFor(kind)}` again to resume");
-                return Interrupted;
+                return Cli.Interrupted;
             }
             catch (Exception ex) when (ex is HubException or HttpRequestException or NotEnoughSpaceException or TimeoutRejectedException or IOException or UnauthorizedAccessException)
             {
@@ -288,7 +285,7 @@ public static class ModelCommand
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await error.WriteLineAsync($"interrupted: what was fetched is kept ({FileDownloader.PartPath(pinned.Destination)}); run `{command}` again to resume");
-            return Interrupted;
+            return Cli.Interrupted;
         }
         catch (HashMismatchException ex)
         {
